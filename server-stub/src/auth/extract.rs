@@ -1,0 +1,48 @@
+//! Extractors: who is calling.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// The `Authorization: Bearer` token of a request, if any.
+#[must_use]
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// A signed-in caller; extracting it answers 401 when there is none.
+#[derive(Clone, Debug)]
+pub struct AuthUser {
+    /// The user's id.
+    pub id: String,
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = bearer_token(parts)
+            .ok_or_else(|| AppError::Unauthenticated("missing 'Authorization: Bearer <token>' header".into()))?;
+        let claims = state.tokens.verify(token)?;
+        Ok(AuthUser { id: claims.sub })
+    }
+}
+
+/// A caller who may or may not be signed in; a present but invalid token is still a 401.
+#[derive(Clone, Debug)]
+pub struct MaybeUser(pub Option<AuthUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if bearer_token(parts).is_none() {
+            return Ok(MaybeUser(None));
+        }
+        AuthUser::from_request_parts(parts, state).await.map(|u| MaybeUser(Some(u)))
+    }
+}

@@ -1,0 +1,87 @@
+//! The server's flags and environment variables: the contract's "Running the reference server"
+//! table, plus a few operational extras.
+
+use std::net::SocketAddr;
+
+use clap::Parser;
+
+/// Configuration of a `jiga-server` process.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "jiga-server", version, about = "The JIGA Store reference server")]
+pub struct Config {
+    /// Listen address; port 0 picks a free port.
+    #[arg(long, env = "JIGA_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+
+    /// Storage: `sqlite://PATH` or `sqlite::memory:`.
+    #[arg(long, env = "JIGA_DB", default_value = "sqlite://jiga.db")]
+    pub db: String,
+
+    /// HS256 signing secret for access tokens; random at each start when absent.
+    #[arg(long, env = "JIGA_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Secret that signs Stripe webhooks; without it the webhook answers 400.
+    #[arg(long, env = "JIGA_STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
+    pub stripe_webhook_secret: Option<String>,
+
+    /// Platform share of consumed DOF, in basis points (0..=10000).
+    #[arg(long, env = "JIGA_PLATFORM_FEE_BPS", default_value_t = 2000,
+          value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub platform_fee_bps: u32,
+
+    /// Requests per minute per client address without a token; 0 turns the limit off.
+    #[arg(long, env = "JIGA_RATE_LIMIT_ANONYMOUS", default_value_t = 100)]
+    pub rate_limit_anonymous: u32,
+
+    /// Requests per minute per signed-in user; 0 turns the limit off.
+    #[arg(long, env = "JIGA_RATE_LIMIT_AUTHENTICATED", default_value_t = 1000)]
+    pub rate_limit_authenticated: u32,
+
+    /// Allowed browser origin (repeatable).
+    #[arg(long = "cors-origin", env = "JIGA_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Load the demo catalogue, its owners and a demo player with DOF.
+    #[arg(long, env = "JIGA_SEED_DEMO", value_parser = parse_flag, default_value = "false",
+          num_args = 0..=1, default_missing_value = "true")]
+    pub seed_demo: bool,
+
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long, env = "JIGA_LOG_JSON", value_parser = parse_flag, default_value = "false",
+          num_args = 0..=1, default_missing_value = "true")]
+    pub log_json: bool,
+
+    /// Access-token lifetime in seconds.
+    #[arg(long, env = "JIGA_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    pub access_token_ttl: u64,
+}
+
+fn parse_flag(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        other => Err(format!("expected 1/0 or true/false, got '{other}'")),
+    }
+}
+
+impl Config {
+    /// A configuration for tests and embedding: loopback port 0, the given database, no rate
+    /// limits, a fixed JWT secret.
+    #[must_use]
+    pub fn for_tests(db: impl Into<String>) -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db: db.into(),
+            jwt_secret: Some("test-secret-test-secret-test-secret".into()),
+            stripe_webhook_secret: Some("whsec_test".into()),
+            platform_fee_bps: 2000,
+            rate_limit_anonymous: 0,
+            rate_limit_authenticated: 0,
+            cors_origins: Vec::new(),
+            seed_demo: false,
+            log_json: false,
+            access_token_ttl: 900,
+        }
+    }
+}

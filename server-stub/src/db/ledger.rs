@@ -1,0 +1,210 @@
+//! The double-entry DOF ledger.
+//!
+//! [`post`] is the only code that changes a balance: it writes a transaction, its entries and
+//! the account balances together, refuses entries that do not sum to zero, and refuses any
+//! posting that would leave a user's `available` or `held` account negative. It runs inside a
+//! writer job, so a refusal rolls the whole job back.
+
+use jiga::Timestamp;
+use jiga::model::{LedgerEntry, Page, Transaction, TransactionType, Wallet};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::cursor::{PageReq, page_from};
+use crate::error::{AppError, AppResult};
+use crate::ids::new_id;
+
+/// Ledger account names.
+pub mod account {
+    /// A user's spendable DOF.
+    #[must_use]
+    pub fn available(user_id: &str) -> String {
+        format!("user:{user_id}:available")
+    }
+    /// A user's DOF reserved by active sessions.
+    #[must_use]
+    pub fn held(user_id: &str) -> String {
+        format!("user:{user_id}:held")
+    }
+    /// What a session has consumed, until settlement empties it.
+    #[must_use]
+    pub fn consumed(session_id: &str) -> String {
+        format!("session:{session_id}:consumed")
+    }
+    /// Money coming in from a payment provider.
+    #[must_use]
+    pub fn external(provider: &str) -> String {
+        format!("external:{provider}")
+    }
+    /// The platform's fees.
+    pub const PLATFORM_REVENUE: &str = "platform:revenue";
+
+    /// True for accounts that may never go negative (users' `available` and `held`).
+    #[must_use]
+    pub fn must_stay_non_negative(account: &str) -> bool {
+        account.starts_with("user:") && (account.ends_with(":available") || account.ends_with(":held"))
+    }
+}
+
+/// A written transaction: its primary key and id.
+#[derive(Clone, Debug)]
+pub struct Posted {
+    /// Row key.
+    pub pk: i64,
+    /// Public id.
+    pub id: String,
+}
+
+/// Writes one balanced transaction.
+///
+/// # Errors
+/// `internal` if the entries do not sum to zero or overflow; `insufficient_funds` if a user
+/// account would go negative (the caller should have checked first and given a better
+/// message; this is the invariant's last line of defence).
+pub fn post(
+    tx: &Connection,
+    kind: TransactionType,
+    entries: &[(&str, i64)],
+    metadata: &serde_json::Value,
+    now: i64,
+) -> AppResult<Posted> {
+    let mut sum: i64 = 0;
+    for (_, amount) in entries {
+        sum = sum
+            .checked_add(*amount)
+            .ok_or_else(|| AppError::internal("ledger entries overflow"))?;
+    }
+    if sum != 0 {
+        return Err(AppError::internal(format!("unbalanced {kind} transaction: entries sum to {sum}")));
+    }
+    let id = new_id("txn");
+    tx.prepare_cached("INSERT INTO transactions (id, type, created_at, metadata) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![id, kind.as_str(), now, metadata.to_string()])?;
+    let pk = tx.last_insert_rowid();
+    let mut ins = tx.prepare_cached("INSERT INTO entries (txn_pk, account, amount) VALUES (?1, ?2, ?3)")?;
+    let mut upd = tx.prepare_cached(
+        "INSERT INTO accounts (id, balance) VALUES (?1, ?2) \
+         ON CONFLICT (id) DO UPDATE SET balance = balance + excluded.balance RETURNING balance",
+    )?;
+    for (acct, amount) in entries {
+        ins.execute(params![pk, acct, amount])?;
+        let balance: i64 = upd.query_row(params![acct, amount], |r| r.get(0))?;
+        if balance < 0 && account::must_stay_non_negative(acct) {
+            return Err(AppError::InsufficientFunds { needed: -amount, available: balance - amount, what: "this operation" });
+        }
+    }
+    Ok(Posted { pk, id })
+}
+
+/// The balance of one account (0 for an account never used).
+///
+/// # Errors
+/// A database failure.
+pub fn balance(conn: &Connection, account: &str) -> AppResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT balance FROM accounts WHERE id = ?1")?
+        .query_row([account], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// A user's wallet.
+///
+/// # Errors
+/// A database failure.
+pub fn wallet(conn: &Connection, user_id: &str) -> AppResult<Wallet> {
+    let available = balance(conn, &account::available(user_id))?;
+    let held = balance(conn, &account::held(user_id))?;
+    Wallet::from_accounts(available.into(), held.into()).ok_or_else(|| AppError::internal("wallet overflow"))
+}
+
+/// The caller's transactions, newest first, optionally of one type.
+///
+/// # Errors
+/// A database failure.
+pub fn list_for_user(
+    conn: &Connection,
+    user_id: &str,
+    kind: Option<TransactionType>,
+    page: PageReq,
+) -> AppResult<Page<Transaction>> {
+    // One index walk per account (newest first, stopping at the limit), merged; a transaction
+    // touching both accounts (hold, release) appears once.
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.pk, t.id, t.type, t.created_at, t.metadata FROM transactions t WHERE t.pk IN ( \
+           SELECT * FROM (SELECT e.txn_pk FROM entries e JOIN transactions x ON x.pk = e.txn_pk \
+             WHERE e.account = ?1 AND e.txn_pk < ?3 AND (?4 IS NULL OR x.type = ?4) \
+             ORDER BY e.txn_pk DESC LIMIT ?5) \
+           UNION \
+           SELECT * FROM (SELECT e.txn_pk FROM entries e JOIN transactions x ON x.pk = e.txn_pk \
+             WHERE e.account = ?2 AND e.txn_pk < ?3 AND (?4 IS NULL OR x.type = ?4) \
+             ORDER BY e.txn_pk DESC LIMIT ?5)) \
+         ORDER BY t.pk DESC LIMIT ?5",
+    )?;
+    let want = i64::from(page.limit) + 1;
+    let rows = stmt
+        .query_map(
+            params![account::available(user_id), account::held(user_id), page.before, kind.map(|k| k.as_str()), want],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, String>(4)?)),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = rows
+        .into_iter()
+        .map(|(pk, id, ty, created, meta)| Ok((pk, to_transaction(conn, pk, id, &ty, created, &meta)?)))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(page_from(rows, page.limit))
+}
+
+fn to_transaction(conn: &Connection, pk: i64, id: String, ty: &str, created: i64, meta: &str) -> AppResult<Transaction> {
+    let entries = conn
+        .prepare_cached("SELECT account, amount FROM entries WHERE txn_pk = ?1 ORDER BY rowid")?
+        .query_map([pk], |r| Ok(LedgerEntry { account: r.get(0)?, amount: r.get::<_, i64>(1)?.into() }))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Transaction {
+        id,
+        kind: ty.parse().map_err(|_| AppError::internal(format!("unknown transaction type '{ty}'")))?,
+        created_at: Timestamp::from_unix_millis(created).ok_or_else(|| AppError::internal("bad timestamp"))?,
+        entries,
+        metadata: serde_json::from_str(meta).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+/// The ledger's global invariants, as checked by tests and the crash test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Audit {
+    /// Sum of every entry of every account (must be 0).
+    pub entries_sum: i64,
+    /// User accounts below zero (must be 0).
+    pub negative_user_accounts: i64,
+    /// Accounts whose kept balance differs from the sum of their entries (must be 0).
+    pub drifted_balances: i64,
+}
+
+/// Audits the whole ledger.
+///
+/// # Errors
+/// A database failure.
+pub fn audit(conn: &Connection) -> AppResult<Audit> {
+    let entries_sum = conn.query_row("SELECT COALESCE(SUM(amount), 0) FROM entries", [], |r| r.get(0))?;
+    let negative_user_accounts = conn.query_row(
+        "SELECT COUNT(*) FROM accounts WHERE balance < 0 AND id LIKE 'user:%' \
+         AND (id LIKE '%:available' OR id LIKE '%:held')",
+        [],
+        |r| r.get(0),
+    )?;
+    let drifted_balances = conn.query_row(
+        "SELECT COUNT(*) FROM accounts a LEFT JOIN \
+         (SELECT account, SUM(amount) s FROM entries GROUP BY account) e ON e.account = a.id \
+         WHERE a.balance != COALESCE(e.s, 0)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(Audit { entries_sum, negative_user_accounts, drifted_balances })
+}
+
+/// Looks up a transaction id's key (used by tests).
+///
+/// # Errors
+/// A database failure.
+pub fn transaction_pk(conn: &Connection, id: &str) -> AppResult<Option<i64>> {
+    Ok(conn.query_row("SELECT pk FROM transactions WHERE id = ?1", [id], |r| r.get(0)).optional()?)
+}

@@ -1,0 +1,174 @@
+//! Schema migrations, applied at start in one transaction; `PRAGMA user_version` records the
+//! last one applied, so a database from an older server is migrated in place.
+
+use rusqlite::Connection;
+
+use crate::error::{AppError, AppResult};
+
+/// Every migration, in order. Never edit one that has shipped; append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the whole store.
+    r#"
+CREATE TABLE users (
+    pk            INTEGER PRIMARY KEY,
+    id            TEXT NOT NULL UNIQUE,
+    email         TEXT UNIQUE,
+    password_hash TEXT,
+    device_id     TEXT UNIQUE,
+    display_name  TEXT NOT NULL,
+    preferences   TEXT NOT NULL DEFAULT '{}',
+    created_at    INTEGER NOT NULL
+);
+
+-- A login: every refresh token it rotates through shares the family; reuse revokes it.
+CREATE TABLE token_families (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    revoked    INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE refresh_tokens (
+    token_hash TEXT PRIMARY KEY,
+    family_id  TEXT NOT NULL REFERENCES token_families(id),
+    used       INTEGER NOT NULL DEFAULT 0,
+    expires_at INTEGER NOT NULL
+);
+
+-- The agent as JSON (the wire `Agent`), with the columns queries filter on.
+CREATE TABLE agents (
+    pk         INTEGER PRIMARY KEY,
+    id         TEXT NOT NULL UNIQUE,
+    owner_id   TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    doc        TEXT NOT NULL
+);
+CREATE INDEX agents_owner ON agents(owner_id, pk);
+CREATE TABLE agent_versions (
+    pk       INTEGER PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    version  INTEGER NOT NULL,
+    doc      TEXT NOT NULL,
+    UNIQUE (agent_id, version)
+);
+CREATE TABLE agent_stats (
+    agent_id       TEXT PRIMARY KEY,
+    review_count   INTEGER NOT NULL DEFAULT 0,
+    rating_sum     INTEGER NOT NULL DEFAULT 0,
+    total_hires    INTEGER NOT NULL DEFAULT 0,
+    views          INTEGER NOT NULL DEFAULT 0,
+    ended_sessions INTEGER NOT NULL DEFAULT 0,
+    agent_errors   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE reviews (
+    pk         INTEGER PRIMARY KEY,
+    id         TEXT NOT NULL UNIQUE,
+    agent_id   TEXT NOT NULL,
+    session_id TEXT NOT NULL UNIQUE,
+    user_id    TEXT NOT NULL,
+    rating     INTEGER NOT NULL,
+    text       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX reviews_agent ON reviews(agent_id, pk);
+
+-- Double-entry ledger. `accounts.balance` is kept in step with `entries` in the same
+-- transaction; nothing writes a balance outside a ledger transaction.
+CREATE TABLE accounts (
+    id      TEXT PRIMARY KEY,
+    balance INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE transactions (
+    pk         INTEGER PRIMARY KEY,
+    id         TEXT NOT NULL UNIQUE,
+    type       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    metadata   TEXT NOT NULL
+);
+CREATE TABLE entries (
+    txn_pk  INTEGER NOT NULL REFERENCES transactions(pk),
+    account TEXT NOT NULL,
+    amount  INTEGER NOT NULL
+);
+CREATE INDEX entries_txn ON entries(txn_pk);
+CREATE INDEX entries_account ON entries(account, txn_pk);
+
+CREATE TABLE topups (
+    pk         INTEGER PRIMARY KEY,
+    id         TEXT NOT NULL UNIQUE,
+    user_id    TEXT NOT NULL,
+    amount     INTEGER NOT NULL,
+    provider   TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE webhook_events (
+    id          TEXT PRIMARY KEY,
+    received_at INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+    pk              INTEGER PRIMARY KEY,
+    id              TEXT NOT NULL UNIQUE,
+    agent_id        TEXT NOT NULL,
+    hirer_id        TEXT NOT NULL,
+    owner_id        TEXT NOT NULL,
+    game            TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    budget          INTEGER NOT NULL,
+    consumed        INTEGER NOT NULL DEFAULT 0,
+    started_at      INTEGER NOT NULL,
+    ended_at        INTEGER,
+    end_reason      TEXT,
+    expires_at      INTEGER NOT NULL,
+    last_seq        INTEGER NOT NULL DEFAULT 0,
+    actions_done    INTEGER NOT NULL DEFAULT 0,
+    minutes_charged INTEGER NOT NULL DEFAULT 0,
+    -- The agent as hired: price and behaviour stay fixed for the session.
+    agent_doc       TEXT NOT NULL,
+    settlement      TEXT
+);
+CREATE INDEX sessions_hirer ON sessions(hirer_id, pk);
+CREATE INDEX sessions_status ON sessions(status);
+
+-- Every frame exactly as sent, so replay is byte-identical.
+CREATE TABLE session_events (
+    session_pk INTEGER NOT NULL,
+    seq        INTEGER NOT NULL,
+    frame      TEXT NOT NULL,
+    PRIMARY KEY (session_pk, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE idempotency (
+    user_id      TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status       INTEGER NOT NULL,
+    body         BLOB NOT NULL,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (user_id, key)
+) WITHOUT ROWID;
+"#,
+];
+
+/// Applies every migration the database has not seen.
+///
+/// # Errors
+/// A failing migration (nothing of it is applied) or a database newer than this server.
+pub fn run(conn: &mut Connection) -> AppResult<()> {
+    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    if current > MIGRATIONS.len() {
+        return Err(AppError::internal(format!(
+            "database schema version {current} is newer than this server ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    let tx = conn.transaction()?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        tx.execute_batch(sql)
+            .map_err(|e| AppError::internal(format!("migration {} failed: {e}", i + 1)))?;
+        tracing::info!(version = i + 1, "applied migration");
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,327 @@
+//! Sessions: hire, charges and events, end and settlement — each a step of one writer job, so
+//! the ledger, the session row and the event log move together or not at all.
+
+use std::sync::Arc;
+
+use jiga::event::{AgentAction, ChargeReason, DofUpdate, EventKind, SessionEvent};
+use jiga::model::{
+    Agent, EndReason, HireRequest, Page, Session, SessionStatus, Settlement, TransactionType,
+    DEFAULT_MAX_MINUTES,
+};
+use jiga::{Dof, Timestamp};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::json;
+
+use super::ledger::{self, account};
+use crate::cursor::{PageReq, page_from};
+use crate::error::{AppError, AppResult};
+use crate::ids::new_id;
+
+/// One stored event frame: its seq and its exact JSON text.
+pub type Frame = (u64, Arc<str>);
+
+/// A session with the server-side state the simulated agent needs.
+#[derive(Clone, Debug)]
+pub struct SessionRow {
+    /// Row key (events are keyed by it).
+    pub pk: i64,
+    /// The wire session.
+    pub session: Session,
+    /// The agent as hired (its price and pace hold for the whole session).
+    pub agent: Agent,
+    /// Actions performed so far.
+    pub actions_done: u64,
+    /// Minutes charged so far.
+    pub minutes_charged: u64,
+}
+
+fn ts(millis: i64) -> rusqlite::Result<Timestamp> {
+    Timestamp::from_unix_millis(millis).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, millis))
+}
+
+const COLS: &str = "pk, id, agent_id, hirer_id, owner_id, game, status, budget, consumed, started_at, ended_at, \
+                    end_reason, expires_at, last_seq, actions_done, minutes_charged, agent_doc";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
+    let status: String = r.get(6)?;
+    let end_reason: Option<String> = r.get(11)?;
+    let budget: i64 = r.get(7)?;
+    let consumed: i64 = r.get(8)?;
+    let doc: String = r.get(16)?;
+    let bad = |c| rusqlite::Error::InvalidColumnType(c, "session".into(), rusqlite::types::Type::Text);
+    Ok(SessionRow {
+        pk: r.get(0)?,
+        session: Session {
+            id: r.get(1)?,
+            agent_id: r.get(2)?,
+            hirer_id: r.get(3)?,
+            owner_id: r.get(4)?,
+            game: r.get(5)?,
+            status: status.parse().map_err(|_| bad(6))?,
+            budget: budget.into(),
+            consumed: consumed.into(),
+            remaining: (budget - consumed).into(),
+            started_at: ts(r.get(9)?)?,
+            ended_at: r.get::<_, Option<i64>>(10)?.map(ts).transpose()?,
+            end_reason: end_reason.map(|e| e.parse()).transpose().map_err(|_| bad(11))?,
+            expires_at: ts(r.get(12)?)?,
+            last_seq: r.get::<_, i64>(13)? as u64,
+        },
+        agent: serde_json::from_str(&doc).map_err(|_| bad(16))?,
+        actions_done: r.get::<_, i64>(14)? as u64,
+        minutes_charged: r.get::<_, i64>(15)? as u64,
+    })
+}
+
+/// A session by id.
+///
+/// # Errors
+/// A database failure.
+pub fn get(conn: &Connection, id: &str) -> AppResult<Option<SessionRow>> {
+    Ok(conn.prepare_cached(&format!("SELECT {COLS} FROM sessions WHERE id = ?1"))?.query_row([id], from_row).optional()?)
+}
+
+/// Every active session (to resume them at start).
+///
+/// # Errors
+/// A database failure.
+pub fn active(conn: &Connection) -> AppResult<Vec<SessionRow>> {
+    Ok(conn
+        .prepare(&format!("SELECT {COLS} FROM sessions WHERE status = 'active'"))?
+        .query_map([], from_row)?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Sessions the caller hired, newest first.
+///
+/// # Errors
+/// A database failure.
+pub fn list_for_hirer(conn: &Connection, hirer: &str, status: Option<SessionStatus>, page: PageReq) -> AppResult<Page<Session>> {
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT {COLS} FROM sessions WHERE hirer_id = ?1 AND pk < ?2 AND (?3 IS NULL OR status = ?3) ORDER BY pk DESC LIMIT ?4"
+        ))?
+        .query_map(params![hirer, page.before, status.map(|s| s.as_str()), i64::from(page.limit) + 1], |r| {
+            from_row(r).map(|s| (s.pk, s.session))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page_from(rows, page.limit))
+}
+
+/// Stored frames with `seq > after`, in order, at most `limit`.
+///
+/// # Errors
+/// A database failure.
+pub fn events_after(conn: &Connection, session_pk: i64, after: u64, limit: u32) -> AppResult<Vec<Frame>> {
+    Ok(conn
+        .prepare_cached("SELECT seq, frame FROM session_events WHERE session_pk = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?
+        .query_map(params![session_pk, after as i64, limit], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, Arc::<str>::from(r.get::<_, String>(1)?)))
+        })?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+fn emit(tx: &Connection, row: &mut SessionRow, kind: EventKind, now: i64, out: &mut Vec<Frame>) -> AppResult<()> {
+    let seq = row.session.last_seq + 1;
+    let ev = SessionEvent { seq, ts: ts(now)?, kind };
+    let text = ev.to_json().map_err(AppError::internal)?;
+    tx.prepare_cached("INSERT INTO session_events (session_pk, seq, frame) VALUES (?1, ?2, ?3)")?
+        .execute(params![row.pk, seq as i64, text])?;
+    row.session.last_seq = seq;
+    out.push((seq, Arc::from(text)));
+    Ok(())
+}
+
+fn save(tx: &Connection, row: &SessionRow) -> AppResult<()> {
+    let s = &row.session;
+    tx.prepare_cached(
+        "UPDATE sessions SET status = ?2, consumed = ?3, ended_at = ?4, end_reason = ?5, last_seq = ?6, \
+         actions_done = ?7, minutes_charged = ?8 WHERE pk = ?1",
+    )?
+    .execute(params![
+        row.pk,
+        s.status.as_str(),
+        s.consumed.get(),
+        s.ended_at.map(|t| t.unix_millis()),
+        s.end_reason.map(|r| r.as_str()),
+        s.last_seq as i64,
+        row.actions_done as i64,
+        row.minutes_charged as i64,
+    ])?;
+    Ok(())
+}
+
+/// Hires `agent` for `hirer`: holds the budget, opens the session, emits `session.started`
+/// and charges the first minute.
+///
+/// # Errors
+/// `insufficient_funds` when the hirer's available balance is below the budget.
+pub fn hire(tx: &Connection, hirer: &str, agent: &Agent, req: &HireRequest, now: i64) -> AppResult<(SessionRow, Vec<Frame>)> {
+    let available = ledger::balance(tx, &account::available(hirer))?;
+    if available < req.budget.get() {
+        return Err(AppError::InsufficientFunds { needed: req.budget.get(), available, what: "hire" });
+    }
+    let id = new_id("ses");
+    let minutes = i64::from(req.max_minutes.unwrap_or(DEFAULT_MAX_MINUTES));
+    let expires = now + minutes * 60_000;
+    let doc = serde_json::to_string(agent).map_err(AppError::internal)?;
+    tx.prepare_cached(
+        "INSERT INTO sessions (id, agent_id, hirer_id, owner_id, game, status, budget, started_at, expires_at, agent_doc) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![id, agent.id, hirer, agent.owner_id, req.game.trim(), req.budget.get(), now, expires, doc])?;
+    let pk = tx.last_insert_rowid();
+    ledger::post(
+        tx,
+        TransactionType::Hold,
+        &[(&account::available(hirer), -req.budget.get()), (&account::held(hirer), req.budget.get())],
+        &json!({"sessionId": id, "agentId": agent.id}),
+        now,
+    )?;
+    super::agents::bump(tx, &agent.id, super::agents::Stat::Hire)?;
+    let mut row = SessionRow {
+        pk,
+        session: Session {
+            id,
+            agent_id: agent.id.clone(),
+            hirer_id: hirer.to_owned(),
+            owner_id: agent.owner_id.clone(),
+            game: req.game.trim().to_owned(),
+            status: SessionStatus::Active,
+            budget: req.budget,
+            consumed: Dof::ZERO,
+            remaining: req.budget,
+            started_at: ts(now)?,
+            ended_at: None,
+            end_reason: None,
+            expires_at: ts(expires)?,
+            last_seq: 0,
+        },
+        agent: agent.clone(),
+        actions_done: 0,
+        minutes_charged: 0,
+    };
+    let mut frames = Vec::with_capacity(2);
+    let mut started = row.session.clone();
+    started.last_seq = 1;
+    emit(tx, &mut row, EventKind::Started { session: Box::new(started) }, now, &mut frames)?;
+    // The first charge of every session is its first minute, at start, before any action.
+    // Validation guarantees the budget covers it.
+    apply(tx, &mut row, &[Op::Minute], 2000, now, &mut frames)?;
+    save(tx, &row)?;
+    Ok((row, frames))
+}
+
+/// One step of a running session.
+#[derive(Clone, Debug)]
+pub enum Op {
+    /// Charge the next started minute.
+    Minute,
+    /// Perform (and charge) one action.
+    Action(AgentAction),
+    /// Say something.
+    Commentary(String),
+    /// Acknowledge a command.
+    CommandAck(String),
+    /// End the session.
+    End(EndReason),
+}
+
+fn charge(tx: &Connection, row: &mut SessionRow, amount: Dof, reason: ChargeReason, now: i64, out: &mut Vec<Frame>) -> AppResult<()> {
+    let s = &mut row.session;
+    let consumed = s.consumed.checked_add(amount).ok_or_else(|| AppError::internal("consumed overflow"))?;
+    let remaining = s.budget.checked_sub(consumed).ok_or_else(|| AppError::internal("remaining overflow"))?;
+    ledger::post(
+        tx,
+        TransactionType::Consume,
+        &[(&account::held(&s.hirer_id), -amount.get()), (&account::consumed(&s.id), amount.get())],
+        &json!({"sessionId": s.id, "reason": reason}),
+        now,
+    )?;
+    s.consumed = consumed;
+    s.remaining = remaining;
+    emit(tx, row, EventKind::DofUpdate(DofUpdate { delta: amount, consumed, remaining, reason }), now, out)
+}
+
+/// Applies `ops` in order. A charge the remaining budget cannot pay ends the session with
+/// `budget_exhausted` instead; an `End` settles it. Nothing after the end is applied.
+/// Returns the settlement when the session ended.
+///
+/// # Errors
+/// A database failure or a ledger invariant violation (the whole job then rolls back).
+pub fn apply(tx: &Connection, row: &mut SessionRow, ops: &[Op], fee_bps: u32, now: i64, out: &mut Vec<Frame>) -> AppResult<Option<Settlement>> {
+    for op in ops {
+        if row.session.status == SessionStatus::Ended {
+            break;
+        }
+        let price = row.agent.pricing;
+        match op {
+            Op::Minute => {
+                if price.per_minute > row.session.remaining {
+                    return end(tx, row, EndReason::BudgetExhausted, fee_bps, now, out).map(Some);
+                }
+                row.minutes_charged += 1;
+                if !price.per_minute.is_zero() {
+                    charge(tx, row, price.per_minute, ChargeReason::Minute, now, out)?;
+                }
+            }
+            Op::Action(a) => {
+                if price.per_action > row.session.remaining {
+                    return end(tx, row, EndReason::BudgetExhausted, fee_bps, now, out).map(Some);
+                }
+                row.actions_done += 1;
+                emit(tx, row, EventKind::Action(a.clone()), now, out)?;
+                if !price.per_action.is_zero() {
+                    charge(tx, row, price.per_action, ChargeReason::Action, now, out)?;
+                }
+            }
+            Op::Commentary(text) => emit(tx, row, EventKind::Commentary { text: text.clone() }, now, out)?,
+            Op::CommandAck(id) => emit(tx, row, EventKind::CommandAck { command_id: id.clone() }, now, out)?,
+            Op::End(reason) => return end(tx, row, *reason, fee_bps, now, out).map(Some),
+        }
+    }
+    save(tx, row)?;
+    Ok(None)
+}
+
+/// Ends and settles a session: the consumed DOF goes to the owner and the platform, the unused
+/// hold back to the hirer, and `session.ended` closes the stream.
+///
+/// # Errors
+/// `conflict` when the session already ended; a database failure.
+pub fn end(tx: &Connection, row: &mut SessionRow, reason: EndReason, fee_bps: u32, now: i64, out: &mut Vec<Frame>) -> AppResult<Settlement> {
+    if row.session.status == SessionStatus::Ended {
+        return Err(AppError::Conflict(format!("session '{}' has already ended", row.session.id)));
+    }
+    let s = &row.session;
+    let st = Settlement::compute(s.budget, s.consumed, fee_bps)
+        .ok_or_else(|| AppError::internal(format!("session '{}' consumed more than its budget", s.id)))?;
+    let meta = json!({"sessionId": s.id});
+    if !st.consumed.is_zero() {
+        let consumed_acct = account::consumed(&s.id);
+        let owner_acct = account::available(&s.owner_id);
+        let mut entries: Vec<(&str, i64)> = vec![(&consumed_acct, -st.consumed.get()), (&owner_acct, st.owner_earnings.get())];
+        if !st.platform_fee.is_zero() {
+            entries.push((account::PLATFORM_REVENUE, st.platform_fee.get()));
+        }
+        ledger::post(tx, TransactionType::Settle, &entries, &meta, now)?;
+    }
+    if !st.released.is_zero() {
+        ledger::post(
+            tx,
+            TransactionType::Release,
+            &[(&account::held(&s.hirer_id), -st.released.get()), (&account::available(&s.hirer_id), st.released.get())],
+            &meta,
+            now,
+        )?;
+    }
+    row.session.status = SessionStatus::Ended;
+    row.session.end_reason = Some(reason);
+    row.session.ended_at = Some(ts(now)?);
+    emit(tx, row, EventKind::Ended { reason, settlement: st }, now, out)?;
+    tx.prepare_cached("UPDATE sessions SET settlement = ?2 WHERE pk = ?1")?
+        .execute(params![row.pk, serde_json::to_string(&st).map_err(AppError::internal)?])?;
+    save(tx, row)?;
+    super::agents::bump(tx, &row.session.agent_id, super::agents::Stat::Ended { agent_error: reason == EndReason::AgentError })?;
+    Ok(st)
+}

@@ -1,0 +1,79 @@
+//! Middleware: request ids and error bodies, metrics, rate limits.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::extract::RequestId;
+use crate::app::AppState;
+use crate::auth::bearer_token;
+use crate::error::{AppError, PendingError};
+use crate::ids::new_id;
+use crate::ratelimit::Caller;
+
+/// Gives every request an id (`X-Request-Id`), renders pending error bodies with it, and
+/// records the request in the metrics.
+pub async fn request_id(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let id = new_id("req");
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
+    let method = req.method().as_str().to_owned();
+    let started = Instant::now();
+    let span = tracing::debug_span!("request", request_id = %id, %method, %route);
+    let mut res = tracing::Instrument::instrument(next.run(req), span).await;
+    if let Some(err) = res.extensions_mut().remove::<PendingError>() {
+        let body = jiga::model::ErrorBody {
+            error: jiga::model::ErrorDetail { code: err.code, message: err.message, request_id: id.clone() },
+        };
+        *res.body_mut() = Body::from(serde_json::to_vec(&body).unwrap_or_default());
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        res.headers_mut().remove(header::CONTENT_LENGTH);
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    state.metrics.observe(&method, &route, res.status().as_u16(), started.elapsed());
+    res
+}
+
+fn exempt(path: &str) -> bool {
+    matches!(path, "/health" | "/ready" | "/metrics") || path.starts_with("/v1/webhooks/")
+}
+
+/// Rate limits: per address without a token, per user with one; `RateLimit-*` headers on
+/// every limited route.
+pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if exempt(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let caller = match bearer_token(&parts).and_then(|t| state.tokens.verify(t).ok()) {
+        Some(claims) => Caller::User(claims.sub),
+        None => {
+            let ip = parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+            Caller::Anonymous(ip)
+        }
+    };
+    let req = Request::from_parts(parts, body);
+    let Some(v) = state.limiter.check(caller) else { return next.run(req).await };
+    let mut res = if v.allowed {
+        next.run(req).await
+    } else {
+        AppError::RateLimited { limit: v.limit, retry_after: std::time::Duration::from_secs(v.reset_secs) }.into_response()
+    };
+    let h = res.headers_mut();
+    for (name, value) in [("ratelimit-limit", v.limit as u64), ("ratelimit-remaining", v.remaining as u64), ("ratelimit-reset", v.reset_secs)] {
+        if let Ok(val) = HeaderValue::from_str(&value.to_string()) {
+            h.insert(name, val);
+        }
+    }
+    res
+}

@@ -1,0 +1,187 @@
+//! `/v1/wallet/*` and the Stripe webhook.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+use hmac::{Hmac, Mac};
+use jiga::Timestamp;
+use jiga::model::{Page, Topup, TopupProvider, TopupRequest, TopupStatus, Transaction, TransactionType, Wallet};
+use rusqlite::{OptionalExtension, params};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::extract::{IdempotencyKey, Query, RawBody, RequestId, parse_json};
+use super::idem;
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::cursor::PageParams;
+use crate::db::idempotency::run_stored;
+use crate::db::ledger::{self, account};
+use crate::error::{AppError, AppResult};
+use crate::ids::{new_id, now_millis};
+
+/// `GET /v1/wallet`.
+pub async fn get(State(state): State<AppState>, user: AuthUser) -> AppResult<axum::Json<Wallet>> {
+    Ok(axum::Json(state.db.read(move |c| ledger::wallet(c, &user.id)).await?))
+}
+
+/// Query of `GET /v1/wallet/transactions`.
+#[derive(Deserialize)]
+pub struct TxQuery {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(flatten)]
+    page: PageParams,
+}
+
+/// `GET /v1/wallet/transactions`.
+pub async fn transactions(State(state): State<AppState>, user: AuthUser, Query(q): Query<TxQuery>) -> AppResult<axum::Json<Page<Transaction>>> {
+    let page = q.page.parse()?;
+    let kind = match q.kind.as_deref().filter(|k| !k.is_empty()) {
+        None => None,
+        Some(k) => Some(k.parse::<TransactionType>().map_err(|e| AppError::InvalidArgument(format!("query parameter 'type': {}", e.message)))?),
+    };
+    Ok(axum::Json(state.db.read(move |c| ledger::list_for_user(c, &user.id, kind, page)).await?))
+}
+
+fn topup_of(id: String, amount: i64, provider: TopupProvider, status: TopupStatus, created: i64) -> AppResult<Topup> {
+    Ok(Topup {
+        id,
+        amount: amount.into(),
+        provider,
+        status,
+        created_at: Timestamp::from_unix_millis(created).ok_or_else(|| AppError::internal("timestamp"))?,
+    })
+}
+
+fn credit(tx: &rusqlite::Connection, topup_id: &str, user_id: &str, amount: i64, provider: TopupProvider, now: i64) -> AppResult<()> {
+    ledger::post(
+        tx,
+        TransactionType::Topup,
+        &[(&account::external(provider.as_str()), -amount), (&account::available(user_id), amount)],
+        &json!({"topupId": topup_id, "provider": provider}),
+        now,
+    )?;
+    tx.prepare_cached("UPDATE topups SET status = 'completed' WHERE id = ?1")?.execute([topup_id])?;
+    Ok(())
+}
+
+/// `POST /v1/wallet/topups`.
+pub async fn topup(
+    State(state): State<AppState>,
+    user: AuthUser,
+    key: IdempotencyKey,
+    rid: RequestId,
+    method: Method,
+    uri: Uri,
+    RawBody(body): RawBody,
+) -> AppResult<Response> {
+    let st = state.clone();
+    let uid = user.id.clone();
+    let notify_to = user.id.clone();
+    let body2: Bytes = body.clone();
+    idem::run(&state, &user, key, rid, method.as_str(), uri.path(), &body, move |ik| async move {
+        let req = match parse_json::<TopupRequest>(&body2).and_then(|r| r.validate().map(|()| r).map_err(AppError::from)) {
+            Ok(r) => r,
+            Err(e) => return idem::refuse(&st, ik, e).await,
+        };
+        let now = now_millis();
+        let (stored, topup) = st
+            .db
+            .write(move |tx| {
+                run_stored(tx, &ik, 201, now, |tx| {
+                    let id = new_id("top");
+                    let status = if req.provider == TopupProvider::Dev { TopupStatus::Completed } else { TopupStatus::Pending };
+                    tx.prepare_cached("INSERT INTO topups (id, user_id, amount, provider, status, created_at) VALUES (?1, ?2, ?3, ?4, 'pending', ?5)")?
+                        .execute(params![id, uid, req.amount.get(), req.provider.as_str(), now])?;
+                    if status == TopupStatus::Completed {
+                        credit(tx, &id, &uid, req.amount.get(), req.provider, now)?;
+                    }
+                    topup_of(id, req.amount.get(), req.provider, status, now)
+                })
+            })
+            .await?;
+        if let Some(t) = topup.filter(|t| t.status == TopupStatus::Completed) {
+            st.notifier.notify(&notify_to, "transaction.completed", json!({"topupId": t.id, "amount": t.amount}));
+        }
+        Ok(stored)
+    })
+    .await
+}
+
+/// Events older or newer than this (seconds) are refused.
+const WEBHOOK_TOLERANCE_SECS: i64 = 300;
+
+/// `POST /v1/webhooks/payments/stripe`.
+pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, RawBody(body): RawBody) -> AppResult<(StatusCode, axum::Json<serde_json::Value>)> {
+    let secret = state
+        .config
+        .stripe_webhook_secret
+        .clone()
+        .ok_or_else(|| AppError::InvalidArgument("webhooks are not configured on this server (no --stripe-webhook-secret)".into()))?;
+    let sig = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| AppError::InvalidArgument("missing 'Stripe-Signature' header".into()))?;
+    let (mut t, mut v1s) = (None, Vec::new());
+    for part in sig.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", v)) => t = v.parse::<i64>().ok(),
+            Some(("v1", v)) => v1s.push(v.to_owned()),
+            _ => {}
+        }
+    }
+    let t = t.ok_or_else(|| AppError::InvalidArgument("'Stripe-Signature' has no valid t=".into()))?;
+    if (chrono::Utc::now().timestamp() - t).abs() > WEBHOOK_TOLERANCE_SECS {
+        return Err(AppError::InvalidArgument("webhook timestamp is more than 300 s away from the server's clock".into()));
+    }
+    let valid = v1s.iter().any(|v1| {
+        let Ok(expected) = hex::decode(v1) else { return false };
+        let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else { return false };
+        mac.update(t.to_string().as_bytes());
+        mac.update(b".");
+        mac.update(&body);
+        mac.verify_slice(&expected).is_ok()
+    });
+    if !valid {
+        return Err(AppError::InvalidArgument("webhook signature does not match".into()));
+    }
+    let event: serde_json::Value = parse_json(&body)?;
+    let event_id = event.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    if event.get("type").and_then(|v| v.as_str()) != Some("payment_intent.succeeded") {
+        return Ok((StatusCode::OK, axum::Json(json!({"received": true, "handled": false}))));
+    }
+    let topup_id = event
+        .pointer("/data/object/metadata/topupId")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| AppError::InvalidArgument("field 'data.object.metadata.topupId' is missing".into()))?
+        .to_owned();
+    let now = now_millis();
+    let credited = state
+        .db
+        .write(move |tx| {
+            let row = tx
+                .prepare_cached("SELECT user_id, amount, status, provider FROM topups WHERE id = ?1")?
+                .query_row([&topup_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))
+                .optional()?;
+            let Some((user_id, amount, status, provider)) = row else {
+                return Err(AppError::InvalidArgument(format!("webhook names unknown top-up '{topup_id}'")));
+            };
+            if !event_id.is_empty() {
+                tx.prepare_cached("INSERT OR IGNORE INTO webhook_events (id, received_at) VALUES (?1, ?2)")?.execute(params![event_id, now])?;
+            }
+            // Crediting is keyed by the top-up, so however often the event (or another event
+            // for the same top-up) arrives, the money comes in once.
+            if status == "completed" || provider != "stripe" {
+                return Ok(None);
+            }
+            credit(tx, &topup_id, &user_id, amount, TopupProvider::Stripe, now)?;
+            Ok(Some((user_id, topup_id, amount)))
+        })
+        .await?;
+    if let Some((user_id, topup_id, amount)) = credited {
+        state.notifier.notify(&user_id, "transaction.completed", json!({"topupId": topup_id, "amount": amount}));
+    }
+    Ok((StatusCode::OK, axum::Json(json!({"received": true, "handled": true}))))
+}

@@ -1,0 +1,225 @@
+//! `/v1/openapi.json`, built from the same calls that build the router (see
+//! [`crate::http::router`]), so a route cannot exist without its documentation or the other
+//! way round. Schemas come from the wire types' `ToSchema` derives in `jiga-core`.
+
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, Ref,
+    RefOr, Required, ResponseBuilder, Schema, Type,
+};
+use utoipa::ToSchema;
+
+/// The documentation of one operation.
+pub struct Doc {
+    method: HttpMethod,
+    path: String,
+    summary: &'static str,
+    body: Option<String>,
+    ok_status: u16,
+    ok_schema: Option<String>,
+    auth: bool,
+    idempotent: bool,
+    params: Vec<(&'static str, ParameterIn, bool, &'static str)>,
+    errors: Vec<u16>,
+    schemas: Vec<(String, RefOr<Schema>)>,
+}
+
+fn name_of<T: ToSchema>(schemas: &mut Vec<(String, RefOr<Schema>)>) -> String {
+    let name = T::name().into_owned();
+    schemas.push((name.clone(), T::schema()));
+    T::schemas(schemas);
+    name
+}
+
+impl Doc {
+    fn new(method: HttpMethod, path: &str, summary: &'static str) -> Self {
+        let params = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|p| (leak(p), ParameterIn::Path, true, "path parameter"))
+            .collect();
+        Doc {
+            method,
+            path: path.to_owned(),
+            summary,
+            body: None,
+            ok_status: 200,
+            ok_schema: None,
+            auth: false,
+            idempotent: false,
+            params,
+            errors: vec![400, 429, 500],
+            schemas: Vec::new(),
+        }
+    }
+    /// `GET path`.
+    pub fn get(path: &str, summary: &'static str) -> Self {
+        Doc::new(HttpMethod::Get, path, summary)
+    }
+    /// `POST path`.
+    pub fn post(path: &str, summary: &'static str) -> Self {
+        Doc::new(HttpMethod::Post, path, summary)
+    }
+    /// `PATCH path`.
+    pub fn patch(path: &str, summary: &'static str) -> Self {
+        Doc::new(HttpMethod::Patch, path, summary)
+    }
+    /// A JSON request body.
+    #[must_use]
+    pub fn body<T: ToSchema>(mut self) -> Self {
+        self.body = Some(name_of::<T>(&mut self.schemas));
+        self
+    }
+    /// The success status and JSON body.
+    #[must_use]
+    pub fn ok<T: ToSchema>(mut self, status: u16) -> Self {
+        self.ok_status = status;
+        self.ok_schema = Some(name_of::<T>(&mut self.schemas));
+        self
+    }
+    /// A success status with a body not described by a schema.
+    #[must_use]
+    pub fn ok_untyped(mut self, status: u16) -> Self {
+        self.ok_status = status;
+        self
+    }
+    /// Needs a bearer token.
+    #[must_use]
+    pub fn auth(mut self) -> Self {
+        self.auth = true;
+        self.errors.push(401);
+        self
+    }
+    /// Moves DOF: takes a required `Idempotency-Key`.
+    #[must_use]
+    pub fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self.errors.push(409);
+        self
+    }
+    /// A query parameter.
+    #[must_use]
+    pub fn query(mut self, name: &'static str, about: &'static str) -> Self {
+        self.params.push((name, ParameterIn::Query, false, about));
+        self
+    }
+    /// `limit` and `cursor`.
+    #[must_use]
+    pub fn paged(self) -> Self {
+        self.query("limit", "page size, 1..=100, default 20").query("cursor", "from the previous page's nextCursor")
+    }
+    /// Further error statuses the operation answers.
+    #[must_use]
+    pub fn errors(mut self, statuses: &[u16]) -> Self {
+        self.errors.extend_from_slice(statuses);
+        self
+    }
+}
+
+/// Paths may name parameters only from a fixed set of route strings; leaking them once at
+/// start keeps `Doc` free of lifetimes.
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_owned().into_boxed_str())
+}
+
+/// Collects [`Doc`]s into the OpenAPI document.
+#[derive(Default)]
+pub struct ApiDoc {
+    paths: PathsBuilder,
+    components: ComponentsBuilder,
+}
+
+fn json_ref(name: &str) -> ContentBuilder {
+    ContentBuilder::new().schema(Some(Ref::from_schema_name(name)))
+}
+
+impl ApiDoc {
+    /// Adds one operation.
+    pub fn add(&mut self, doc: Doc) {
+        let mut op = OperationBuilder::new()
+            .summary(Some(doc.summary))
+            .operation_id(Some(format!("{}{}", method_name(&doc.method), doc.path.replace(['/', '{', '}', '-'], "_"))));
+        for (name, at, required, about) in &doc.params {
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(at.clone())
+                    .required(if *required { Required::True } else { Required::False })
+                    .description(Some(*about))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+            );
+        }
+        if doc.idempotent {
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name("Idempotency-Key")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::True)
+                    .description(Some("1–255 printable ASCII characters; one per logical operation"))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+            );
+        }
+        if let Some(body) = &doc.body {
+            op = op.request_body(Some(
+                RequestBodyBuilder::new().content("application/json", json_ref(body).build()).required(Some(Required::True)).build(),
+            ));
+        }
+        let mut ok = ResponseBuilder::new().description("success");
+        if let Some(s) = &doc.ok_schema {
+            ok = ok.content("application/json", json_ref(s).build());
+        }
+        op = op.response(doc.ok_status.to_string(), ok.build());
+        let mut errors = doc.errors.clone();
+        errors.sort_unstable();
+        errors.dedup();
+        for status in errors {
+            op = op.response(
+                status.to_string(),
+                ResponseBuilder::new().description("error").content("application/json", json_ref("ErrorBody").build()).build(),
+            );
+        }
+        if doc.auth {
+            op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
+        }
+        let paths = std::mem::take(&mut self.paths);
+        self.paths = paths.path(doc.path.clone(), PathItem::new(doc.method, op.build()));
+        let components = std::mem::take(&mut self.components);
+        self.components = components.schemas_from_iter(doc.schemas);
+    }
+
+    /// The finished document.
+    #[must_use]
+    pub fn build(self) -> OpenApi {
+        let mut schemas = Vec::new();
+        name_of::<jiga::model::ErrorBody>(&mut schemas);
+        let components = self
+            .components
+            .schemas_from_iter(schemas)
+            .security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()))
+            .build();
+        let mut api = OpenApiBuilder::new()
+            .info(InfoBuilder::new().title("JIGA Store API").version("1.0.0").description(Some(
+                "The wire contract between JIGA clients and the store server (shared/spec/store-api.md).",
+            )))
+            .paths(self.paths.build())
+            .components(Some(components))
+            .build();
+        api.openapi = utoipa::openapi::OpenApiVersion::Version31;
+        api
+    }
+}
+
+fn method_name(m: &HttpMethod) -> &'static str {
+    match m {
+        HttpMethod::Get => "get",
+        HttpMethod::Post => "post",
+        HttpMethod::Put => "put",
+        HttpMethod::Delete => "delete",
+        HttpMethod::Patch => "patch",
+        HttpMethod::Head => "head",
+        HttpMethod::Options => "options",
+        HttpMethod::Trace => "trace",
+    }
+}

@@ -1,0 +1,387 @@
+//! The in-memory marketplace search engine behind `GET /v1/marketplace/search`, `.../featured`
+//! and `.../categories` (contract: `shared/spec/store-api.md`, "Marketplace" and
+//! "Pagination").
+//!
+//! Map of the module:
+//! - this file: [`SearchIndex`], which owns the listings and answers the three routes;
+//! - `query`: [`SearchQuery`], the search parameters, and their parsing from the URL;
+//! - `text`: the tokenizer, the one-typo test and the vocabulary: word → listings in a
+//!   `BTreeMap` (a prefix is a range scan) plus a deletion-neighbourhood index (a typo lookup
+//!   is a few hash probes), so text matching never scans documents;
+//! - `facets`: filters and disjunctive facet counts, over values precomputed per listing;
+//! - `cursor`: sort keys (every order reduced to one comparable tuple) and keyset cursors;
+//! - `synth`: synthetic listings for tests and benchmarks;
+//! - `tests`, `tests_sort`: unit tests (text, filters, facets; sorts, pages, timing).
+//!
+//! A search is one pass: score the text per query word over the vocabulary, then walk the
+//! listings that matched every word (or all listings without text), testing the filters and
+//! counting facets as it goes; finally pick the page after the cursor with a partial
+//! selection instead of a full sort. Only the returned page is cloned.
+//!
+//! Choices where the contract leaves room:
+//! - relevance: each query word scores its best match in the listing, weight = match kind
+//!   (exact 3, prefix 2, typo 1) × field (name 3; tags, specializations, games 2;
+//!   description 1); the words' scores add up;
+//! - "5+ letters" counts characters (letters or digits); a `q` with no word at all (blank or
+//!   punctuation only) is no text constraint, and the default sort is then popularity;
+//! - facet and category keys for providers and games are the strings as listed (two
+//!   spellings are two keys), while the `provider` and `game` filters ignore case;
+//! - a cursor records its sort, not the rest of the query: reusing it with another `q` or
+//!   other filters continues after the same key in the new result.
+
+mod cursor;
+mod facets;
+mod query;
+mod synth;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_sort;
+mod text;
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+
+use jiga::model::limits::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use jiga::model::{
+    AgentType, Categories, FieldError, GameCount, Listing, SearchResults, SearchSort, TypeCount,
+};
+
+pub use query::SearchQuery;
+#[doc(hidden)]
+pub use synth::synthetic_listings;
+
+use cursor::{SortKey, StaticKeys};
+use facets::{DocFields, FacetCounter, Filter, Interner, fail};
+
+/// One indexed listing with everything a query needs, computed when it is indexed.
+#[derive(Debug)]
+struct Doc {
+    /// Boxed so the slots stay small: a query walks every slot, and only the page's
+    /// listings are ever read.
+    listing: Box<Listing>,
+    /// Its distinct words with their field masks, sorted: kept to take them out of the
+    /// vocabulary again, and to tell whether an update changed the text.
+    words: Vec<(String, u8)>,
+    keys: StaticKeys,
+    fields: DocFields,
+}
+
+/// The marketplace's listings, indexed for text search, filters, facets and sorts.
+///
+/// The index holds whatever it is given: the caller upserts published listings and removes
+/// unpublished ones. Listings live in slots (reused after removal) that the vocabulary's
+/// postings point at.
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    slots: Vec<Option<Doc>>,
+    free: Vec<u32>,
+    by_id: HashMap<String, u32>,
+    vocab: text::Vocabulary,
+    strings: Interner,
+}
+
+/// A listing of a page being chosen: its key in the sort, then its id and slot.
+type Ranked<'a> = (SortKey, &'a str, u32);
+
+fn cmp_ranked(a: &Ranked<'_>, b: &Ranked<'_>) -> Ordering {
+    (a.0, a.1).cmp(&(b.0, b.1))
+}
+
+/// Keeps the `n` first of `items` in order, sorted; partial selection first so a page of 21
+/// out of 10,000 costs a linear pass, not a full sort.
+fn first_n(items: &mut Vec<Ranked<'_>>, n: usize) {
+    if n == 0 {
+        items.clear();
+        return;
+    }
+    if items.len() > n {
+        items.select_nth_unstable_by(n - 1, cmp_ranked);
+        items.truncate(n);
+    }
+    items.sort_unstable_by(cmp_ranked);
+}
+
+impl SearchIndex {
+    /// An empty index.
+    #[must_use]
+    pub fn new() -> Self {
+        SearchIndex::default()
+    }
+
+    /// Indexes `listing`, replacing the listing with the same agent id if there is one.
+    pub fn upsert(&mut self, listing: Listing) {
+        let mut words: BTreeMap<String, u8> = BTreeMap::new();
+        let mut add = |s: &str, field: u8| {
+            for w in text::words(s) {
+                *words.entry(w).or_default() |= field;
+            }
+        };
+        let a = &listing.agent;
+        add(&a.name, text::FIELD_NAME);
+        for label in a.tags.iter().chain(&a.specializations).chain(&a.games) {
+            add(label, text::FIELD_LABEL);
+        }
+        add(&a.description, text::FIELD_DESCRIPTION);
+        let words: Vec<(String, u8)> = words.into_iter().collect();
+        // The common update refreshes stats (views, hires, reviews) and leaves the text as
+        // it was: the postings are still right, so skip rebuilding them.
+        if let Some(&slot) = self.by_id.get(&listing.agent.id)
+            && let Some(Some(doc)) = self.slots.get_mut(slot as usize)
+            && doc.words == words
+        {
+            doc.keys = StaticKeys::of(&listing);
+            doc.fields = DocFields::of(&listing, &mut self.strings);
+            *doc.listing = listing;
+            return;
+        }
+        self.remove(&listing.agent.id);
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            // Slots are u32 to keep postings small; 4 billion listings will not fit in
+            // memory first.
+            None => {
+                self.slots.push(None);
+                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        self.vocab.add(slot, &words);
+        let doc = Doc {
+            words,
+            keys: StaticKeys::of(&listing),
+            fields: DocFields::of(&listing, &mut self.strings),
+            listing: Box::new(listing),
+        };
+        self.by_id.insert(doc.listing.agent.id.clone(), slot);
+        if let Some(cell) = self.slots.get_mut(slot as usize) {
+            *cell = Some(doc);
+        }
+    }
+
+    /// Takes the listing of `agent_id` out of the index; nothing happens if it is absent.
+    pub fn remove(&mut self, agent_id: &str) {
+        let Some(slot) = self.by_id.remove(agent_id) else {
+            return;
+        };
+        if let Some(doc) = self.slots.get_mut(slot as usize).and_then(Option::take) {
+            self.vocab.remove(slot, doc.words.iter().map(|(w, _)| w));
+            self.free.push(slot);
+        }
+    }
+
+    /// The listing of `agent_id`, if indexed.
+    #[must_use]
+    pub fn get(&self, agent_id: &str) -> Option<&Listing> {
+        let slot = *self.by_id.get(agent_id)?;
+        self.doc(slot).map(|d| &*d.listing)
+    }
+
+    /// Number of indexed listings.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// True when no listing is indexed.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    fn doc(&self, slot: u32) -> Option<&Doc> {
+        self.slots.get(slot as usize)?.as_ref()
+    }
+
+    fn docs(&self) -> impl Iterator<Item = (u32, &Doc)> {
+        (0u32..)
+            .zip(&self.slots)
+            .filter_map(|(slot, d)| Some((slot, d.as_ref()?)))
+    }
+
+    /// Relevance per slot for the query words: 0 for a listing missing any word, else the
+    /// sum over the words of each word's best match weight.
+    fn text_scores(&self, words: &[String]) -> Vec<u32> {
+        let n = self.slots.len();
+        let mut total = vec![0u32; n];
+        // hits[slot] = how many of the words so far the listing matched; a listing stays a
+        // candidate only while hits == words seen.
+        let mut hits = vec![0u32; n];
+        let mut best = vec![0u32; n];
+        let mut touched = Vec::new();
+        for (i, word) in (0u32..).zip(words) {
+            self.vocab.score_word(word, &mut best, &mut touched);
+            let mut alive = false;
+            for &slot in &touched {
+                let s = slot as usize;
+                if let (Some(h), Some(t), Some(b)) =
+                    (hits.get_mut(s), total.get_mut(s), best.get_mut(s))
+                {
+                    if *h == i {
+                        *h += 1;
+                        *t += *b;
+                        alive = true;
+                    }
+                    *b = 0;
+                }
+            }
+            touched.clear();
+            if !alive {
+                // No listing matched every word so far; later words cannot change that.
+                return vec![0; n];
+            }
+        }
+        let complete = u32::try_from(words.len()).unwrap_or(u32::MAX);
+        for (t, h) in total.iter_mut().zip(&hits) {
+            if *h != complete {
+                *t = 0;
+            }
+        }
+        total
+    }
+
+    /// Answers `GET /v1/marketplace/search`.
+    ///
+    /// A `limit` of 0 (a hand-built [`SearchQuery`]) means the default of 20; over 100 is
+    /// capped at 100 ([`SearchQuery::from_pairs`] refuses both before they get here).
+    ///
+    /// # Errors
+    /// A [`FieldError`] on `cursor` when the cursor is not one of ours or was made for
+    /// another sort order.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, FieldError> {
+        let words: Vec<String> =
+            q.q.as_deref()
+                .map(text::words)
+                .into_iter()
+                .flatten()
+                .collect();
+        // A q without any word (blank, or only punctuation) constrains nothing.
+        let has_text = !words.is_empty();
+        let sort = match q.sort {
+            Some(SearchSort::Relevance) | None if has_text => SearchSort::Relevance,
+            Some(SearchSort::Relevance) | None => SearchSort::Popularity,
+            Some(other) => other,
+        };
+        let after = q
+            .cursor
+            .as_deref()
+            .map(|c| cursor::decode(c, sort))
+            .transpose()?;
+        let limit = match q.limit {
+            0 => DEFAULT_PAGE_SIZE,
+            n => n.min(MAX_PAGE_SIZE),
+        } as usize;
+
+        let scores = has_text.then(|| self.text_scores(&words));
+        let filter = Filter::new(q, &self.strings);
+        let mut counter = FacetCounter::new(&self.strings);
+        let mut total = 0u64;
+        let mut page: Vec<Ranked<'_>> = Vec::new();
+        for (slot, doc) in self.docs() {
+            let score = match &scores {
+                Some(s) => match s.get(slot as usize) {
+                    Some(&v) if v > 0 => v,
+                    _ => continue,
+                },
+                None => 0,
+            };
+            let failures = filter.failures(&doc.fields);
+            if failures & fail::UNFACETED != 0 || failures.count_ones() > 1 {
+                continue;
+            }
+            counter.count(&doc.fields, failures);
+            if failures != 0 {
+                continue;
+            }
+            total += 1;
+            let key = cursor::sort_key(sort, &doc.keys, score);
+            let id = doc.listing.agent.id.as_str();
+            if let Some((ck, cid)) = &after
+                && (key, id) <= (*ck, cid.as_str())
+            {
+                continue;
+            }
+            page.push((key, id, slot));
+        }
+
+        // One more than the page tells whether a next page exists.
+        first_n(&mut page, limit + 1);
+        let next_cursor = if page.len() > limit {
+            page.truncate(limit);
+            page.last()
+                .map(|(key, id, _)| cursor::encode(sort, key, id))
+        } else {
+            None
+        };
+        let items = page
+            .iter()
+            .filter_map(|&(_, _, slot)| self.doc(slot).map(|d| Listing::clone(&d.listing)))
+            .collect();
+        Ok(SearchResults {
+            items,
+            next_cursor,
+            total,
+            facets: counter.finish(&self.strings),
+        })
+    }
+
+    /// The `n` most popular listings, ties broken as in every sort (rating, total hires,
+    /// then id), for `GET /v1/marketplace/featured`.
+    #[must_use]
+    pub fn featured(&self, n: usize) -> Vec<Listing> {
+        let mut ranked: Vec<Ranked<'_>> = self
+            .docs()
+            .map(|(slot, d)| {
+                let key = cursor::sort_key(SearchSort::Popularity, &d.keys, 0);
+                (key, d.listing.agent.id.as_str(), slot)
+            })
+            .collect();
+        first_n(&mut ranked, n);
+        ranked
+            .iter()
+            .filter_map(|&(_, _, slot)| self.doc(slot).map(|d| Listing::clone(&d.listing)))
+            .collect()
+    }
+
+    /// Games and agent types with their listing counts, most first then by name, for
+    /// `GET /v1/marketplace/categories`. A listing counts once per distinct game it lists.
+    #[must_use]
+    pub fn categories(&self) -> Categories {
+        let mut games: HashMap<u32, u64> = HashMap::new();
+        let mut types = [0u64; AgentType::ALL.len()];
+        for (_, d) in self.docs() {
+            for g in d.fields.games() {
+                *games.entry(g).or_default() += 1;
+            }
+            if let Some(c) = types.get_mut(d.fields.agent_type()) {
+                *c += 1;
+            }
+        }
+        let mut games: Vec<GameCount> = games
+            .into_iter()
+            .map(|(id, count)| GameCount {
+                game: self.strings.name(id as usize).to_owned(),
+                count,
+            })
+            .collect();
+        games.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.game.cmp(&b.game)));
+        let mut types: Vec<TypeCount> = AgentType::ALL
+            .iter()
+            .zip(types)
+            .filter(|(_, count)| *count > 0)
+            .map(|(&agent_type, count)| TypeCount { agent_type, count })
+            .collect();
+        types.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.agent_type.as_str().cmp(b.agent_type.as_str()))
+        });
+        Categories { games, types }
+    }
+
+    /// Number of distinct words indexed (for diagnostics and tests).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn vocabulary_len(&self) -> usize {
+        self.vocab.len()
+    }
+}

@@ -1,0 +1,49 @@
+//! Per-user notifications (`GET /v1/events/stream`): live only, never stored.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiga::event::Notification;
+use parking_lot::Mutex;
+use tokio::sync::broadcast;
+
+use crate::ids::new_id;
+
+/// Notifications a connection may fall behind before it is closed with 4008.
+const BACKLOG: usize = 1024;
+
+/// Notification fan-out, one broadcast channel per connected user.
+#[derive(Default)]
+pub struct Notifier {
+    users: Mutex<HashMap<String, broadcast::Sender<Arc<str>>>>,
+}
+
+impl Notifier {
+    /// Sends a notification to `user_id` if they are connected.
+    pub fn notify(&self, user_id: &str, kind: &str, data: serde_json::Value) {
+        let mut users = self.users.lock();
+        let Some(tx) = users.get(user_id) else { return };
+        if tx.receiver_count() == 0 {
+            users.remove(user_id);
+            return;
+        }
+        let n = Notification {
+            id: new_id("ntf"),
+            kind: kind.to_owned(),
+            ts: chrono::Utc::now().into(),
+            data,
+        };
+        if let Ok(text) = serde_json::to_string(&n) {
+            let _ = tx.send(Arc::from(text));
+        }
+    }
+
+    /// Subscribes to a user's notifications.
+    pub fn subscribe(&self, user_id: &str) -> broadcast::Receiver<Arc<str>> {
+        self.users
+            .lock()
+            .entry(user_id.to_owned())
+            .or_insert_with(|| broadcast::channel(BACKLOG).0)
+            .subscribe()
+    }
+}

@@ -1,0 +1,285 @@
+//! The session stream: `GET /v1/sessions/{id}/stream?afterSeq=N` (and the notifications
+//! stream, which shares the credential handling).
+//!
+//! A connection replays stored frames after `afterSeq` from the database at the pace the
+//! client reads them, then follows the session's [`Channel`] live. Credentials are checked
+//! after the upgrade so a browser, which cannot see an HTTP status on a failed upgrade, gets a
+//! close code (4001, 4003, 4004) instead.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use jiga::model::{CommandRequest, SessionStatus};
+use serde::Deserialize;
+
+use super::hub::{Channel, Read, SLOW_CONSUMER_LIMIT};
+use crate::app::AppState;
+use crate::db::sessions;
+use crate::ids::now_millis;
+
+/// Server ping interval (the contract: at least every 15 s).
+const PING_EVERY: Duration = Duration::from_secs(10);
+/// Frames read from storage per replay query.
+const REPLAY_BATCH: u32 = 512;
+/// Frames copied out of the live window per wake-up.
+const LIVE_BATCH: usize = 512;
+
+/// Close codes of the contract.
+pub mod close {
+    /// Unauthenticated.
+    pub const UNAUTHENTICATED: u16 = 4001;
+    /// Forbidden.
+    pub const FORBIDDEN: u16 = 4003;
+    /// No such session.
+    pub const NOT_FOUND: u16 = 4004;
+    /// Slow consumer.
+    pub const SLOW_CONSUMER: u16 = 4008;
+    /// Session ended.
+    pub const NORMAL: u16 = 1000;
+    /// Server shutting down.
+    pub const GOING_AWAY: u16 = 1001;
+}
+
+/// Tunes tungstenite's buffers down from 128 KiB so idle connections stay small.
+pub fn tune(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.read_buffer_size(4 * 1024).write_buffer_size(0).max_write_buffer_size(1024 * 1024).max_message_size(64 * 1024)
+}
+
+#[derive(Deserialize, Default)]
+struct StreamQuery {
+    #[serde(rename = "afterSeq")]
+    after_seq: Option<String>,
+    ticket: Option<String>,
+}
+
+/// Who is connecting: a user id, or the close code to answer with.
+pub fn authenticate(state: &AppState, headers: &HeaderMap, ticket: Option<&str>, session_id: Option<&str>) -> Result<String, (u16, String)> {
+    if let Some(value) = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let token = value.split_once(' ').filter(|(s, _)| s.eq_ignore_ascii_case("bearer")).map(|(_, t)| t.trim());
+        return match token.map(|t| state.tokens.verify(t)) {
+            Some(Ok(claims)) => Ok(claims.sub),
+            Some(Err(e)) => Err((close::UNAUTHENTICATED, e.to_string())),
+            None => Err((close::UNAUTHENTICATED, "malformed Authorization header".into())),
+        };
+    }
+    let Some(ticket) = ticket else {
+        return Err((close::UNAUTHENTICATED, "no bearer token and no ticket".into()));
+    };
+    // Single use: taken out of the map whatever comes next.
+    let entry = state.tickets.lock().remove(ticket);
+    match entry {
+        Some((sid, uid, exp)) if exp > now_millis() && session_id.is_none_or(|s| s == sid) => Ok(uid),
+        Some((_, _, exp)) if exp > now_millis() => Err((close::FORBIDDEN, "ticket is for another session".into())),
+        _ => Err((close::UNAUTHENTICATED, "ticket is unknown, used or expired".into())),
+    }
+}
+
+async fn close_with(mut socket: WebSocket, code: u16, reason: &str) {
+    let reason: String = reason.chars().take(100).collect();
+    let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from(reason) }))).await;
+}
+
+/// `GET /v1/sessions/{id}/stream`.
+pub async fn stream(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let q: StreamQuery = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let auth = authenticate(&state, &headers, q.ticket.as_deref(), Some(&id));
+    let after = match q.after_seq.as_deref().map(str::parse::<u64>) {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => {
+            return axum::response::IntoResponse::into_response(crate::error::AppError::InvalidArgument(
+                "query parameter 'afterSeq': must be a non-negative integer".into(),
+            ));
+        }
+    };
+    tune(ws).on_upgrade(move |socket| async move {
+        let user = match auth {
+            Ok(u) => u,
+            Err((code, why)) => return close_with(socket, code, &why).await,
+        };
+        let key = id.clone();
+        let row = match state.db.read(move |c| sessions::get(c, &key)).await {
+            Ok(r) => r,
+            Err(_) => return close_with(socket, close::GOING_AWAY, "storage unavailable; retry").await,
+        };
+        let Some(row) = row else { return close_with(socket, close::NOT_FOUND, "no such session").await };
+        if row.session.hirer_id != user && row.session.owner_id != user {
+            return close_with(socket, close::FORBIDDEN, "only the hirer and the owner may watch a session").await;
+        }
+        serve(state, socket, row.pk, id, row.session.hirer_id == user, row.session.status == SessionStatus::Ended, after).await;
+    })
+}
+
+enum Outcome {
+    Close(u16, &'static str),
+    Gone,
+}
+
+async fn serve(state: AppState, socket: WebSocket, pk: i64, id: String, is_hirer: bool, ended: bool, mut cursor: u64) {
+    let (mut tx, mut rx) = socket.split();
+    let shutdown = state.shutdown.clone();
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.reset();
+    // Client frames (commands) are handled on a side task so that reading never waits on
+    // sending and a command's acknowledgement cannot block the reader.
+    let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::channel::<()>(1);
+    let reader_state = state.clone();
+    let reader_id = id.clone();
+    let reader = tokio::spawn(async move {
+        while let Some(Ok(msg)) = rx.next().await {
+            match msg {
+                Message::Text(t) if is_hirer => {
+                    if let Ok(cmd) = serde_json::from_str::<WsCommand>(t.as_str()) {
+                        if cmd.kind == "command" {
+                            let req = CommandRequest { command_id: cmd.command_id, data: cmd.data.unwrap_or_else(|| serde_json::json!({})) };
+                            if req.validate().is_ok() {
+                                let st = reader_state.clone();
+                                let sid = reader_id.clone();
+                                tokio::spawn(async move {
+                                    let _ = crate::http::sessions::send_command(&st, &sid, req).await;
+                                });
+                            }
+                        }
+                    }
+                }
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+        drop(cmd_tx);
+    });
+
+    let outcome: Outcome = 'conn: loop {
+        // Replay from storage until the live window covers the cursor.
+        let channel: Option<Arc<Channel>> = if ended { None } else { state.hub.get(&id) };
+        let covered = channel.as_ref().is_some_and(|c| !matches!(c.read_after(cursor, 0), Read::Behind));
+        if !covered {
+            let st = state.clone();
+            let after = cursor;
+            let frames = match st.db.read(move |c| sessions::events_after(c, pk, after, REPLAY_BATCH)).await {
+                Ok(f) => f,
+                Err(_) => break Outcome::Close(close::GOING_AWAY, "storage unavailable; resume with afterSeq"),
+            };
+            if frames.is_empty() {
+                if ended || channel.is_none() {
+                    // An ended session replayed to its end; or a session whose runner is gone.
+                    let key = id.clone();
+                    let still_active = matches!(
+                        state.db.read(move |c| sessions::get(c, &key)).await,
+                        Ok(Some(r)) if r.session.status == SessionStatus::Active
+                    );
+                    if still_active {
+                        // Its channel appears with its next event.
+                        tokio::select! {
+                            () = tokio::time::sleep(Duration::from_millis(50)) => continue 'conn,
+                            () = shutdown.cancelled() => break Outcome::Close(close::GOING_AWAY, "server shutting down"),
+                        }
+                    }
+                    break Outcome::Close(close::NORMAL, "session ended");
+                }
+                continue 'conn;
+            }
+            let n = frames.len();
+            for (seq, f) in frames {
+                if tx.feed(Message::Text(Utf8Bytes::from(&*f))).await.is_err() {
+                    break 'conn Outcome::Gone;
+                }
+                cursor = seq;
+            }
+            if tx.flush().await.is_err() {
+                break Outcome::Gone;
+            }
+            if n < REPLAY_BATCH as usize && ended {
+                break Outcome::Close(close::NORMAL, "session ended");
+            }
+            continue;
+        }
+        let Some(ch) = channel else { continue };
+        let mut head = ch.subscribe();
+        // Live.
+        loop {
+            match ch.read_after(cursor, LIVE_BATCH) {
+                Read::Frames(frames) => {
+                    if ch.head().saturating_sub(cursor) > SLOW_CONSUMER_LIMIT {
+                        break 'conn Outcome::Close(close::SLOW_CONSUMER, "more than 10000 events behind; resume with afterSeq");
+                    }
+                    for f in frames {
+                        if tx.feed(Message::Text(Utf8Bytes::from(&*f))).await.is_err() {
+                            break 'conn Outcome::Gone;
+                        }
+                        cursor += 1;
+                    }
+                    if tx.flush().await.is_err() {
+                        break 'conn Outcome::Gone;
+                    }
+                }
+                Read::Behind => {
+                    break 'conn Outcome::Close(close::SLOW_CONSUMER, "more than 10000 events behind; resume with afterSeq");
+                }
+                Read::Ended => break 'conn Outcome::Close(close::NORMAL, "session ended"),
+                Read::UpToDate => {
+                    tokio::select! {
+                        r = head.changed() => if r.is_err() { break 'conn Outcome::Close(close::NORMAL, "session ended") },
+                        _ = ping.tick() => if tx.send(Message::Ping(Default::default())).await.is_err() { break 'conn Outcome::Gone },
+                        _ = cmd_rx.recv() => break 'conn Outcome::Gone,
+                        () = shutdown.cancelled() => break 'conn Outcome::Close(close::GOING_AWAY, "server shutting down"),
+                    }
+                }
+            }
+        }
+    };
+    if let Outcome::Close(code, reason) = outcome {
+        let _ = tx.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))).await;
+    }
+    reader.abort();
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WsCommand {
+    #[serde(rename = "type")]
+    kind: String,
+    command_id: String,
+    data: Option<serde_json::Value>,
+}
+
+/// `GET /v1/events/stream`: the caller's notifications.
+pub async fn notifications(State(state): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    let q: StreamQuery = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let auth = authenticate(&state, &headers, q.ticket.as_deref(), None);
+    tune(ws).on_upgrade(move |mut socket| async move {
+        let user = match auth {
+            Ok(u) => u,
+            Err((code, why)) => return close_with(socket, code, &why).await,
+        };
+        let mut rx = state.notifier.subscribe(&user);
+        let mut ping = tokio::time::interval(PING_EVERY);
+        ping.reset();
+        let shutdown = state.shutdown.clone();
+        loop {
+            tokio::select! {
+                n = rx.recv() => match n {
+                    Ok(text) => if socket.send(Message::Text(Utf8Bytes::from(&*text))).await.is_err() { return },
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        return close_with(socket, close::SLOW_CONSUMER, "too many notifications behind").await;
+                    }
+                    Err(_) => return,
+                },
+                m = socket.recv() => match m { Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return, _ => {} },
+                _ = ping.tick() => if socket.send(Message::Ping(Default::default())).await.is_err() { return },
+                () = shutdown.cancelled() => return close_with(socket, close::GOING_AWAY, "server shutting down").await,
+            }
+        }
+    })
+}

@@ -1,0 +1,13 @@
+//! Integration tests of `jiga-server`: the real server on 127.0.0.1:0, real SQLite files, real
+//! HTTP and WebSocket clients. One binary, a module per domain.
+
+mod common;
+
+mod api_agents;
+mod api_auth;
+mod api_errors;
+mod api_marketplace;
+mod api_sessions;
+mod api_wallet;
+mod ledger;
+mod stream;
