@@ -147,16 +147,28 @@ mod tests {
 
     #[test]
     fn fee_split_rounds_in_the_owners_favour() {
-        assert_eq!(Dof::new(101).split_fee(2000), Some((Dof::new(81), Dof::new(20))));
-        assert_eq!(Dof::new(4).split_fee(2000), Some((Dof::new(4), Dof::new(0))));
-        assert_eq!(Dof::new(5).split_fee(2000), Some((Dof::new(4), Dof::new(1))));
+        assert_eq!(
+            Dof::new(101).split_fee(2000),
+            Some((Dof::new(81), Dof::new(20)))
+        );
+        assert_eq!(
+            Dof::new(4).split_fee(2000),
+            Some((Dof::new(4), Dof::new(0)))
+        );
+        assert_eq!(
+            Dof::new(5).split_fee(2000),
+            Some((Dof::new(4), Dof::new(1)))
+        );
         assert_eq!(Dof::MAX.split_fee(10_000), Some((Dof::ZERO, Dof::MAX)));
         assert_eq!(Dof::new(-1).split_fee(2000), None);
     }
 
     #[test]
     fn serializes_as_a_bare_integer_and_rejects_floats() {
-        assert_eq!(serde_json::to_string(&Dof::new(42)).ok().as_deref(), Some("42"));
+        assert_eq!(
+            serde_json::to_string(&Dof::new(42)).ok().as_deref(),
+            Some("42")
+        );
         assert!(serde_json::from_str::<Dof>("1.5").is_err());
         assert!(serde_json::from_str::<Dof>("1e3").is_err());
         assert!(serde_json::from_str::<Dof>("99999999999999999999").is_err());

@@ -190,9 +190,11 @@ impl Serialize for DataRef<'_> {
             EventKind::Commentary { text } => TextData { text }.serialize(s),
             EventKind::DofUpdate(d) => d.serialize(s),
             EventKind::CommandAck { command_id } => AckData { command_id }.serialize(s),
-            EventKind::Ended { reason, settlement } => {
-                EndedData { reason: *reason, settlement: *settlement }.serialize(s)
+            EventKind::Ended { reason, settlement } => EndedData {
+                reason: *reason,
+                settlement: *settlement,
             }
+            .serialize(s),
             EventKind::Unknown { data, .. } => data.serialize(s),
         }
     }
@@ -220,16 +222,26 @@ impl<'de> DeserializeSeed<'de> for KindSeed<'_> {
         Ok(match self.0 {
             types::ACTION => EventKind::Action(AgentAction::deserialize(d)?),
             types::DOF_UPDATE => EventKind::DofUpdate(DofUpdate::deserialize(d)?),
-            types::COMMENTARY => EventKind::Commentary { text: TextData::<String>::deserialize(d)?.text },
-            types::COMMAND_ACK => {
-                EventKind::CommandAck { command_id: AckData::<String>::deserialize(d)?.command_id }
-            }
-            types::STARTED => EventKind::Started { session: StartedData::deserialize(d)?.session },
+            types::COMMENTARY => EventKind::Commentary {
+                text: TextData::<String>::deserialize(d)?.text,
+            },
+            types::COMMAND_ACK => EventKind::CommandAck {
+                command_id: AckData::<String>::deserialize(d)?.command_id,
+            },
+            types::STARTED => EventKind::Started {
+                session: StartedData::deserialize(d)?.session,
+            },
             types::ENDED => {
                 let e = EndedData::deserialize(d)?;
-                EventKind::Ended { reason: e.reason, settlement: e.settlement }
+                EventKind::Ended {
+                    reason: e.reason,
+                    settlement: e.settlement,
+                }
             }
-            other => EventKind::Unknown { event_type: other.to_owned(), data: serde_json::Value::deserialize(d)? },
+            other => EventKind::Unknown {
+                event_type: other.to_owned(),
+                data: serde_json::Value::deserialize(d)?,
+            },
         })
     }
 }
@@ -279,7 +291,9 @@ impl<'de> Visitor<'de> for EventVisitor {
             (Some(k), _) => k,
             (None, Some(raw)) => {
                 let mut d = serde_json::Deserializer::from_str(raw.get());
-                KindSeed(&ty).deserialize(&mut d).map_err(de::Error::custom)?
+                KindSeed(&ty)
+                    .deserialize(&mut d)
+                    .map_err(de::Error::custom)?
             }
             (None, None) => return Err(de::Error::missing_field("data")),
         };
@@ -368,15 +382,32 @@ mod tests {
             r#"{"data":{"commandId":"c1"},"ts":"2026-11-25T21:03:11.123Z","type":"session.command_ack","seq":3}"#,
         )
         .expect("decodes");
-        assert_eq!(ev.kind, EventKind::CommandAck { command_id: "c1".into() });
-        let ev = SessionEvent::from_json(r#"{"seq":4,"type":"agent.dance","ts":"2026-11-25T21:03:11.123Z","data":{"x":1}}"#)
-            .expect("decodes");
+        assert_eq!(
+            ev.kind,
+            EventKind::CommandAck {
+                command_id: "c1".into()
+            }
+        );
+        let ev = SessionEvent::from_json(
+            r#"{"seq":4,"type":"agent.dance","ts":"2026-11-25T21:03:11.123Z","data":{"x":1}}"#,
+        )
+        .expect("decodes");
         assert_eq!(ev.kind.event_type(), "agent.dance");
     }
 
     #[test]
     fn missing_fields_are_errors() {
-        assert!(SessionEvent::from_json(r#"{"seq":1,"type":"agent.action","ts":"2026-11-25T21:03:11.123Z"}"#).is_err());
-        assert!(SessionEvent::from_json(r#"{"type":"agent.commentary","ts":"2026-11-25T21:03:11.123Z","data":{"text":"x"}}"#).is_err());
+        assert!(
+            SessionEvent::from_json(
+                r#"{"seq":1,"type":"agent.action","ts":"2026-11-25T21:03:11.123Z"}"#
+            )
+            .is_err()
+        );
+        assert!(
+            SessionEvent::from_json(
+                r#"{"type":"agent.commentary","ts":"2026-11-25T21:03:11.123Z","data":{"text":"x"}}"#
+            )
+            .is_err()
+        );
     }
 }

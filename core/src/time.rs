@@ -66,7 +66,10 @@ impl FromStr for Timestamp {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         DateTime::parse_from_rfc3339(s)
             .map(|dt| Timestamp::from(dt.with_timezone(&Utc)))
-            .map_err(|source| ParseTimestampError { input: s.to_owned(), source })
+            .map_err(|source| ParseTimestampError {
+                input: s.to_owned(),
+                source,
+            })
     }
 }
 
@@ -91,12 +94,17 @@ mod tests {
     fn formats_with_milliseconds_and_z() {
         let t = Timestamp::from_unix_millis(1_795_640_591_123).expect("in range");
         assert_eq!(t.to_string(), "2026-11-25T21:03:11.123Z");
-        assert_eq!("2026-11-25T21:03:11.123Z".parse::<Timestamp>().ok(), Some(t));
+        assert_eq!(
+            "2026-11-25T21:03:11.123Z".parse::<Timestamp>().ok(),
+            Some(t)
+        );
     }
 
     #[test]
     fn rejects_garbage_with_the_input_quoted() {
-        let err = "yesterday".parse::<Timestamp>().expect_err("not a timestamp");
+        let err = "yesterday"
+            .parse::<Timestamp>()
+            .expect_err("not a timestamp");
         assert!(err.to_string().contains("'yesterday'"));
     }
 }

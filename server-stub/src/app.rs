@@ -21,6 +21,9 @@ use crate::sim::runner::{self, Runner};
 use crate::stream::hub::Hub;
 use crate::stream::notify::Notifier;
 
+/// Kernel send buffer of each connection.
+const SEND_BUFFER: usize = 256 * 1024;
+
 /// Shared server state; cheap to clone.
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
@@ -127,12 +130,14 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
     let secret = match &config.jwt_secret {
         Some(s) => s.clone().into_bytes(),
         None => {
-            tracing::warn!("no --jwt-secret given: using a random one; tokens will not survive a restart");
+            tracing::warn!(
+                "no --jwt-secret given: using a random one; tokens will not survive a restart"
+            );
             rand::random::<[u8; 32]>().to_vec()
         }
     };
     let tokens = TokenService::new(&secret, config.access_token_ttl);
-    tokens.revoke(db.read(|c| db::users::revoked_families(c)).await?);
+    tokens.revoke(db.read(db::users::revoked_families).await?);
     let limiter = RateLimiter::new(config.rate_limit_anonymous, config.rate_limit_authenticated);
     let state = AppState(Arc::new(Shared {
         config: config.clone(),
@@ -152,7 +157,7 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
     if config.seed_demo {
         crate::seed::seed_demo(&state).await?;
     }
-    let listings = state.db.read(|c| db::agents::all_listings(c)).await?;
+    let listings = state.db.read(db::agents::all_listings).await?;
     {
         let mut index = state.search.write();
         for l in listings {
@@ -169,11 +174,21 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
         .await
         .map_err(|e| AppError::internal(format!("cannot bind {}: {e}", config.bind)))?;
     let addr = listener.local_addr().map_err(AppError::internal)?;
+    // Small fixed send buffers: a stalled viewer is noticed (and cut as a slow consumer) after
+    // a few hundred KiB instead of the kernel's autotuned megabytes, and idle connections stay
+    // light. No Nagle delay for small event frames.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+        let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(SEND_BUFFER);
+    });
     let router = crate::http::router(state.clone());
     let shutdown = state.shutdown.clone();
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move { shutdown.cancelled().await });
+        let serve = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { shutdown.cancelled().await });
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "server failed");
         }

@@ -7,7 +7,11 @@ use clap::Parser;
 
 /// Configuration of a `jiga-server` process.
 #[derive(Clone, Debug, Parser)]
-#[command(name = "jiga-server", version, about = "The JIGA Store reference server")]
+#[command(
+    name = "jiga-server",
+    version,
+    about = "The JIGA Store reference server"
+)]
 pub struct Config {
     /// Listen address; port 0 picks a free port.
     #[arg(long, env = "JIGA_BIND", default_value = "127.0.0.1:3000")]

@@ -33,10 +33,13 @@ impl PageParams {
     /// # Errors
     /// `invalid_argument` naming `limit` or `cursor`.
     pub fn parse(&self) -> AppResult<PageReq> {
-        Ok(PageReq { limit: parse_limit(self.limit.as_deref())?, before: match &self.cursor {
-            None => i64::MAX,
-            Some(c) => decode(c)?,
-        } })
+        Ok(PageReq {
+            limit: parse_limit(self.limit.as_deref())?,
+            before: match &self.cursor {
+                None => i64::MAX,
+                Some(c) => decode(c)?,
+            },
+        })
     }
 }
 
@@ -45,7 +48,9 @@ impl PageParams {
 /// # Errors
 /// `invalid_argument` quoting the bad value.
 pub fn parse_limit(raw: Option<&str>) -> AppResult<u32> {
-    let Some(raw) = raw else { return Ok(DEFAULT_PAGE_SIZE) };
+    let Some(raw) = raw else {
+        return Ok(DEFAULT_PAGE_SIZE);
+    };
     match raw.parse::<u32>() {
         Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(n),
         _ => Err(AppError::InvalidArgument(format!(
@@ -66,7 +71,11 @@ fn decode(cursor: &str) -> AppResult<i64> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix("k:").and_then(|n| n.parse::<i64>().ok()))
-        .ok_or_else(|| AppError::InvalidArgument(format!("field 'cursor': '{cursor}' is not a cursor from this list")))
+        .ok_or_else(|| {
+            AppError::InvalidArgument(format!(
+                "field 'cursor': '{cursor}' is not a cursor from this list"
+            ))
+        })
 }
 
 /// Builds a page from `limit + 1` rows fetched in key order: the extra row only says whether
@@ -74,8 +83,15 @@ fn decode(cursor: &str) -> AppResult<i64> {
 pub fn page_from<T>(mut rows: Vec<(i64, T)>, limit: u32) -> jiga::model::Page<T> {
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(|(pk, _)| encode(*pk)) } else { None };
-    jiga::model::Page { items: rows.into_iter().map(|(_, t)| t).collect(), next_cursor }
+    let next_cursor = if more {
+        rows.last().map(|(pk, _)| encode(*pk))
+    } else {
+        None
+    };
+    jiga::model::Page {
+        items: rows.into_iter().map(|(_, t)| t).collect(),
+        next_cursor,
+    }
 }
 
 #[cfg(test)]

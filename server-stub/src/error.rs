@@ -94,7 +94,9 @@ impl AppError {
     #[must_use]
     pub fn public_message(&self) -> String {
         match self {
-            AppError::Internal(_) => "internal error; the request id identifies it in the server log".into(),
+            AppError::Internal(_) => {
+                "internal error; the request id identifies it in the server log".into()
+            }
             other => other.to_string(),
         }
     }
@@ -133,7 +135,10 @@ impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
         match &e {
             rusqlite::Error::SqliteFailure(f, _)
-                if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
             {
                 AppError::Unavailable("storage is busy; retry".into())
             }
@@ -163,7 +168,10 @@ impl IntoResponse for AppError {
                 res.headers_mut().insert("retry-after", v);
             }
         }
-        res.extensions_mut().insert(PendingError { code: self.code(), message: self.public_message() });
+        res.extensions_mut().insert(PendingError {
+            code: self.code(),
+            message: self.public_message(),
+        });
         res
     }
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 /// Histogram bucket bounds, in seconds.
-const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
 
 #[derive(Default)]
 struct Hist {
@@ -29,10 +31,16 @@ pub struct Metrics {
 impl Metrics {
     /// Records one finished request.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        *self.requests.lock().entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+        *self
+            .requests
+            .lock()
+            .entry((method.to_owned(), route.to_owned(), status))
+            .or_default() += 1;
         let secs = elapsed.as_secs_f64();
         let mut lat = self.latency.lock();
-        let h = lat.entry((method.to_owned(), route.to_owned())).or_default();
+        let h = lat
+            .entry((method.to_owned(), route.to_owned()))
+            .or_default();
         for (i, b) in BUCKETS.iter().enumerate() {
             if secs <= *b {
                 h.buckets[i] += 1;
@@ -51,12 +59,19 @@ impl Metrics {
     #[must_use]
     pub fn render(&self, gauges: &StoreGauges) -> String {
         let mut out = String::new();
-        out.push_str("# HELP jiga_http_requests_total HTTP requests by method, route and status.\n");
+        out.push_str(
+            "# HELP jiga_http_requests_total HTTP requests by method, route and status.\n",
+        );
         out.push_str("# TYPE jiga_http_requests_total counter\n");
         for ((m, r, s), n) in self.requests.lock().iter() {
-            let _ = writeln!(out, "jiga_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "jiga_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {n}"
+            );
         }
-        out.push_str("# HELP jiga_http_request_duration_seconds HTTP request latency by method and route.\n");
+        out.push_str(
+            "# HELP jiga_http_request_duration_seconds HTTP request latency by method and route.\n",
+        );
         out.push_str("# TYPE jiga_http_request_duration_seconds histogram\n");
         for ((m, r), h) in self.latency.lock().iter() {
             for (i, b) in BUCKETS.iter().enumerate() {
@@ -66,9 +81,21 @@ impl Metrics {
                     h.buckets[i]
                 );
             }
-            let _ = writeln!(out, "jiga_http_request_duration_seconds_bucket{{method=\"{m}\",route=\"{r}\",le=\"+Inf\"}} {}", h.count);
-            let _ = writeln!(out, "jiga_http_request_duration_seconds_sum{{method=\"{m}\",route=\"{r}\"}} {}", h.sum);
-            let _ = writeln!(out, "jiga_http_request_duration_seconds_count{{method=\"{m}\",route=\"{r}\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "jiga_http_request_duration_seconds_bucket{{method=\"{m}\",route=\"{r}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "jiga_http_request_duration_seconds_sum{{method=\"{m}\",route=\"{r}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "jiga_http_request_duration_seconds_count{{method=\"{m}\",route=\"{r}\"}} {}",
+                h.count
+            );
         }
         out.push_str("# HELP jiga_active_sessions Sessions running on this server.\n# TYPE jiga_active_sessions gauge\n");
         let _ = writeln!(out, "jiga_active_sessions {}", gauges.active_sessions);
@@ -79,7 +106,11 @@ impl Metrics {
             let _ = writeln!(out, "jiga_ledger_transactions_total{{type=\"{t}\"}} {n}");
         }
         out.push_str("# HELP jiga_session_events_total Session events emitted by this process.\n# TYPE jiga_session_events_total counter\n");
-        let _ = writeln!(out, "jiga_session_events_total {}", self.events.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "jiga_session_events_total {}",
+            self.events.load(Ordering::Relaxed)
+        );
         out
     }
 }

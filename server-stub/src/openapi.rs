@@ -2,14 +2,14 @@
 //! [`crate::http::router`]), so a route cannot exist without its documentation or the other
 //! way round. Schemas come from the wire types' `ToSchema` derives in `jiga-core`.
 
+use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, Ref,
-    RefOr, Required, ResponseBuilder, Schema, Type,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder,
+    PathItem, PathsBuilder, Ref, RefOr, Required, ResponseBuilder, Schema, Type,
 };
-use utoipa::ToSchema;
 
 /// The documentation of one operation.
 pub struct Doc {
@@ -108,7 +108,8 @@ impl Doc {
     /// `limit` and `cursor`.
     #[must_use]
     pub fn paged(self) -> Self {
-        self.query("limit", "page size, 1..=100, default 20").query("cursor", "from the previous page's nextCursor")
+        self.query("limit", "page size, 1..=100, default 20")
+            .query("cursor", "from the previous page's nextCursor")
     }
     /// Further error statuses the operation answers.
     #[must_use]
@@ -140,13 +141,21 @@ impl ApiDoc {
     pub fn add(&mut self, doc: Doc) {
         let mut op = OperationBuilder::new()
             .summary(Some(doc.summary))
-            .operation_id(Some(format!("{}{}", method_name(&doc.method), doc.path.replace(['/', '{', '}', '-'], "_"))));
+            .operation_id(Some(format!(
+                "{}{}",
+                method_name(&doc.method),
+                doc.path.replace(['/', '{', '}', '-'], "_")
+            )));
         for (name, at, required, about) in &doc.params {
             op = op.parameter(
                 ParameterBuilder::new()
                     .name(*name)
                     .parameter_in(at.clone())
-                    .required(if *required { Required::True } else { Required::False })
+                    .required(if *required {
+                        Required::True
+                    } else {
+                        Required::False
+                    })
                     .description(Some(*about))
                     .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
             );
@@ -157,13 +166,18 @@ impl ApiDoc {
                     .name("Idempotency-Key")
                     .parameter_in(ParameterIn::Header)
                     .required(Required::True)
-                    .description(Some("1–255 printable ASCII characters; one per logical operation"))
+                    .description(Some(
+                        "1–255 printable ASCII characters; one per logical operation",
+                    ))
                     .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
             );
         }
         if let Some(body) = &doc.body {
             op = op.request_body(Some(
-                RequestBodyBuilder::new().content("application/json", json_ref(body).build()).required(Some(Required::True)).build(),
+                RequestBodyBuilder::new()
+                    .content("application/json", json_ref(body).build())
+                    .required(Some(Required::True))
+                    .build(),
             ));
         }
         let mut ok = ResponseBuilder::new().description("success");
@@ -177,7 +191,10 @@ impl ApiDoc {
         for status in errors {
             op = op.response(
                 status.to_string(),
-                ResponseBuilder::new().description("error").content("application/json", json_ref("ErrorBody").build()).build(),
+                ResponseBuilder::new()
+                    .description("error")
+                    .content("application/json", json_ref("ErrorBody").build())
+                    .build(),
             );
         }
         if doc.auth {
@@ -197,7 +214,15 @@ impl ApiDoc {
         let components = self
             .components
             .schemas_from_iter(schemas)
-            .security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()))
+            .security_scheme(
+                "bearer",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .build(),
+                ),
+            )
             .build();
         let mut api = OpenApiBuilder::new()
             .info(InfoBuilder::new().title("JIGA Store API").version("1.0.0").description(Some(

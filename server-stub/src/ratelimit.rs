@@ -40,7 +40,11 @@ impl RateLimiter {
     /// Limits per minute; 0 turns a limit off.
     #[must_use]
     pub fn new(anonymous: u32, authenticated: u32) -> Self {
-        RateLimiter { anonymous, authenticated, windows: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            anonymous,
+            authenticated,
+            windows: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Counts one request; `None` when the caller's limit is off.
@@ -63,12 +67,20 @@ impl RateLimiter {
             *start = now;
             *count = 0;
         }
-        let reset_secs = WINDOW.saturating_sub(now.duration_since(*start)).as_secs().max(1);
+        let reset_secs = WINDOW
+            .saturating_sub(now.duration_since(*start))
+            .as_secs()
+            .max(1);
         let allowed = *count < limit;
         if allowed {
             *count += 1;
         }
-        Some(Verdict { limit, remaining: limit - *count, reset_secs, allowed })
+        Some(Verdict {
+            limit,
+            remaining: limit - *count,
+            reset_secs,
+            allowed,
+        })
     }
 }
 
@@ -80,8 +92,14 @@ mod tests {
     fn refuses_past_the_limit_and_reports_what_is_left() {
         let rl = RateLimiter::new(2, 0);
         let ip = Caller::Anonymous([127, 0, 0, 1].into());
-        assert_eq!(rl.check(ip.clone()).map(|v| (v.allowed, v.remaining)), Some((true, 1)));
-        assert_eq!(rl.check(ip.clone()).map(|v| (v.allowed, v.remaining)), Some((true, 0)));
+        assert_eq!(
+            rl.check(ip.clone()).map(|v| (v.allowed, v.remaining)),
+            Some((true, 1))
+        );
+        assert_eq!(
+            rl.check(ip.clone()).map(|v| (v.allowed, v.remaining)),
+            Some((true, 0))
+        );
         assert_eq!(rl.check(ip).map(|v| v.allowed), Some(false));
         assert_eq!(rl.check(Caller::User("u".into())), None);
     }

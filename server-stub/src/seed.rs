@@ -16,11 +16,43 @@ pub const DEMO_PASSWORD: &str = "demo-player-1";
 /// The DOF granted to the demo player.
 pub const DEMO_GRANT: i64 = 50_000;
 
-const GAMES: &[&str] = &["League of Legends", "Valorant", "Chess", "Dota 2", "Counter-Strike 2", "Fortnite", "Rocket League", "StarCraft II"];
+const GAMES: &[&str] = &[
+    "League of Legends",
+    "Valorant",
+    "Chess",
+    "Dota 2",
+    "Counter-Strike 2",
+    "Fortnite",
+    "Rocket League",
+    "StarCraft II",
+];
 const PROVIDERS: &[&str] = &["openai", "anthropic", "mistral", "google", "meta"];
-const FIRST: &[&str] = &["Nova", "Atlas", "Echo", "Vex", "Orion", "Lyra", "Kai", "Zephyr", "Mira", "Rook", "Blitz", "Sage", "Quill", "Ember", "Juno", "Onyx"];
-const SECOND: &[&str] = &["Tactician", "Shotcaller", "Strategist", "Sentinel", "Oracle", "Duelist", "Maestro", "Scout"];
-const SPECS: &[&str] = &["macro strategy", "micro mechanics", "map awareness", "openings", "endgames", "team fights", "economy", "positioning", "aim training", "rotations"];
+const FIRST: &[&str] = &[
+    "Nova", "Atlas", "Echo", "Vex", "Orion", "Lyra", "Kai", "Zephyr", "Mira", "Rook", "Blitz",
+    "Sage", "Quill", "Ember", "Juno", "Onyx",
+];
+const SECOND: &[&str] = &[
+    "Tactician",
+    "Shotcaller",
+    "Strategist",
+    "Sentinel",
+    "Oracle",
+    "Duelist",
+    "Maestro",
+    "Scout",
+];
+const SPECS: &[&str] = &[
+    "macro strategy",
+    "micro mechanics",
+    "map awareness",
+    "openings",
+    "endgames",
+    "team fights",
+    "economy",
+    "positioning",
+    "aim training",
+    "rotations",
+];
 const NATIONS: &[&str] = &["KR", "US", "SE", "BR", "DE", "FR", "CN", "PL"];
 
 /// Seeds the demo store once (a second start finds the demo player and does nothing).
@@ -28,7 +60,12 @@ const NATIONS: &[&str] = &["KR", "US", "SE", "BR", "DE", "FR", "CN", "PL"];
 /// # Errors
 /// A database failure.
 pub async fn seed_demo(state: &AppState) -> AppResult<()> {
-    if state.db.read(|c| db::users::find_login(c, DEMO_EMAIL)).await?.is_some() {
+    if state
+        .db
+        .read(|c| db::users::find_login(c, DEMO_EMAIL))
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     let player_hash = crate::auth::hash_password(DEMO_PASSWORD.into()).await?;
@@ -100,6 +137,10 @@ pub async fn seed_demo(state: &AppState) -> AppResult<()> {
             Ok(())
         })
         .await?;
-    tracing::info!(email = DEMO_EMAIL, grant = DEMO_GRANT, "seeded the demo store");
+    tracing::info!(
+        email = DEMO_EMAIL,
+        grant = DEMO_GRANT,
+        "seeded the demo store"
+    );
     Ok(())
 }

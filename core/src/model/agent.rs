@@ -105,10 +105,16 @@ pub struct Pricing {
 impl Pricing {
     fn validate(&self, field: &str) -> Result<(), FieldError> {
         if self.per_minute.is_negative() {
-            return Err(FieldError::new(format!("{field}.perMinute"), "must be at least 0"));
+            return Err(FieldError::new(
+                format!("{field}.perMinute"),
+                "must be at least 0",
+            ));
         }
         if self.per_action.is_negative() {
-            return Err(FieldError::new(format!("{field}.perAction"), "must be at least 0"));
+            return Err(FieldError::new(
+                format!("{field}.perAction"),
+                "must be at least 0",
+            ));
         }
         Ok(())
     }
@@ -216,43 +222,53 @@ pub struct CreateAgentRequest {
     pub nationality: Option<String>,
 }
 
-fn validate_common(
-    name: Option<&str>,
-    description: Option<&str>,
-    lists: [(&str, Option<&[String]>); 3],
-    provider: Option<&str>,
-    pricing: Option<&Pricing>,
+/// The fields create and update share, borrowed for validation.
+struct Fields<'a> {
+    name: Option<&'a str>,
+    description: Option<&'a str>,
+    lists: [(&'static str, Option<&'a [String]>); 3],
+    provider: Option<&'a str>,
+    pricing: Option<&'a Pricing>,
     aps: Option<u32>,
-    image_url: Option<&str>,
-    nationality: Option<&str>,
-) -> Result<(), FieldError> {
-    if let Some(n) = name {
-        chars_between("name", n.trim(), 1, 100)?;
-    }
-    if let Some(d) = description {
-        chars_between("description", d, 0, 5000)?;
-    }
-    for (field, list) in lists {
-        if let Some(list) = list {
-            string_list(field, list, 20, 50)?;
+    image_url: Option<&'a str>,
+    nationality: Option<&'a str>,
+}
+
+impl Fields<'_> {
+    fn validate(&self) -> Result<(), FieldError> {
+        if let Some(n) = self.name {
+            chars_between("name", n.trim(), 1, 100)?;
         }
+        if let Some(d) = self.description {
+            chars_between("description", d, 0, 5000)?;
+        }
+        for (field, list) in self.lists {
+            if let Some(list) = list {
+                string_list(field, list, 20, 50)?;
+            }
+        }
+        if let Some(p) = self.provider {
+            chars_between("provider", p.trim(), 1, 50)?;
+        }
+        if let Some(p) = self.pricing {
+            p.validate("pricing")?;
+        }
+        if let Some(a) = self.aps {
+            int_between(
+                "actionsPerSecond",
+                i64::from(a),
+                1,
+                i64::from(MAX_ACTIONS_PER_SECOND),
+            )?;
+        }
+        if let Some(u) = self.image_url {
+            chars_between("imageUrl", u, 1, 2048)?;
+        }
+        if let Some(n) = self.nationality {
+            chars_between("nationality", n, 1, 100)?;
+        }
+        Ok(())
     }
-    if let Some(p) = provider {
-        chars_between("provider", p.trim(), 1, 50)?;
-    }
-    if let Some(p) = pricing {
-        p.validate("pricing")?;
-    }
-    if let Some(a) = aps {
-        int_between("actionsPerSecond", i64::from(a), 1, i64::from(MAX_ACTIONS_PER_SECOND))?;
-    }
-    if let Some(u) = image_url {
-        chars_between("imageUrl", u, 1, 2048)?;
-    }
-    if let Some(n) = nationality {
-        chars_between("nationality", n, 1, 100)?;
-    }
-    Ok(())
 }
 
 impl CreateAgentRequest {
@@ -261,20 +277,21 @@ impl CreateAgentRequest {
     /// # Errors
     /// A [`FieldError`] naming the first field that breaks a rule.
     pub fn validate(&self) -> Result<(), FieldError> {
-        validate_common(
-            Some(&self.name),
-            Some(&self.description),
-            [
+        Fields {
+            name: Some(&self.name),
+            description: Some(&self.description),
+            lists: [
                 ("tags", Some(&self.tags)),
                 ("specializations", Some(&self.specializations)),
                 ("games", Some(&self.games)),
             ],
-            Some(&self.provider),
-            Some(&self.pricing),
-            Some(self.actions_per_second),
-            self.image_url.as_deref(),
-            self.nationality.as_deref(),
-        )
+            provider: Some(&self.provider),
+            pricing: Some(&self.pricing),
+            aps: Some(self.actions_per_second),
+            image_url: self.image_url.as_deref(),
+            nationality: self.nationality.as_deref(),
+        }
+        .validate()
     }
 }
 
@@ -321,11 +338,19 @@ pub struct UpdateAgentRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions_per_second: Option<u32>,
     /// `Some(None)` clears the picture.
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub image_url: Option<Option<String>>,
     /// `Some(None)` clears the nationality.
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub nationality: Option<Option<String>>,
 }
@@ -345,20 +370,21 @@ impl UpdateAgentRequest {
     /// # Errors
     /// A [`FieldError`] naming the first field that breaks a rule.
     pub fn validate(&self) -> Result<(), FieldError> {
-        validate_common(
-            self.name.as_deref(),
-            self.description.as_deref(),
-            [
+        Fields {
+            name: self.name.as_deref(),
+            description: self.description.as_deref(),
+            lists: [
                 ("tags", self.tags.as_deref()),
                 ("specializations", self.specializations.as_deref()),
                 ("games", self.games.as_deref()),
             ],
-            self.provider.as_deref(),
-            self.pricing.as_ref(),
-            self.actions_per_second,
-            self.image_url.as_ref().and_then(|o| o.as_deref()),
-            self.nationality.as_ref().and_then(|o| o.as_deref()),
-        )
+            provider: self.provider.as_deref(),
+            pricing: self.pricing.as_ref(),
+            aps: self.actions_per_second,
+            image_url: self.image_url.as_ref().and_then(|o| o.as_deref()),
+            nationality: self.nationality.as_ref().and_then(|o| o.as_deref()),
+        }
+        .validate()
     }
 
     /// True when the request changes nothing.
@@ -372,8 +398,22 @@ impl UpdateAgentRequest {
         macro_rules! set {
             ($($f:ident),*) => { $(if let Some(v) = &self.$f { agent.$f = v.clone(); })* };
         }
-        set!(name, description, tags, specializations, games, rank, agent_type, provider,
-             has_voice_chat, has_commentator, pricing, actions_per_second, image_url, nationality);
+        set!(
+            name,
+            description,
+            tags,
+            specializations,
+            games,
+            rank,
+            agent_type,
+            provider,
+            has_voice_chat,
+            has_commentator,
+            pricing,
+            actions_per_second,
+            image_url,
+            nationality
+        );
     }
 }
 
@@ -389,10 +429,22 @@ mod tests {
         .expect("valid");
         assert_eq!(req.actions_per_second, 2);
         assert!(req.validate().is_ok());
-        let bad = CreateAgentRequest { actions_per_second: 1001, ..req.clone() };
-        assert_eq!(bad.validate().map_err(|e| e.field), Err("actionsPerSecond".to_owned()));
-        let bad = CreateAgentRequest { tags: vec!["x".repeat(51)], ..req };
-        assert_eq!(bad.validate().map_err(|e| e.field), Err("tags[0]".to_owned()));
+        let bad = CreateAgentRequest {
+            actions_per_second: 1001,
+            ..req.clone()
+        };
+        assert_eq!(
+            bad.validate().map_err(|e| e.field),
+            Err("actionsPerSecond".to_owned())
+        );
+        let bad = CreateAgentRequest {
+            tags: vec!["x".repeat(51)],
+            ..req
+        };
+        assert_eq!(
+            bad.validate().map_err(|e| e.field),
+            Err("tags[0]".to_owned())
+        );
     }
 
     #[test]

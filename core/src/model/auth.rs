@@ -32,12 +32,18 @@ fn validate_email(email: &str) -> Result<(), FieldError> {
     chars_between("email", email, 3, 254)?;
     let ok = match email.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !email.chars().any(char::is_whitespace)
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !email.chars().any(char::is_whitespace)
         }
         None => false,
     };
     if !ok {
-        return Err(FieldError::new("email", format!("'{email}' is not an email address")));
+        return Err(FieldError::new(
+            "email",
+            format!("'{email}' is not an email address"),
+        ));
     }
     Ok(())
 }
@@ -109,7 +115,10 @@ mod tests {
         };
         assert!(r.validate().is_ok());
         r.password = "short".into();
-        assert_eq!(r.validate().map_err(|e| e.field), Err("password".to_owned()));
+        assert_eq!(
+            r.validate().map_err(|e| e.field),
+            Err("password".to_owned())
+        );
         r.password = "long enough".into();
         r.email = "nope".into();
         assert_eq!(r.validate().map_err(|e| e.field), Err("email".to_owned()));

@@ -109,7 +109,10 @@ impl HireRequest {
         if self.budget < per_minute {
             return Err(FieldError::new(
                 "budget",
-                format!("must cover at least one minute of the agent ({per_minute}), got {}", self.budget),
+                format!(
+                    "must cover at least one minute of the agent ({per_minute}), got {}",
+                    self.budget
+                ),
             ));
         }
         Ok(())
@@ -155,7 +158,12 @@ impl Settlement {
             return None;
         }
         let (owner_earnings, platform_fee) = consumed.split_fee(fee_bps)?;
-        Some(Settlement { consumed, owner_earnings, platform_fee, released })
+        Some(Settlement {
+            consumed,
+            owner_earnings,
+            platform_fee,
+            released,
+        })
     }
 }
 
@@ -229,7 +237,11 @@ mod tests {
     fn settlement_splits_and_releases() {
         let s = Settlement::compute(Dof::new(500), Dof::new(101), 2000).expect("consistent");
         assert_eq!(
-            (s.owner_earnings.get(), s.platform_fee.get(), s.released.get()),
+            (
+                s.owner_earnings.get(),
+                s.platform_fee.get(),
+                s.released.get()
+            ),
             (81, 20, 399)
         );
         assert!(Settlement::compute(Dof::new(5), Dof::new(6), 2000).is_none());
@@ -237,7 +249,12 @@ mod tests {
 
     #[test]
     fn hire_budget_must_cover_a_minute() {
-        let h = HireRequest { agent_id: "a".into(), game: "chess".into(), budget: Dof::new(9), max_minutes: None };
+        let h = HireRequest {
+            agent_id: "a".into(),
+            game: "chess".into(),
+            budget: Dof::new(9),
+            max_minutes: None,
+        };
         assert!(h.validate().is_ok());
         assert!(h.validate_budget(Dof::new(10)).is_err());
         assert!(h.validate_budget(Dof::new(9)).is_ok());

@@ -14,7 +14,10 @@ pub struct FieldError {
 impl FieldError {
     /// A rule broken by `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -24,7 +27,12 @@ impl fmt::Display for FieldError {
     }
 }
 
-pub(crate) fn chars_between(field: &str, s: &str, min: usize, max: usize) -> Result<(), FieldError> {
+pub(crate) fn chars_between(
+    field: &str,
+    s: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), FieldError> {
     let n = s.chars().count();
     if n < min || n > max {
         let what = if min == 0 {
@@ -37,7 +45,12 @@ pub(crate) fn chars_between(field: &str, s: &str, min: usize, max: usize) -> Res
     Ok(())
 }
 
-pub(crate) fn string_list(field: &str, list: &[String], max_items: usize, max_chars: usize) -> Result<(), FieldError> {
+pub(crate) fn string_list(
+    field: &str,
+    list: &[String],
+    max_items: usize,
+    max_chars: usize,
+) -> Result<(), FieldError> {
     if list.len() > max_items {
         return Err(FieldError::new(
             field,
@@ -52,7 +65,10 @@ pub(crate) fn string_list(field: &str, list: &[String], max_items: usize, max_ch
 
 pub(crate) fn int_between(field: &str, v: i64, min: i64, max: i64) -> Result<(), FieldError> {
     if v < min || v > max {
-        return Err(FieldError::new(field, format!("must be between {min} and {max}, got {v}")));
+        return Err(FieldError::new(
+            field,
+            format!("must be between {min} and {max}, got {v}"),
+        ));
     }
     Ok(())
 }

@@ -25,7 +25,12 @@ impl Wallet {
     /// Returns `None` if `available + held` overflows.
     #[must_use]
     pub fn from_accounts(available: Dof, held: Dof) -> Option<Wallet> {
-        Some(Wallet { balance: available.checked_add(held)?, held, available, currency: "DOF".into() })
+        Some(Wallet {
+            balance: available.checked_add(held)?,
+            held,
+            available,
+            currency: "DOF".into(),
+        })
     }
 }
 

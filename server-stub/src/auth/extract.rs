@@ -9,7 +9,11 @@ use crate::error::AppError;
 /// The `Authorization: Bearer` token of a request, if any.
 #[must_use]
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
@@ -25,8 +29,9 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = bearer_token(parts)
-            .ok_or_else(|| AppError::Unauthenticated("missing 'Authorization: Bearer <token>' header".into()))?;
+        let token = bearer_token(parts).ok_or_else(|| {
+            AppError::Unauthenticated("missing 'Authorization: Bearer <token>' header".into())
+        })?;
         let claims = state.tokens.verify(token)?;
         Ok(AuthUser { id: claims.sub })
     }
@@ -43,6 +48,8 @@ impl FromRequestParts<AppState> for MaybeUser {
         if bearer_token(parts).is_none() {
             return Ok(MaybeUser(None));
         }
-        AuthUser::from_request_parts(parts, state).await.map(|u| MaybeUser(Some(u)))
+        AuthUser::from_request_parts(parts, state)
+            .await
+            .map(|u| MaybeUser(Some(u)))
     }
 }

@@ -1,8 +1,10 @@
 //! Password hashing with argon2id (the crate's default parameters: 19 MiB, 2 passes), run on
 //! the blocking pool because a hash takes tens of milliseconds by design.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 
 use crate::error::{AppError, AppResult};
 
@@ -26,7 +28,11 @@ pub async fn hash_password(password: String) -> AppResult<String> {
 pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await

@@ -54,7 +54,12 @@ impl TokenService {
     /// `internal` if signing fails.
     pub fn issue(&self, user_id: &str, sid: &str) -> AppResult<String> {
         let now = chrono::Utc::now().timestamp();
-        let claims = Claims { sub: user_id.to_owned(), iat: now, exp: now + self.ttl_secs as i64, sid: sid.to_owned() };
+        let claims = Claims {
+            sub: user_id.to_owned(),
+            iat: now,
+            exp: now + self.ttl_secs as i64,
+            sid: sid.to_owned(),
+        };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AppError::internal(format!("token signing: {e}")))
     }
@@ -64,17 +69,20 @@ impl TokenService {
     /// # Errors
     /// `unauthenticated` saying which check failed.
     pub fn verify(&self, token: &str) -> AppResult<Claims> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind;
-            AppError::Unauthenticated(match e.kind() {
-                ErrorKind::ExpiredSignature => "access token has expired; refresh it".into(),
-                ErrorKind::InvalidSignature => "access token signature is invalid".into(),
-                ErrorKind::InvalidAlgorithm => "access token algorithm is not accepted".into(),
-                _ => format!("access token is invalid: {e}"),
-            })
-        })?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind;
+                AppError::Unauthenticated(match e.kind() {
+                    ErrorKind::ExpiredSignature => "access token has expired; refresh it".into(),
+                    ErrorKind::InvalidSignature => "access token signature is invalid".into(),
+                    ErrorKind::InvalidAlgorithm => "access token algorithm is not accepted".into(),
+                    _ => format!("access token is invalid: {e}"),
+                })
+            })?;
         if self.revoked.read().contains(&data.claims.sid) {
-            return Err(AppError::Unauthenticated("this login was revoked; sign in again".into()));
+            return Err(AppError::Unauthenticated(
+                "this login was revoked; sign in again".into(),
+            ));
         }
         Ok(data.claims)
     }

@@ -15,7 +15,8 @@ fn ts(millis: i64) -> AppResult<Timestamp> {
 }
 
 fn parse_doc(doc: &str) -> AppResult<Agent> {
-    serde_json::from_str(doc).map_err(|e| AppError::internal(format!("stored agent is unreadable: {e}")))
+    serde_json::from_str(doc)
+        .map_err(|e| AppError::internal(format!("stored agent is unreadable: {e}")))
 }
 
 fn doc(agent: &Agent) -> AppResult<String> {
@@ -26,7 +27,12 @@ fn doc(agent: &Agent) -> AppResult<String> {
 ///
 /// # Errors
 /// A database failure.
-pub fn create(tx: &Connection, owner_id: &str, req: CreateAgentRequest, now: i64) -> AppResult<Agent> {
+pub fn create(
+    tx: &Connection,
+    owner_id: &str,
+    req: CreateAgentRequest,
+    now: i64,
+) -> AppResult<Agent> {
     let agent = Agent {
         id: new_id("agt"),
         owner_id: owner_id.to_owned(),
@@ -54,7 +60,8 @@ pub fn create(tx: &Connection, owner_id: &str, req: CreateAgentRequest, now: i64
         .execute(params![agent.id, agent.owner_id, agent.status.as_str(), d])?;
     tx.prepare_cached("INSERT INTO agent_versions (agent_id, version, doc) VALUES (?1, 1, ?2)")?
         .execute(params![agent.id, d])?;
-    tx.prepare_cached("INSERT INTO agent_stats (agent_id) VALUES (?1)")?.execute([&agent.id])?;
+    tx.prepare_cached("INSERT INTO agent_stats (agent_id) VALUES (?1)")?
+        .execute([&agent.id])?;
     Ok(agent)
 }
 
@@ -80,7 +87,13 @@ fn save(tx: &Connection, agent: &Agent) -> AppResult<()> {
 ///
 /// # Errors
 /// `not_found` for an unknown agent, `forbidden` for anyone but the owner.
-pub fn update(tx: &Connection, id: &str, caller: &str, req: &UpdateAgentRequest, now: i64) -> AppResult<Agent> {
+pub fn update(
+    tx: &Connection,
+    id: &str,
+    caller: &str,
+    req: &UpdateAgentRequest,
+    now: i64,
+) -> AppResult<Agent> {
     let mut agent = owned(tx, id, caller)?;
     req.apply_to(&mut agent);
     agent.name = agent.name.trim().to_owned();
@@ -99,7 +112,9 @@ pub fn update(tx: &Connection, id: &str, caller: &str, req: &UpdateAgentRequest,
 pub fn owned(conn: &Connection, id: &str, caller: &str) -> AppResult<Agent> {
     let agent = get(conn, id)?.ok_or_else(|| AppError::not_found("agent", id))?;
     if agent.owner_id != caller {
-        return Err(AppError::Forbidden(format!("agent '{id}' belongs to another user")));
+        return Err(AppError::Forbidden(format!(
+            "agent '{id}' belongs to another user"
+        )));
     }
     Ok(agent)
 }
@@ -108,16 +123,28 @@ pub fn owned(conn: &Connection, id: &str, caller: &str) -> AppResult<Agent> {
 ///
 /// # Errors
 /// `conflict` when the agent is already in (or, for unpublish, not in) the marketplace.
-pub fn set_published(tx: &Connection, id: &str, caller: &str, publish: bool, now: i64) -> AppResult<Agent> {
+pub fn set_published(
+    tx: &Connection,
+    id: &str,
+    caller: &str,
+    publish: bool,
+    now: i64,
+) -> AppResult<Agent> {
     let mut agent = owned(tx, id, caller)?;
     let is_published = agent.status == AgentStatus::Published;
     if publish && is_published {
-        return Err(AppError::Conflict(format!("agent '{id}' is already published")));
+        return Err(AppError::Conflict(format!(
+            "agent '{id}' is already published"
+        )));
     }
     if !publish && !is_published {
         return Err(AppError::Conflict(format!("agent '{id}' is not published")));
     }
-    agent.status = if publish { AgentStatus::Published } else { AgentStatus::Unpublished };
+    agent.status = if publish {
+        AgentStatus::Published
+    } else {
+        AgentStatus::Unpublished
+    };
     agent.updated_at = ts(now)?;
     save(tx, &agent)?;
     Ok(agent)
@@ -129,10 +156,18 @@ pub fn set_published(tx: &Connection, id: &str, caller: &str, publish: bool, now
 /// A database failure.
 pub fn list_by_owner(conn: &Connection, owner: &str, page: PageReq) -> AppResult<Page<Agent>> {
     let rows = conn
-        .prepare_cached("SELECT pk, doc FROM agents WHERE owner_id = ?1 AND pk < ?2 ORDER BY pk DESC LIMIT ?3")?
-        .query_map(params![owner, page.before, i64::from(page.limit) + 1], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .prepare_cached(
+            "SELECT pk, doc FROM agents WHERE owner_id = ?1 AND pk < ?2 ORDER BY pk DESC LIMIT ?3",
+        )?
+        .query_map(
+            params![owner, page.before, i64::from(page.limit) + 1],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )?
         .collect::<Result<Vec<_>, _>>()?;
-    let rows = rows.into_iter().map(|(pk, d)| Ok((pk, parse_doc(&d)?))).collect::<AppResult<Vec<_>>>()?;
+    let rows = rows
+        .into_iter()
+        .map(|(pk, d)| Ok((pk, parse_doc(&d)?)))
+        .collect::<AppResult<Vec<_>>>()?;
     Ok(page_from(rows, page.limit))
 }
 
@@ -145,7 +180,10 @@ pub fn versions(conn: &Connection, id: &str, page: PageReq) -> AppResult<Page<Ag
         .prepare_cached("SELECT version, doc FROM agent_versions WHERE agent_id = ?1 AND version < ?2 ORDER BY version DESC LIMIT ?3")?
         .query_map(params![id, page.before, i64::from(page.limit) + 1], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
         .collect::<Result<Vec<_>, _>>()?;
-    let rows = rows.into_iter().map(|(v, d)| Ok((v, parse_doc(&d)?))).collect::<AppResult<Vec<_>>>()?;
+    let rows = rows
+        .into_iter()
+        .map(|(v, d)| Ok((v, parse_doc(&d)?)))
+        .collect::<AppResult<Vec<_>>>()?;
     Ok(page_from(rows, page.limit))
 }
 
@@ -170,13 +208,22 @@ pub enum Stat {
 /// A database failure.
 pub fn bump(tx: &Connection, agent_id: &str, stat: Stat) -> AppResult<()> {
     let (sql, by): (&str, i64) = match stat {
-        Stat::Hire => ("UPDATE agent_stats SET total_hires = total_hires + ?2 WHERE agent_id = ?1", 1),
-        Stat::Ended { agent_error: false } => ("UPDATE agent_stats SET ended_sessions = ended_sessions + ?2 WHERE agent_id = ?1", 1),
+        Stat::Hire => (
+            "UPDATE agent_stats SET total_hires = total_hires + ?2 WHERE agent_id = ?1",
+            1,
+        ),
+        Stat::Ended { agent_error: false } => (
+            "UPDATE agent_stats SET ended_sessions = ended_sessions + ?2 WHERE agent_id = ?1",
+            1,
+        ),
         Stat::Ended { agent_error: true } => (
             "UPDATE agent_stats SET ended_sessions = ended_sessions + ?2, agent_errors = agent_errors + ?2 WHERE agent_id = ?1",
             1,
         ),
-        Stat::Views(n) => ("UPDATE agent_stats SET views = views + ?2 WHERE agent_id = ?1", n),
+        Stat::Views(n) => (
+            "UPDATE agent_stats SET views = views + ?2 WHERE agent_id = ?1",
+            n,
+        ),
     };
     tx.prepare_cached(sql)?.execute(params![agent_id, by])?;
     Ok(())
@@ -187,16 +234,38 @@ const LISTING_SQL: &str = "SELECT a.doc, u.display_name, s.review_count, s.ratin
      JOIN agent_stats s ON s.agent_id = a.id WHERE a.status = 'published'";
 
 fn listing_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, [i64; 6])> {
-    Ok((r.get(0)?, r.get(1)?, [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?]))
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        [
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+        ],
+    ))
 }
 
 fn to_listing((d, owner_name, s): (String, String, [i64; 6])) -> AppResult<Listing> {
     let agent = parse_doc(&d)?;
     let [review_count, rating_sum, total_hires, views, ended, errors] = s;
-    let rating = if review_count > 0 { (rating_sum as f64 / review_count as f64 * 10.0).round() / 10.0 } else { 0.0 };
-    let success_rate = if ended > 0 { (ended - errors) as f64 / ended as f64 } else { 1.0 };
+    let rating = if review_count > 0 {
+        (rating_sum as f64 / review_count as f64 * 10.0).round() / 10.0
+    } else {
+        0.0
+    };
+    let success_rate = if ended > 0 {
+        (ended - errors) as f64 / ended as f64
+    } else {
+        1.0
+    };
     Ok(Listing {
-        owner: OwnerSummary { id: agent.owner_id.clone(), display_name: owner_name },
+        owner: OwnerSummary {
+            id: agent.owner_id.clone(),
+            display_name: owner_name,
+        },
         rating,
         review_count: review_count as u64,
         total_hires: total_hires as u64,
@@ -231,7 +300,10 @@ pub fn listing(conn: &Connection, id: &str) -> AppResult<Option<Listing>> {
 /// # Errors
 /// A database failure.
 pub fn all_listings(conn: &Connection) -> AppResult<Vec<Listing>> {
-    let rows = conn.prepare(LISTING_SQL)?.query_map([], listing_from_row)?.collect::<Result<Vec<_>, _>>()?;
+    let rows = conn
+        .prepare(LISTING_SQL)?
+        .query_map([], listing_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter().map(to_listing).collect()
 }
 
@@ -259,9 +331,13 @@ pub fn create_review(
     text: &str,
     now: i64,
 ) -> AppResult<Review> {
-    let exists = tx.prepare_cached("SELECT 1 FROM reviews WHERE session_id = ?1")?.exists([session_id])?;
+    let exists = tx
+        .prepare_cached("SELECT 1 FROM reviews WHERE session_id = ?1")?
+        .exists([session_id])?;
     if exists {
-        return Err(AppError::Conflict(format!("session '{session_id}' already has a review")));
+        return Err(AppError::Conflict(format!(
+            "session '{session_id}' already has a review"
+        )));
     }
     let id = new_id("rev");
     tx.prepare_cached(
@@ -302,17 +378,25 @@ pub fn list_reviews(conn: &Connection, agent_id: &str, page: PageReq) -> AppResu
         .collect::<Result<Vec<_>, _>>()?;
     let rows = rows
         .into_iter()
-        .map(|(pk, (id, session_id, uid, name), (rating, text, created))| {
-            Ok((pk, Review {
-                id,
-                agent_id: agent_id.to_owned(),
-                session_id,
-                author: OwnerSummary { id: uid, display_name: name },
-                rating,
-                text,
-                created_at: ts(created)?,
-            }))
-        })
+        .map(
+            |(pk, (id, session_id, uid, name), (rating, text, created))| {
+                Ok((
+                    pk,
+                    Review {
+                        id,
+                        agent_id: agent_id.to_owned(),
+                        session_id,
+                        author: OwnerSummary {
+                            id: uid,
+                            display_name: name,
+                        },
+                        rating,
+                        text,
+                        created_at: ts(created)?,
+                    },
+                ))
+            },
+        )
         .collect::<AppResult<Vec<_>>>()?;
     Ok(page_from(rows, page.limit))
 }

@@ -47,11 +47,16 @@ pub struct Previous {
 /// A database failure.
 pub fn lookup(conn: &Connection, user_id: &str, key: &str) -> AppResult<Option<Previous>> {
     Ok(conn
-        .prepare_cached("SELECT request_hash, status, body FROM idempotency WHERE user_id = ?1 AND key = ?2")?
+        .prepare_cached(
+            "SELECT request_hash, status, body FROM idempotency WHERE user_id = ?1 AND key = ?2",
+        )?
         .query_row(params![user_id, key], |r| {
             Ok(Previous {
                 request_hash: r.get(0)?,
-                response: StoredResponse { status: r.get(1)?, body: r.get(2)? },
+                response: StoredResponse {
+                    status: r.get(1)?,
+                    body: r.get(2)?,
+                },
             })
         })
         .optional()?)
@@ -72,7 +77,13 @@ fn store(tx: &Connection, k: &IdemKey, resp: &StoredResponse, now: i64) -> AppRe
 ///
 /// # Errors
 /// A 5xx from `op` (nothing stored, the whole job rolls back), or a database failure.
-pub fn run_stored<T, F>(tx: &Connection, k: &IdemKey, ok_status: u16, now: i64, op: F) -> AppResult<(StoredResponse, Option<T>)>
+pub fn run_stored<T, F>(
+    tx: &Connection,
+    k: &IdemKey,
+    ok_status: u16,
+    now: i64,
+    op: F,
+) -> AppResult<(StoredResponse, Option<T>)>
 where
     T: Serialize,
     F: FnOnce(&Connection) -> AppResult<T>,
@@ -93,13 +104,19 @@ where
         Ok(value) => {
             tx.execute_batch("RELEASE idem_op")?;
             let body = serde_json::to_vec(&value).map_err(AppError::internal)?;
-            let resp = StoredResponse { status: ok_status, body };
+            let resp = StoredResponse {
+                status: ok_status,
+                body,
+            };
             store(tx, k, &resp, now)?;
             Ok((resp, Some(value)))
         }
         Err(e) if e.status().is_client_error() && e.status().as_u16() != 429 => {
             tx.execute_batch("ROLLBACK TO idem_op; RELEASE idem_op")?;
-            let resp = StoredResponse { status: e.status().as_u16(), body: e.body(&k.request_id) };
+            let resp = StoredResponse {
+                status: e.status().as_u16(),
+                body: e.body(&k.request_id),
+            };
             store(tx, k, &resp, now)?;
             Ok((resp, None))
         }
@@ -114,6 +131,11 @@ where
 ///
 /// # Errors
 /// `idempotency_conflict` if the key was used meanwhile for another request; a database failure.
-pub fn store_refusal(tx: &Connection, k: &IdemKey, err: AppError, now: i64) -> AppResult<StoredResponse> {
+pub fn store_refusal(
+    tx: &Connection,
+    k: &IdemKey,
+    err: AppError,
+    now: i64,
+) -> AppResult<StoredResponse> {
     run_stored::<(), _>(tx, k, 200, now, |_| Err(err)).map(|(resp, _)| resp)
 }

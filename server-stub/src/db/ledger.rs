@@ -41,7 +41,8 @@ pub mod account {
     /// True for accounts that may never go negative (users' `available` and `held`).
     #[must_use]
     pub fn must_stay_non_negative(account: &str) -> bool {
-        account.starts_with("user:") && (account.ends_with(":available") || account.ends_with(":held"))
+        account.starts_with("user:")
+            && (account.ends_with(":available") || account.ends_with(":held"))
     }
 }
 
@@ -74,13 +75,18 @@ pub fn post(
             .ok_or_else(|| AppError::internal("ledger entries overflow"))?;
     }
     if sum != 0 {
-        return Err(AppError::internal(format!("unbalanced {kind} transaction: entries sum to {sum}")));
+        return Err(AppError::internal(format!(
+            "unbalanced {kind} transaction: entries sum to {sum}"
+        )));
     }
     let id = new_id("txn");
-    tx.prepare_cached("INSERT INTO transactions (id, type, created_at, metadata) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![id, kind.as_str(), now, metadata.to_string()])?;
+    tx.prepare_cached(
+        "INSERT INTO transactions (id, type, created_at, metadata) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![id, kind.as_str(), now, metadata.to_string()])?;
     let pk = tx.last_insert_rowid();
-    let mut ins = tx.prepare_cached("INSERT INTO entries (txn_pk, account, amount) VALUES (?1, ?2, ?3)")?;
+    let mut ins =
+        tx.prepare_cached("INSERT INTO entries (txn_pk, account, amount) VALUES (?1, ?2, ?3)")?;
     let mut upd = tx.prepare_cached(
         "INSERT INTO accounts (id, balance) VALUES (?1, ?2) \
          ON CONFLICT (id) DO UPDATE SET balance = balance + excluded.balance RETURNING balance",
@@ -89,7 +95,11 @@ pub fn post(
         ins.execute(params![pk, acct, amount])?;
         let balance: i64 = upd.query_row(params![acct, amount], |r| r.get(0))?;
         if balance < 0 && account::must_stay_non_negative(acct) {
-            return Err(AppError::InsufficientFunds { needed: -amount, available: balance - amount, what: "this operation" });
+            return Err(AppError::InsufficientFunds {
+                needed: -amount,
+                available: balance - amount,
+                what: "this operation",
+            });
         }
     }
     Ok(Posted { pk, id })
@@ -114,7 +124,8 @@ pub fn balance(conn: &Connection, account: &str) -> AppResult<i64> {
 pub fn wallet(conn: &Connection, user_id: &str) -> AppResult<Wallet> {
     let available = balance(conn, &account::available(user_id))?;
     let held = balance(conn, &account::held(user_id))?;
-    Wallet::from_accounts(available.into(), held.into()).ok_or_else(|| AppError::internal("wallet overflow"))
+    Wallet::from_accounts(available.into(), held.into())
+        .ok_or_else(|| AppError::internal("wallet overflow"))
 }
 
 /// The caller's transactions, newest first, optionally of one type.
@@ -143,26 +154,57 @@ pub fn list_for_user(
     let want = i64::from(page.limit) + 1;
     let rows = stmt
         .query_map(
-            params![account::available(user_id), account::held(user_id), page.before, kind.map(|k| k.as_str()), want],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, String>(4)?)),
+            params![
+                account::available(user_id),
+                account::held(user_id),
+                page.before,
+                kind.map(|k| k.as_str()),
+                want
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            },
         )?
         .collect::<Result<Vec<_>, _>>()?;
     let rows = rows
         .into_iter()
-        .map(|(pk, id, ty, created, meta)| Ok((pk, to_transaction(conn, pk, id, &ty, created, &meta)?)))
+        .map(|(pk, id, ty, created, meta)| {
+            Ok((pk, to_transaction(conn, pk, id, &ty, created, &meta)?))
+        })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(page_from(rows, page.limit))
 }
 
-fn to_transaction(conn: &Connection, pk: i64, id: String, ty: &str, created: i64, meta: &str) -> AppResult<Transaction> {
+fn to_transaction(
+    conn: &Connection,
+    pk: i64,
+    id: String,
+    ty: &str,
+    created: i64,
+    meta: &str,
+) -> AppResult<Transaction> {
     let entries = conn
         .prepare_cached("SELECT account, amount FROM entries WHERE txn_pk = ?1 ORDER BY rowid")?
-        .query_map([pk], |r| Ok(LedgerEntry { account: r.get(0)?, amount: r.get::<_, i64>(1)?.into() }))?
+        .query_map([pk], |r| {
+            Ok(LedgerEntry {
+                account: r.get(0)?,
+                amount: r.get::<_, i64>(1)?.into(),
+            })
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Transaction {
         id,
-        kind: ty.parse().map_err(|_| AppError::internal(format!("unknown transaction type '{ty}'")))?,
-        created_at: Timestamp::from_unix_millis(created).ok_or_else(|| AppError::internal("bad timestamp"))?,
+        kind: ty
+            .parse()
+            .map_err(|_| AppError::internal(format!("unknown transaction type '{ty}'")))?,
+        created_at: Timestamp::from_unix_millis(created)
+            .ok_or_else(|| AppError::internal("bad timestamp"))?,
         entries,
         metadata: serde_json::from_str(meta).unwrap_or(serde_json::Value::Null),
     })
@@ -184,7 +226,9 @@ pub struct Audit {
 /// # Errors
 /// A database failure.
 pub fn audit(conn: &Connection) -> AppResult<Audit> {
-    let entries_sum = conn.query_row("SELECT COALESCE(SUM(amount), 0) FROM entries", [], |r| r.get(0))?;
+    let entries_sum = conn.query_row("SELECT COALESCE(SUM(amount), 0) FROM entries", [], |r| {
+        r.get(0)
+    })?;
     let negative_user_accounts = conn.query_row(
         "SELECT COUNT(*) FROM accounts WHERE balance < 0 AND id LIKE 'user:%' \
          AND (id LIKE '%:available' OR id LIKE '%:held')",
@@ -198,7 +242,11 @@ pub fn audit(conn: &Connection) -> AppResult<Audit> {
         [],
         |r| r.get(0),
     )?;
-    Ok(Audit { entries_sum, negative_user_accounts, drifted_balances })
+    Ok(Audit {
+        entries_sum,
+        negative_user_accounts,
+        drifted_balances,
+    })
 }
 
 /// Looks up a transaction id's key (used by tests).
@@ -206,5 +254,9 @@ pub fn audit(conn: &Connection) -> AppResult<Audit> {
 /// # Errors
 /// A database failure.
 pub fn transaction_pk(conn: &Connection, id: &str) -> AppResult<Option<i64>> {
-    Ok(conn.query_row("SELECT pk FROM transactions WHERE id = ?1", [id], |r| r.get(0)).optional()?)
+    Ok(conn
+        .query_row("SELECT pk FROM transactions WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?)
 }

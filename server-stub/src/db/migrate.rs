@@ -155,7 +155,8 @@ CREATE TABLE idempotency (
 /// # Errors
 /// A failing migration (nothing of it is applied) or a database newer than this server.
 pub fn run(conn: &mut Connection) -> AppResult<()> {
-    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    let current: usize =
+        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
     if current > MIGRATIONS.len() {
         return Err(AppError::internal(format!(
             "database schema version {current} is newer than this server ({})",

@@ -75,12 +75,18 @@ impl Db {
     pub fn open(url: &str) -> AppResult<Db> {
         let (location, durable) = if url == "sqlite::memory:" {
             let base = Path::new("/dev/shm");
-            let dir = if base.is_dir() { tempfile::tempdir_in(base) } else { tempfile::tempdir() }
-                .map_err(|e| AppError::internal(format!("cannot create a temporary database: {e}")))?;
+            let dir = if base.is_dir() {
+                tempfile::tempdir_in(base)
+            } else {
+                tempfile::tempdir()
+            }
+            .map_err(|e| AppError::internal(format!("cannot create a temporary database: {e}")))?;
             (Location::Temp(dir), false)
         } else if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err(AppError::InvalidArgument(format!("database url '{url}' names no file")));
+                return Err(AppError::InvalidArgument(format!(
+                    "database url '{url}' names no file"
+                )));
             }
             (Location::File(PathBuf::from(path)), true)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -162,14 +168,19 @@ impl Db {
 
     /// True when storage answers a trivial query.
     pub async fn ping(&self) -> bool {
-        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await.is_ok()
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+            .await
+            .is_ok()
     }
 }
 
 fn open_conn(path: &Path, durable: bool) -> AppResult<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| AppError::internal(format!("cannot open database '{}': {e}", path.display())))?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| {
+        AppError::internal(format!("cannot open database '{}': {e}", path.display()))
+    })?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // FULL: a commit is on disk when acknowledged. The throwaway in-memory database skips fsync.

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use jiga::event::{AgentAction, ChargeReason, DofUpdate, EventKind, SessionEvent};
 use jiga::model::{
-    Agent, EndReason, HireRequest, Page, Session, SessionStatus, Settlement, TransactionType,
-    DEFAULT_MAX_MINUTES,
+    Agent, DEFAULT_MAX_MINUTES, EndReason, HireRequest, Page, Session, SessionStatus, Settlement,
+    TransactionType,
 };
 use jiga::{Dof, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -48,7 +48,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
     let budget: i64 = r.get(7)?;
     let consumed: i64 = r.get(8)?;
     let doc: String = r.get(16)?;
-    let bad = |c| rusqlite::Error::InvalidColumnType(c, "session".into(), rusqlite::types::Type::Text);
+    let bad =
+        |c| rusqlite::Error::InvalidColumnType(c, "session".into(), rusqlite::types::Type::Text);
     Ok(SessionRow {
         pk: r.get(0)?,
         session: Session {
@@ -63,7 +64,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
             remaining: (budget - consumed).into(),
             started_at: ts(r.get(9)?)?,
             ended_at: r.get::<_, Option<i64>>(10)?.map(ts).transpose()?,
-            end_reason: end_reason.map(|e| e.parse()).transpose().map_err(|_| bad(11))?,
+            end_reason: end_reason
+                .map(|e| e.parse())
+                .transpose()
+                .map_err(|_| bad(11))?,
             expires_at: ts(r.get(12)?)?,
             last_seq: r.get::<_, i64>(13)? as u64,
         },
@@ -78,7 +82,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
 /// # Errors
 /// A database failure.
 pub fn get(conn: &Connection, id: &str) -> AppResult<Option<SessionRow>> {
-    Ok(conn.prepare_cached(&format!("SELECT {COLS} FROM sessions WHERE id = ?1"))?.query_row([id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLS} FROM sessions WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
 }
 
 /// Every active session (to resume them at start).
@@ -87,7 +94,9 @@ pub fn get(conn: &Connection, id: &str) -> AppResult<Option<SessionRow>> {
 /// A database failure.
 pub fn active(conn: &Connection) -> AppResult<Vec<SessionRow>> {
     Ok(conn
-        .prepare(&format!("SELECT {COLS} FROM sessions WHERE status = 'active'"))?
+        .prepare(&format!(
+            "SELECT {COLS} FROM sessions WHERE status = 'active'"
+        ))?
         .query_map([], from_row)?
         .collect::<Result<Vec<_>, _>>()?)
 }
@@ -96,7 +105,12 @@ pub fn active(conn: &Connection) -> AppResult<Vec<SessionRow>> {
 ///
 /// # Errors
 /// A database failure.
-pub fn list_for_hirer(conn: &Connection, hirer: &str, status: Option<SessionStatus>, page: PageReq) -> AppResult<Page<Session>> {
+pub fn list_for_hirer(
+    conn: &Connection,
+    hirer: &str,
+    status: Option<SessionStatus>,
+    page: PageReq,
+) -> AppResult<Page<Session>> {
     let rows = conn
         .prepare_cached(&format!(
             "SELECT {COLS} FROM sessions WHERE hirer_id = ?1 AND pk < ?2 AND (?3 IS NULL OR status = ?3) ORDER BY pk DESC LIMIT ?4"
@@ -112,7 +126,12 @@ pub fn list_for_hirer(conn: &Connection, hirer: &str, status: Option<SessionStat
 ///
 /// # Errors
 /// A database failure.
-pub fn events_after(conn: &Connection, session_pk: i64, after: u64, limit: u32) -> AppResult<Vec<Frame>> {
+pub fn events_after(
+    conn: &Connection,
+    session_pk: i64,
+    after: u64,
+    limit: u32,
+) -> AppResult<Vec<Frame>> {
     Ok(conn
         .prepare_cached("SELECT seq, frame FROM session_events WHERE session_pk = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?
         .query_map(params![session_pk, after as i64, limit], |r| {
@@ -121,9 +140,19 @@ pub fn events_after(conn: &Connection, session_pk: i64, after: u64, limit: u32) 
         .collect::<Result<Vec<_>, _>>()?)
 }
 
-fn emit(tx: &Connection, row: &mut SessionRow, kind: EventKind, now: i64, out: &mut Vec<Frame>) -> AppResult<()> {
+fn emit(
+    tx: &Connection,
+    row: &mut SessionRow,
+    kind: EventKind,
+    now: i64,
+    out: &mut Vec<Frame>,
+) -> AppResult<()> {
     let seq = row.session.last_seq + 1;
-    let ev = SessionEvent { seq, ts: ts(now)?, kind };
+    let ev = SessionEvent {
+        seq,
+        ts: ts(now)?,
+        kind,
+    };
     let text = ev.to_json().map_err(AppError::internal)?;
     tx.prepare_cached("INSERT INTO session_events (session_pk, seq, frame) VALUES (?1, ?2, ?3)")?
         .execute(params![row.pk, seq as i64, text])?;
@@ -156,10 +185,20 @@ fn save(tx: &Connection, row: &SessionRow) -> AppResult<()> {
 ///
 /// # Errors
 /// `insufficient_funds` when the hirer's available balance is below the budget.
-pub fn hire(tx: &Connection, hirer: &str, agent: &Agent, req: &HireRequest, now: i64) -> AppResult<(SessionRow, Vec<Frame>)> {
+pub fn hire(
+    tx: &Connection,
+    hirer: &str,
+    agent: &Agent,
+    req: &HireRequest,
+    now: i64,
+) -> AppResult<(SessionRow, Vec<Frame>)> {
     let available = ledger::balance(tx, &account::available(hirer))?;
     if available < req.budget.get() {
-        return Err(AppError::InsufficientFunds { needed: req.budget.get(), available, what: "hire" });
+        return Err(AppError::InsufficientFunds {
+            needed: req.budget.get(),
+            available,
+            what: "hire",
+        });
     }
     let id = new_id("ses");
     let minutes = i64::from(req.max_minutes.unwrap_or(DEFAULT_MAX_MINUTES));
@@ -174,7 +213,10 @@ pub fn hire(tx: &Connection, hirer: &str, agent: &Agent, req: &HireRequest, now:
     ledger::post(
         tx,
         TransactionType::Hold,
-        &[(&account::available(hirer), -req.budget.get()), (&account::held(hirer), req.budget.get())],
+        &[
+            (&account::available(hirer), -req.budget.get()),
+            (&account::held(hirer), req.budget.get()),
+        ],
         &json!({"sessionId": id, "agentId": agent.id}),
         now,
     )?;
@@ -204,7 +246,15 @@ pub fn hire(tx: &Connection, hirer: &str, agent: &Agent, req: &HireRequest, now:
     let mut frames = Vec::with_capacity(2);
     let mut started = row.session.clone();
     started.last_seq = 1;
-    emit(tx, &mut row, EventKind::Started { session: Box::new(started) }, now, &mut frames)?;
+    emit(
+        tx,
+        &mut row,
+        EventKind::Started {
+            session: Box::new(started),
+        },
+        now,
+        &mut frames,
+    )?;
     // The first charge of every session is its first minute, at start, before any action.
     // Validation guarantees the budget covers it.
     apply(tx, &mut row, &[Op::Minute], 2000, now, &mut frames)?;
@@ -227,20 +277,47 @@ pub enum Op {
     End(EndReason),
 }
 
-fn charge(tx: &Connection, row: &mut SessionRow, amount: Dof, reason: ChargeReason, now: i64, out: &mut Vec<Frame>) -> AppResult<()> {
+fn charge(
+    tx: &Connection,
+    row: &mut SessionRow,
+    amount: Dof,
+    reason: ChargeReason,
+    now: i64,
+    out: &mut Vec<Frame>,
+) -> AppResult<()> {
     let s = &mut row.session;
-    let consumed = s.consumed.checked_add(amount).ok_or_else(|| AppError::internal("consumed overflow"))?;
-    let remaining = s.budget.checked_sub(consumed).ok_or_else(|| AppError::internal("remaining overflow"))?;
+    let consumed = s
+        .consumed
+        .checked_add(amount)
+        .ok_or_else(|| AppError::internal("consumed overflow"))?;
+    let remaining = s
+        .budget
+        .checked_sub(consumed)
+        .ok_or_else(|| AppError::internal("remaining overflow"))?;
     ledger::post(
         tx,
         TransactionType::Consume,
-        &[(&account::held(&s.hirer_id), -amount.get()), (&account::consumed(&s.id), amount.get())],
+        &[
+            (&account::held(&s.hirer_id), -amount.get()),
+            (&account::consumed(&s.id), amount.get()),
+        ],
         &json!({"sessionId": s.id, "reason": reason}),
         now,
     )?;
     s.consumed = consumed;
     s.remaining = remaining;
-    emit(tx, row, EventKind::DofUpdate(DofUpdate { delta: amount, consumed, remaining, reason }), now, out)
+    emit(
+        tx,
+        row,
+        EventKind::DofUpdate(DofUpdate {
+            delta: amount,
+            consumed,
+            remaining,
+            reason,
+        }),
+        now,
+        out,
+    )
 }
 
 /// Applies `ops` in order. A charge the remaining budget cannot pay ends the session with
@@ -249,7 +326,14 @@ fn charge(tx: &Connection, row: &mut SessionRow, amount: Dof, reason: ChargeReas
 ///
 /// # Errors
 /// A database failure or a ledger invariant violation (the whole job then rolls back).
-pub fn apply(tx: &Connection, row: &mut SessionRow, ops: &[Op], fee_bps: u32, now: i64, out: &mut Vec<Frame>) -> AppResult<Option<Settlement>> {
+pub fn apply(
+    tx: &Connection,
+    row: &mut SessionRow,
+    ops: &[Op],
+    fee_bps: u32,
+    now: i64,
+    out: &mut Vec<Frame>,
+) -> AppResult<Option<Settlement>> {
     for op in ops {
         if row.session.status == SessionStatus::Ended {
             break;
@@ -275,8 +359,22 @@ pub fn apply(tx: &Connection, row: &mut SessionRow, ops: &[Op], fee_bps: u32, no
                     charge(tx, row, price.per_action, ChargeReason::Action, now, out)?;
                 }
             }
-            Op::Commentary(text) => emit(tx, row, EventKind::Commentary { text: text.clone() }, now, out)?,
-            Op::CommandAck(id) => emit(tx, row, EventKind::CommandAck { command_id: id.clone() }, now, out)?,
+            Op::Commentary(text) => emit(
+                tx,
+                row,
+                EventKind::Commentary { text: text.clone() },
+                now,
+                out,
+            )?,
+            Op::CommandAck(id) => emit(
+                tx,
+                row,
+                EventKind::CommandAck {
+                    command_id: id.clone(),
+                },
+                now,
+                out,
+            )?,
             Op::End(reason) => return end(tx, row, *reason, fee_bps, now, out).map(Some),
         }
     }
@@ -289,18 +387,32 @@ pub fn apply(tx: &Connection, row: &mut SessionRow, ops: &[Op], fee_bps: u32, no
 ///
 /// # Errors
 /// `conflict` when the session already ended; a database failure.
-pub fn end(tx: &Connection, row: &mut SessionRow, reason: EndReason, fee_bps: u32, now: i64, out: &mut Vec<Frame>) -> AppResult<Settlement> {
+pub fn end(
+    tx: &Connection,
+    row: &mut SessionRow,
+    reason: EndReason,
+    fee_bps: u32,
+    now: i64,
+    out: &mut Vec<Frame>,
+) -> AppResult<Settlement> {
     if row.session.status == SessionStatus::Ended {
-        return Err(AppError::Conflict(format!("session '{}' has already ended", row.session.id)));
+        return Err(AppError::Conflict(format!(
+            "session '{}' has already ended",
+            row.session.id
+        )));
     }
     let s = &row.session;
-    let st = Settlement::compute(s.budget, s.consumed, fee_bps)
-        .ok_or_else(|| AppError::internal(format!("session '{}' consumed more than its budget", s.id)))?;
+    let st = Settlement::compute(s.budget, s.consumed, fee_bps).ok_or_else(|| {
+        AppError::internal(format!("session '{}' consumed more than its budget", s.id))
+    })?;
     let meta = json!({"sessionId": s.id});
     if !st.consumed.is_zero() {
         let consumed_acct = account::consumed(&s.id);
         let owner_acct = account::available(&s.owner_id);
-        let mut entries: Vec<(&str, i64)> = vec![(&consumed_acct, -st.consumed.get()), (&owner_acct, st.owner_earnings.get())];
+        let mut entries: Vec<(&str, i64)> = vec![
+            (&consumed_acct, -st.consumed.get()),
+            (&owner_acct, st.owner_earnings.get()),
+        ];
         if !st.platform_fee.is_zero() {
             entries.push((account::PLATFORM_REVENUE, st.platform_fee.get()));
         }
@@ -310,7 +422,10 @@ pub fn end(tx: &Connection, row: &mut SessionRow, reason: EndReason, fee_bps: u3
         ledger::post(
             tx,
             TransactionType::Release,
-            &[(&account::held(&s.hirer_id), -st.released.get()), (&account::available(&s.hirer_id), st.released.get())],
+            &[
+                (&account::held(&s.hirer_id), -st.released.get()),
+                (&account::available(&s.hirer_id), st.released.get()),
+            ],
             &meta,
             now,
         )?;
@@ -318,10 +433,28 @@ pub fn end(tx: &Connection, row: &mut SessionRow, reason: EndReason, fee_bps: u3
     row.session.status = SessionStatus::Ended;
     row.session.end_reason = Some(reason);
     row.session.ended_at = Some(ts(now)?);
-    emit(tx, row, EventKind::Ended { reason, settlement: st }, now, out)?;
+    emit(
+        tx,
+        row,
+        EventKind::Ended {
+            reason,
+            settlement: st,
+        },
+        now,
+        out,
+    )?;
     tx.prepare_cached("UPDATE sessions SET settlement = ?2 WHERE pk = ?1")?
-        .execute(params![row.pk, serde_json::to_string(&st).map_err(AppError::internal)?])?;
+        .execute(params![
+            row.pk,
+            serde_json::to_string(&st).map_err(AppError::internal)?
+        ])?;
     save(tx, row)?;
-    super::agents::bump(tx, &row.session.agent_id, super::agents::Stat::Ended { agent_error: reason == EndReason::AgentError })?;
+    super::agents::bump(
+        tx,
+        &row.session.agent_id,
+        super::agents::Stat::Ended {
+            agent_error: reason == EndReason::AgentError,
+        },
+    )?;
     Ok(st)
 }

@@ -17,7 +17,12 @@ fn ts(millis: i64) -> rusqlite::Result<Timestamp> {
 fn me_from_row(r: &Row<'_>) -> rusqlite::Result<Me> {
     let prefs: String = r.get(4)?;
     Ok(Me {
-        user: User { id: r.get(0)?, display_name: r.get(1)?, email: r.get(2)?, created_at: ts(r.get(3)?)? },
+        user: User {
+            id: r.get(0)?,
+            display_name: r.get(1)?,
+            email: r.get(2)?,
+            created_at: ts(r.get(3)?)?,
+        },
         preferences: serde_json::from_str(&prefs).unwrap_or_else(|_| serde_json::json!({})),
     })
 }
@@ -26,18 +31,31 @@ fn me_from_row(r: &Row<'_>) -> rusqlite::Result<Me> {
 ///
 /// # Errors
 /// `conflict` when the email is taken.
-pub fn create_with_email(tx: &Connection, email: &str, password_hash: &str, display_name: &str, now: i64) -> AppResult<User> {
+pub fn create_with_email(
+    tx: &Connection,
+    email: &str,
+    password_hash: &str,
+    display_name: &str,
+    now: i64,
+) -> AppResult<User> {
     let email = email.to_lowercase();
     let taken: bool = tx
         .prepare_cached("SELECT 1 FROM users WHERE email = ?1")?
         .exists([&email])?;
     if taken {
-        return Err(AppError::Conflict(format!("email '{email}' is already registered")));
+        return Err(AppError::Conflict(format!(
+            "email '{email}' is already registered"
+        )));
     }
     let id = new_id("usr");
     tx.prepare_cached("INSERT INTO users (id, email, password_hash, display_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute(params![id, email, password_hash, display_name.trim(), now])?;
-    Ok(User { id, display_name: display_name.trim().to_owned(), email: Some(email), created_at: ts(now)? })
+    Ok(User {
+        id,
+        display_name: display_name.trim().to_owned(),
+        email: Some(email),
+        created_at: ts(now)?,
+    })
 }
 
 /// The user and password hash for an email login.
@@ -57,7 +75,9 @@ pub fn find_login(conn: &Connection, email: &str) -> AppResult<Option<(User, Str
 /// A database failure.
 pub fn device_user(tx: &Connection, device_id: &str, now: i64) -> AppResult<User> {
     let found = tx
-        .prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE device_id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {USER_COLS} FROM users WHERE device_id = ?1"
+        ))?
         .query_row([device_id], me_from_row)
         .optional()?;
     if let Some(me) = found {
@@ -66,9 +86,16 @@ pub fn device_user(tx: &Connection, device_id: &str, now: i64) -> AppResult<User
     let id = new_id("usr");
     // A readable default name from the id's random tail.
     let name = format!("Player {}", &id[id.len() - 6..]);
-    tx.prepare_cached("INSERT INTO users (id, device_id, display_name, created_at) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![id, device_id, name, now])?;
-    Ok(User { id, display_name: name, email: None, created_at: ts(now)? })
+    tx.prepare_cached(
+        "INSERT INTO users (id, device_id, display_name, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![id, device_id, name, now])?;
+    Ok(User {
+        id,
+        display_name: name,
+        email: None,
+        created_at: ts(now)?,
+    })
 }
 
 /// A user with preferences.
@@ -88,10 +115,12 @@ pub fn get(conn: &Connection, id: &str) -> AppResult<Option<Me>> {
 /// `not_found` for an unknown user.
 pub fn update(tx: &Connection, id: &str, req: &UpdateMeRequest) -> AppResult<Me> {
     if let Some(name) = &req.display_name {
-        tx.prepare_cached("UPDATE users SET display_name = ?2 WHERE id = ?1")?.execute(params![id, name.trim()])?;
+        tx.prepare_cached("UPDATE users SET display_name = ?2 WHERE id = ?1")?
+            .execute(params![id, name.trim()])?;
     }
     if let Some(p) = &req.preferences {
-        tx.prepare_cached("UPDATE users SET preferences = ?2 WHERE id = ?1")?.execute(params![id, p.to_string()])?;
+        tx.prepare_cached("UPDATE users SET preferences = ?2 WHERE id = ?1")?
+            .execute(params![id, p.to_string()])?;
     }
     get(tx, id)?.ok_or_else(|| AppError::not_found("user", id))
 }
@@ -100,7 +129,12 @@ pub fn update(tx: &Connection, id: &str, req: &UpdateMeRequest) -> AppResult<Me>
 ///
 /// # Errors
 /// A database failure.
-pub fn start_login(tx: &Connection, user_id: &str, now: i64, refresh_ttl_ms: i64) -> AppResult<(String, String)> {
+pub fn start_login(
+    tx: &Connection,
+    user_id: &str,
+    now: i64,
+    refresh_ttl_ms: i64,
+) -> AppResult<(String, String)> {
     let family = new_id("lgn");
     tx.prepare_cached("INSERT INTO token_families (id, user_id, created_at) VALUES (?1, ?2, ?3)")?
         .execute(params![family, user_id, now])?;
@@ -110,8 +144,10 @@ pub fn start_login(tx: &Connection, user_id: &str, now: i64, refresh_ttl_ms: i64
 
 fn issue_refresh(tx: &Connection, family: &str, expires_at: i64) -> AppResult<String> {
     let token = format!("rt_{}", crate::ids::new_secret());
-    tx.prepare_cached("INSERT INTO refresh_tokens (token_hash, family_id, expires_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![sha256_hex(&token), family, expires_at])?;
+    tx.prepare_cached(
+        "INSERT INTO refresh_tokens (token_hash, family_id, expires_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![sha256_hex(&token), family, expires_at])?;
     Ok(token)
 }
 
@@ -148,21 +184,37 @@ pub fn rotate(tx: &Connection, token: &str, now: i64, refresh_ttl_ms: i64) -> Ap
              JOIN token_families f ON f.id = r.family_id WHERE r.token_hash = ?1",
         )?
         .query_row([sha256_hex(token)], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, i64>(2)?, r.get::<_, bool>(3)?, r.get::<_, String>(4)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, bool>(3)?,
+                r.get::<_, String>(4)?,
+            ))
         })
         .optional()?;
-    let Some((family, used, expires_at, revoked, user_id)) = row else { return Ok(Rotation::Invalid) };
+    let Some((family, used, expires_at, revoked, user_id)) = row else {
+        return Ok(Rotation::Invalid);
+    };
     if revoked || expires_at <= now {
         return Ok(Rotation::Invalid);
     }
     if used {
-        tx.prepare_cached("UPDATE token_families SET revoked = 1 WHERE id = ?1")?.execute([&family])?;
+        tx.prepare_cached("UPDATE token_families SET revoked = 1 WHERE id = ?1")?
+            .execute([&family])?;
         return Ok(Rotation::ReuseDetected { family });
     }
-    tx.prepare_cached("UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?1")?.execute([sha256_hex(token)])?;
-    let user = get(tx, &user_id)?.ok_or_else(|| AppError::internal("refresh token of a missing user"))?.user;
+    tx.prepare_cached("UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?1")?
+        .execute([sha256_hex(token)])?;
+    let user = get(tx, &user_id)?
+        .ok_or_else(|| AppError::internal("refresh token of a missing user"))?
+        .user;
     let token = issue_refresh(tx, &family, now + refresh_ttl_ms)?;
-    Ok(Rotation::Rotated { user, family, token })
+    Ok(Rotation::Rotated {
+        user,
+        family,
+        token,
+    })
 }
 
 /// Every revoked login (loaded at start into the in-memory deny list).

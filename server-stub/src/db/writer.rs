@@ -37,7 +37,11 @@ where
                 // A panicking job must not take the writer thread (and every later write) down.
                 let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(tx)))
                     .unwrap_or_else(|_| Err(AppError::internal("a write job panicked")));
-                let end = if out.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+                let end = if out.is_ok() {
+                    "RELEASE job"
+                } else {
+                    "ROLLBACK TO job; RELEASE job"
+                };
                 match tx.execute_batch(end) {
                     Ok(()) => out,
                     Err(e) => Err(AppError::from(e)),
@@ -52,7 +56,9 @@ where
             // A failed job changed nothing, so its answer stands whatever became of the batch.
             Some(Err(e)) => Err(e),
             Some(Ok(v)) if committed => Ok(v),
-            Some(Ok(_)) | None => Err(AppError::Unavailable("storage could not commit; nothing was applied, retry".into())),
+            Some(Ok(_)) | None => Err(AppError::Unavailable(
+                "storage could not commit; nothing was applied, retry".into(),
+            )),
         };
         let _ = self.reply.send(out);
     }
@@ -85,11 +91,16 @@ impl WriterHandle {
         T: Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
-        let job = Box::new(TypedJob { f: Some(f), out: None, reply });
+        let job = Box::new(TypedJob {
+            f: Some(f),
+            out: None,
+            reply,
+        });
         self.tx
             .send(job)
             .map_err(|_| AppError::Unavailable("storage writer has stopped".into()))?;
-        rx.await.map_err(|_| AppError::Unavailable("storage writer has stopped".into()))?
+        rx.await
+            .map_err(|_| AppError::Unavailable("storage writer has stopped".into()))?
     }
 
     pub(super) fn stats(&self) -> WriteStats {

@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiga::model::{
-    Agent, AgentStatus, CreateAgentRequest, CreateReviewRequest, OwnerSummary, Page, Review, SessionStatus,
-    UpdateAgentRequest,
+    Agent, AgentStatus, CreateAgentRequest, CreateReviewRequest, OwnerSummary, Page, Review,
+    SessionStatus, UpdateAgentRequest,
 };
 
 use super::extract::{Json, PathId, Query};
@@ -16,10 +16,17 @@ use crate::error::{AppError, AppResult};
 use crate::ids::now_millis;
 
 /// `POST /v1/agents`.
-pub async fn create(State(state): State<AppState>, user: AuthUser, Json(req): Json<CreateAgentRequest>) -> AppResult<(StatusCode, axum::Json<Agent>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(req): Json<CreateAgentRequest>,
+) -> AppResult<(StatusCode, axum::Json<Agent>)> {
     req.validate()?;
     let now = now_millis();
-    let agent = state.db.write(move |tx| db::agents::create(tx, &user.id, req, now)).await?;
+    let agent = state
+        .db
+        .write(move |tx| db::agents::create(tx, &user.id, req, now))
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(agent)))
 }
 
@@ -28,22 +35,38 @@ async fn visible(state: &AppState, id: &str, caller: Option<&AuthUser>) -> AppRe
     let key = id.to_owned();
     let agent = state.db.read(move |c| db::agents::get(c, &key)).await?;
     match agent {
-        Some(a) if a.status == AgentStatus::Published || caller.is_some_and(|u| u.id == a.owner_id) => Ok(a),
+        Some(a)
+            if a.status == AgentStatus::Published || caller.is_some_and(|u| u.id == a.owner_id) =>
+        {
+            Ok(a)
+        }
         _ => Err(AppError::not_found("agent", id)),
     }
 }
 
 /// `GET /v1/agents/{id}`.
-pub async fn get(State(state): State<AppState>, MaybeUser(user): MaybeUser, PathId(id): PathId) -> AppResult<axum::Json<Agent>> {
+pub async fn get(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    PathId(id): PathId,
+) -> AppResult<axum::Json<Agent>> {
     visible(&state, &id, user.as_ref()).await.map(axum::Json)
 }
 
 /// `PATCH /v1/agents/{id}`.
-pub async fn update(State(state): State<AppState>, user: AuthUser, PathId(id): PathId, Json(req): Json<UpdateAgentRequest>) -> AppResult<axum::Json<Agent>> {
+pub async fn update(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+    Json(req): Json<UpdateAgentRequest>,
+) -> AppResult<axum::Json<Agent>> {
     req.validate()?;
     let now = now_millis();
     let key = id.clone();
-    let agent = state.db.write(move |tx| db::agents::update(tx, &key, &user.id, &req, now)).await?;
+    let agent = state
+        .db
+        .write(move |tx| db::agents::update(tx, &key, &user.id, &req, now))
+        .await?;
     if agent.status == AgentStatus::Published {
         state.refresh_listing(&id).await;
     }
@@ -59,27 +82,52 @@ pub async fn versions(
 ) -> AppResult<axum::Json<Page<Agent>>> {
     let page = p.parse()?;
     visible(&state, &id, user.as_ref()).await?;
-    Ok(axum::Json(state.db.read(move |c| db::agents::versions(c, &id, page)).await?))
+    Ok(axum::Json(
+        state
+            .db
+            .read(move |c| db::agents::versions(c, &id, page))
+            .await?,
+    ))
 }
 
-async fn set_published(state: AppState, user: AuthUser, id: String, publish: bool) -> AppResult<axum::Json<Agent>> {
+async fn set_published(
+    state: AppState,
+    user: AuthUser,
+    id: String,
+    publish: bool,
+) -> AppResult<axum::Json<Agent>> {
     let now = now_millis();
     let (key, uid) = (id.clone(), user.id.clone());
-    let agent = state.db.write(move |tx| db::agents::set_published(tx, &key, &uid, publish, now)).await?;
+    let agent = state
+        .db
+        .write(move |tx| db::agents::set_published(tx, &key, &uid, publish, now))
+        .await?;
     state.refresh_listing(&id).await;
     if publish {
-        state.notifier.notify(&user.id, "agent.published", serde_json::json!({"agentId": id}));
+        state.notifier.notify(
+            &user.id,
+            "agent.published",
+            serde_json::json!({"agentId": id}),
+        );
     }
     Ok(axum::Json(agent))
 }
 
 /// `POST /v1/agents/{id}/publish`.
-pub async fn publish(State(state): State<AppState>, user: AuthUser, PathId(id): PathId) -> AppResult<axum::Json<Agent>> {
+pub async fn publish(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+) -> AppResult<axum::Json<Agent>> {
     set_published(state, user, id, true).await
 }
 
 /// `POST /v1/agents/{id}/unpublish`.
-pub async fn unpublish(State(state): State<AppState>, user: AuthUser, PathId(id): PathId) -> AppResult<axum::Json<Agent>> {
+pub async fn unpublish(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+) -> AppResult<axum::Json<Agent>> {
     set_published(state, user, id, false).await
 }
 
@@ -99,27 +147,55 @@ pub async fn create_review(
             if db::agents::get(tx, &agent_id)?.is_none() {
                 return Err(AppError::not_found("agent", &agent_id));
             }
-            let row = db::sessions::get(tx, &req.session_id)?;
-            let Some(row) = row.filter(|r| r.session.hirer_id == user.id || r.session.owner_id == user.id) else {
+            let Some(row) = db::sessions::get(tx, &req.session_id)? else {
                 return Err(AppError::not_found("session", &req.session_id));
             };
             if row.session.agent_id != agent_id {
-                return Err(AppError::NotFound(format!("session '{}' is not a session of agent '{agent_id}'", req.session_id)));
+                return Err(AppError::NotFound(format!(
+                    "session '{}' is not a session of agent '{agent_id}'",
+                    req.session_id
+                )));
             }
             if row.session.hirer_id != user.id {
-                return Err(AppError::Forbidden("only the hirer of the session may review it".into()));
+                return Err(AppError::Forbidden(
+                    "only the hirer of the session may review it".into(),
+                ));
             }
             if row.session.status != SessionStatus::Ended {
-                return Err(AppError::Conflict(format!("session '{}' is still active; review it once it ends", req.session_id)));
+                return Err(AppError::Conflict(format!(
+                    "session '{}' is still active; review it once it ends",
+                    req.session_id
+                )));
             }
-            let me = db::users::get(tx, &user.id)?.ok_or_else(|| AppError::internal("reviewer missing"))?;
-            let author = OwnerSummary { id: user.id.clone(), display_name: me.user.display_name };
-            db::agents::create_review(tx, &agent_id, &req.session_id, author, req.rating, &req.text, now)
+            let me = db::users::get(tx, &user.id)?
+                .ok_or_else(|| AppError::internal("reviewer missing"))?;
+            let author = OwnerSummary {
+                id: user.id.clone(),
+                display_name: me.user.display_name,
+            };
+            db::agents::create_review(
+                tx,
+                &agent_id,
+                &req.session_id,
+                author,
+                req.rating,
+                &req.text,
+                now,
+            )
         })
         .await?;
     state.refresh_listing(&id).await;
-    if let Some(owner) = state.search.read().get(&id).map(|l| l.agent.owner_id.clone()) {
-        state.notifier.notify(&owner, "review.submitted", serde_json::json!({"agentId": id, "reviewId": review.id, "rating": review.rating}));
+    if let Some(owner) = state
+        .search
+        .read()
+        .get(&id)
+        .map(|l| l.agent.owner_id.clone())
+    {
+        state.notifier.notify(
+            &owner,
+            "review.submitted",
+            serde_json::json!({"agentId": id, "reviewId": review.id, "rating": review.rating}),
+        );
     }
     Ok((StatusCode::CREATED, axum::Json(review)))
 }
@@ -133,5 +209,10 @@ pub async fn reviews(
 ) -> AppResult<axum::Json<Page<Review>>> {
     let page = p.parse()?;
     visible(&state, &id, user.as_ref()).await?;
-    Ok(axum::Json(state.db.read(move |c| db::agents::list_reviews(c, &id, page)).await?))
+    Ok(axum::Json(
+        state
+            .db
+            .read(move |c| db::agents::list_reviews(c, &id, page))
+            .await?,
+    ))
 }

@@ -2,7 +2,9 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use jiga::model::{AnonymousLoginRequest, AuthResponse, LoginRequest, RefreshRequest, RegisterRequest, User};
+use jiga::model::{
+    AnonymousLoginRequest, AuthResponse, LoginRequest, RefreshRequest, RegisterRequest, User,
+};
 
 use super::extract::Json;
 use crate::app::AppState;
@@ -14,9 +16,19 @@ use crate::ids::now_millis;
 /// Refresh tokens live 30 days.
 const REFRESH_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
 
-async fn respond(state: &AppState, user: User, family: &str, refresh_token: String) -> AppResult<axum::Json<AuthResponse>> {
+async fn respond(
+    state: &AppState,
+    user: User,
+    family: &str,
+    refresh_token: String,
+) -> AppResult<axum::Json<AuthResponse>> {
     let access_token = state.tokens.issue(&user.id, family)?;
-    Ok(axum::Json(AuthResponse { user, access_token, refresh_token, expires_in: state.tokens.ttl_secs }))
+    Ok(axum::Json(AuthResponse {
+        user,
+        access_token,
+        refresh_token,
+        expires_in: state.tokens.ttl_secs,
+    }))
 }
 
 /// `POST /v1/auth/register`.
@@ -35,11 +47,17 @@ pub async fn register(
             Ok((user, family, token))
         })
         .await?;
-    Ok((StatusCode::CREATED, respond(&state, user, &family, token).await?))
+    Ok((
+        StatusCode::CREATED,
+        respond(&state, user, &family, token).await?,
+    ))
 }
 
 /// `POST /v1/auth/login`.
-pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> AppResult<axum::Json<AuthResponse>> {
+pub async fn login(
+    State(state): State<AppState>,
+    Json(req): Json<LoginRequest>,
+) -> AppResult<axum::Json<AuthResponse>> {
     let email = req.email.clone();
     let found = state.db.read(move |c| users::find_login(c, &email)).await?;
     // Verify against a dummy hash when the email is unknown, so timing does not reveal accounts.
@@ -53,11 +71,15 @@ pub async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>)
     };
     let now = now_millis();
     let uid = user.id.clone();
-    let (family, token) = state.db.write(move |tx| users::start_login(tx, &uid, now, REFRESH_TTL_MS)).await?;
+    let (family, token) = state
+        .db
+        .write(move |tx| users::start_login(tx, &uid, now, REFRESH_TTL_MS))
+        .await?;
     respond(&state, user, &family, token).await
 }
 
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$QmZ1bHpQbmVqa0xwSHVRZ1BDc0xGUQ";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$QmZ1bHpQbmVqa0xwSHVRZ1BDc0xGUQ";
 
 /// `POST /v1/auth/anonymous`.
 pub async fn anonymous(
@@ -78,16 +100,30 @@ pub async fn anonymous(
 }
 
 /// `POST /v1/auth/refresh`.
-pub async fn refresh(State(state): State<AppState>, Json(req): Json<RefreshRequest>) -> AppResult<axum::Json<AuthResponse>> {
+pub async fn refresh(
+    State(state): State<AppState>,
+    Json(req): Json<RefreshRequest>,
+) -> AppResult<axum::Json<AuthResponse>> {
     let now = now_millis();
-    let rotation = state.db.write(move |tx| users::rotate(tx, &req.refresh_token, now, REFRESH_TTL_MS)).await?;
+    let rotation = state
+        .db
+        .write(move |tx| users::rotate(tx, &req.refresh_token, now, REFRESH_TTL_MS))
+        .await?;
     match rotation {
-        Rotation::Rotated { user, family, token } => respond(&state, user, &family, token).await,
+        Rotation::Rotated {
+            user,
+            family,
+            token,
+        } => respond(&state, user, &family, token).await,
         Rotation::ReuseDetected { family } => {
             tracing::warn!(login = %family, "refresh token reused: login revoked");
             state.tokens.revoke([family]);
-            Err(AppError::Unauthenticated("refresh token was already used; every token of this login is revoked".into()))
+            Err(AppError::Unauthenticated(
+                "refresh token was already used; every token of this login is revoked".into(),
+            ))
         }
-        Rotation::Invalid => Err(AppError::Unauthenticated("refresh token is unknown, expired or revoked".into())),
+        Rotation::Invalid => Err(AppError::Unauthenticated(
+            "refresh token is unknown, expired or revoked".into(),
+        )),
     }
 }

@@ -15,7 +15,11 @@ pub struct RequestId(pub String);
 impl<S: Send + Sync> FromRequestParts<S> for RequestId {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        parts.extensions.get::<RequestId>().cloned().ok_or_else(|| AppError::internal("request id middleware missing"))
+        parts
+            .extensions
+            .get::<RequestId>()
+            .cloned()
+            .ok_or_else(|| AppError::internal("request id middleware missing"))
     }
 }
 
@@ -24,6 +28,21 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
 /// # Errors
 /// `invalid_argument` with the field's path and what was wrong.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
+    // Every request body of the contract is an object; serde would also take an array of the
+    // fields in order, which no client should rely on.
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        None => {
+            return Err(AppError::InvalidArgument(
+                "request body is empty; expected a JSON object".into(),
+            ));
+        }
+        Some(_) => {
+            return Err(AppError::InvalidArgument(
+                "request body must be a JSON object".into(),
+            ));
+        }
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -34,7 +53,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
             AppError::InvalidArgument(format!("field '{path}': {inner}"))
         }
     })?;
-    de.end().map_err(|e| AppError::InvalidArgument(format!("invalid JSON body: {e}")))?;
+    de.end()
+        .map_err(|e| AppError::InvalidArgument(format!("invalid JSON body: {e}")))?;
     Ok(value)
 }
 
@@ -44,13 +64,16 @@ pub struct RawBody(pub Bytes);
 impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        Bytes::from_request(req, state).await.map(RawBody).map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge
-            } else {
-                AppError::InvalidArgument(format!("cannot read the request body: {e}"))
-            }
-        })
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge
+                } else {
+                    AppError::InvalidArgument(format!("cannot read the request body: {e}"))
+                }
+            })
     }
 }
 
@@ -88,7 +111,42 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(Query)
-            .map_err(|e| AppError::InvalidArgument(format!("query parameter '{}': {}", e.path(), e.inner())))
+            .map_err(|e| {
+                AppError::InvalidArgument(format!("query parameter '{}': {}", e.path(), e.inner()))
+            })
+    }
+}
+
+/// Everything the idempotency protocol needs of a DOF-moving request: its key, id, method,
+/// path and raw body (the stored answer is keyed by a hash of the last three).
+pub struct IdemRequest {
+    /// The `Idempotency-Key` header.
+    pub key: IdempotencyKey,
+    /// The request id.
+    pub request_id: RequestId,
+    /// `POST`.
+    pub method: axum::http::Method,
+    /// The request path.
+    pub path: String,
+    /// The raw body.
+    pub body: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for IdemRequest {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let (mut parts, body) = req.into_parts();
+        let key = IdempotencyKey::from_request_parts(&mut parts, state).await?;
+        let request_id = RequestId::from_request_parts(&mut parts, state).await?;
+        let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
+        let RawBody(body) = RawBody::from_request(Request::from_parts(parts, body), state).await?;
+        Ok(IdemRequest {
+            key,
+            request_id,
+            method,
+            path,
+            body,
+        })
     }
 }
 
@@ -100,13 +158,17 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
         let raw = parts.headers.get("idempotency-key").ok_or_else(|| {
-            AppError::InvalidArgument("missing 'Idempotency-Key' header; this request moves DOF and needs one".into())
+            AppError::InvalidArgument(
+                "missing 'Idempotency-Key' header; this request moves DOF and needs one".into(),
+            )
         })?;
         let key = raw.to_str().ok().filter(|k| {
             (1..=255).contains(&k.len()) && k.bytes().all(|b| (0x20..=0x7e).contains(&b))
         });
         key.map(|k| IdempotencyKey(k.to_owned())).ok_or_else(|| {
-            AppError::InvalidArgument("header 'Idempotency-Key' must be 1 to 255 printable ASCII characters".into())
+            AppError::InvalidArgument(
+                "header 'Idempotency-Key' must be 1 to 255 printable ASCII characters".into(),
+            )
         })
     }
 }

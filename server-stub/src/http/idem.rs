@@ -4,7 +4,9 @@ use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
-use super::extract::{IdempotencyKey, RequestId};
+use axum::body::Bytes;
+
+use super::extract::IdemRequest;
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::db::idempotency::{self, IdemKey, StoredResponse};
@@ -28,9 +30,13 @@ impl Drop for InFlight<'_> {
 pub fn respond(stored: StoredResponse, replayed: bool) -> Response {
     let mut res = Response::new(Body::from(stored.body));
     *res.status_mut() = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if replayed {
-        res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        res.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     res
 }
@@ -47,24 +53,33 @@ pub fn respond(stored: StoredResponse, replayed: bool) -> Response {
 pub async fn run<F, Fut>(
     state: &AppState,
     user: &AuthUser,
-    key: IdempotencyKey,
-    request_id: RequestId,
-    method: &str,
-    path: &str,
-    body: &[u8],
+    req: IdemRequest,
     op: F,
 ) -> AppResult<Response>
 where
-    F: FnOnce(IdemKey) -> Fut,
+    F: FnOnce(IdemKey, Bytes) -> Fut,
     Fut: Future<Output = AppResult<StoredResponse>>,
 {
+    let IdemRequest {
+        key,
+        request_id,
+        method,
+        path,
+        body,
+    } = req;
+    let (method, path) = (method.as_str(), path.as_str());
     let mut hashed = Vec::with_capacity(method.len() + path.len() + body.len() + 2);
     hashed.extend_from_slice(method.as_bytes());
     hashed.push(b'\n');
     hashed.extend_from_slice(path.as_bytes());
     hashed.push(b'\n');
-    hashed.extend_from_slice(body);
-    let ik = IdemKey { user_id: user.id.clone(), key: key.0, request_hash: sha256_hex(&hashed), request_id: request_id.0 };
+    hashed.extend_from_slice(&body);
+    let ik = IdemKey {
+        user_id: user.id.clone(),
+        key: key.0,
+        request_hash: sha256_hex(&hashed),
+        request_id: request_id.0,
+    };
     if let Some(resp) = replay(state, &ik).await? {
         return Ok(resp);
     }
@@ -80,13 +95,16 @@ where
     if let Some(resp) = replay(state, &ik).await? {
         return Ok(resp);
     }
-    let stored = op(ik).await?;
+    let stored = op(ik, body).await?;
     Ok(respond(stored, false))
 }
 
 async fn replay(state: &AppState, ik: &IdemKey) -> AppResult<Option<Response>> {
     let (user, key) = (ik.user_id.clone(), ik.key.clone());
-    let prev = state.db.read(move |c| idempotency::lookup(c, &user, &key)).await?;
+    let prev = state
+        .db
+        .read(move |c| idempotency::lookup(c, &user, &key))
+        .await?;
     match prev {
         None => Ok(None),
         Some(p) if p.request_hash == ik.request_hash => Ok(Some(respond(p.response, true))),
@@ -106,5 +124,8 @@ pub async fn refuse(state: &AppState, ik: IdemKey, err: AppError) -> AppResult<S
         return Err(err);
     }
     let now = now_millis();
-    state.db.write(move |tx| idempotency::store_refusal(tx, &ik, err, now)).await
+    state
+        .db
+        .write(move |tx| idempotency::store_refusal(tx, &ik, err, now))
+        .await
 }

@@ -12,24 +12,38 @@ use crate::error::{AppError, AppResult};
 use crate::search::SearchQuery;
 
 /// `GET /v1/marketplace/search`.
-pub async fn search(State(state): State<AppState>, uri: Uri) -> AppResult<axum::Json<SearchResults>> {
+pub async fn search(
+    State(state): State<AppState>,
+    uri: Uri,
+) -> AppResult<axum::Json<SearchResults>> {
     let raw = uri.query().unwrap_or("");
-    let pairs = form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned())));
+    let pairs = form_urlencoded::parse(raw.as_bytes())
+        .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned())));
     let q = SearchQuery::from_pairs(pairs)?;
     let results = state.search.read().search(&q)?;
     Ok(axum::Json(results))
 }
 
 /// `GET /v1/marketplace/listings/{agentId}`: counts a view.
-pub async fn listing(State(state): State<AppState>, PathId(id): PathId) -> AppResult<axum::Json<Listing>> {
-    let listing = state.search.read().get(&id).cloned().ok_or_else(|| AppError::not_found("listing", &id))?;
+pub async fn listing(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> AppResult<axum::Json<Listing>> {
+    let listing = state
+        .search
+        .read()
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| AppError::not_found("listing", &id))?;
     *state.pending_views.lock().entry(id).or_default() += 1;
     Ok(axum::Json(listing))
 }
 
 /// `GET /v1/marketplace/featured`.
 pub async fn featured(State(state): State<AppState>) -> axum::Json<Featured> {
-    axum::Json(Featured { items: state.search.read().featured(10) })
+    axum::Json(Featured {
+        items: state.search.read().featured(10),
+    })
 }
 
 /// `GET /v1/marketplace/categories`.

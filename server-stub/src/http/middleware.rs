@@ -21,23 +21,36 @@ use crate::ratelimit::Caller;
 pub async fn request_id(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let id = new_id("req");
     req.extensions_mut().insert(RequestId(id.clone()));
-    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_owned();
     let method = req.method().as_str().to_owned();
     let started = Instant::now();
     let span = tracing::debug_span!("request", request_id = %id, %method, %route);
     let mut res = tracing::Instrument::instrument(next.run(req), span).await;
     if let Some(err) = res.extensions_mut().remove::<PendingError>() {
         let body = jiga::model::ErrorBody {
-            error: jiga::model::ErrorDetail { code: err.code, message: err.message, request_id: id.clone() },
+            error: jiga::model::ErrorDetail {
+                code: err.code,
+                message: err.message,
+                request_id: id.clone(),
+            },
         };
         *res.body_mut() = Body::from(serde_json::to_vec(&body).unwrap_or_default());
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         res.headers_mut().remove(header::CONTENT_LENGTH);
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert("x-request-id", v);
     }
-    state.metrics.observe(&method, &route, res.status().as_u16(), started.elapsed());
+    state
+        .metrics
+        .observe(&method, &route, res.status().as_u16(), started.elapsed());
     res
 }
 
@@ -63,14 +76,24 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
         }
     };
     let req = Request::from_parts(parts, body);
-    let Some(v) = state.limiter.check(caller) else { return next.run(req).await };
+    let Some(v) = state.limiter.check(caller) else {
+        return next.run(req).await;
+    };
     let mut res = if v.allowed {
         next.run(req).await
     } else {
-        AppError::RateLimited { limit: v.limit, retry_after: std::time::Duration::from_secs(v.reset_secs) }.into_response()
+        AppError::RateLimited {
+            limit: v.limit,
+            retry_after: std::time::Duration::from_secs(v.reset_secs),
+        }
+        .into_response()
     };
     let h = res.headers_mut();
-    for (name, value) in [("ratelimit-limit", v.limit as u64), ("ratelimit-remaining", v.remaining as u64), ("ratelimit-reset", v.reset_secs)] {
+    for (name, value) in [
+        ("ratelimit-limit", v.limit as u64),
+        ("ratelimit-remaining", v.remaining as u64),
+        ("ratelimit-reset", v.reset_secs),
+    ] {
         if let Ok(val) = HeaderValue::from_str(&value.to_string()) {
             h.insert(name, val);
         }

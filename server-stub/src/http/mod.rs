@@ -49,63 +49,340 @@ impl Routes {
 }
 
 fn api() -> Routes {
-    let r = Routes { router: Router::new(), doc: ApiDoc::default() };
+    let r = Routes {
+        router: Router::new(),
+        doc: ApiDoc::default(),
+    };
     r
         // Auth
-        .add("/v1/auth/register", post(auth::register), Doc::post("/v1/auth/register", "Register with email and password").body::<RegisterRequest>().ok::<AuthResponse>(201).errors(&[409]))
-        .add("/v1/auth/login", post(auth::login), Doc::post("/v1/auth/login", "Sign in with email and password").body::<LoginRequest>().ok::<AuthResponse>(200).errors(&[401]))
-        .add("/v1/auth/anonymous", post(auth::anonymous), Doc::post("/v1/auth/anonymous", "Device sign-in (creates the user on first use)").body::<AnonymousLoginRequest>().ok::<AuthResponse>(200))
-        .add("/v1/auth/refresh", post(auth::refresh), Doc::post("/v1/auth/refresh", "Rotate a refresh token").body::<RefreshRequest>().ok::<AuthResponse>(200).errors(&[401]))
+        .add(
+            "/v1/auth/register",
+            post(auth::register),
+            Doc::post("/v1/auth/register", "Register with email and password")
+                .body::<RegisterRequest>()
+                .ok::<AuthResponse>(201)
+                .errors(&[409]),
+        )
+        .add(
+            "/v1/auth/login",
+            post(auth::login),
+            Doc::post("/v1/auth/login", "Sign in with email and password")
+                .body::<LoginRequest>()
+                .ok::<AuthResponse>(200)
+                .errors(&[401]),
+        )
+        .add(
+            "/v1/auth/anonymous",
+            post(auth::anonymous),
+            Doc::post(
+                "/v1/auth/anonymous",
+                "Device sign-in (creates the user on first use)",
+            )
+            .body::<AnonymousLoginRequest>()
+            .ok::<AuthResponse>(200),
+        )
+        .add(
+            "/v1/auth/refresh",
+            post(auth::refresh),
+            Doc::post("/v1/auth/refresh", "Rotate a refresh token")
+                .body::<RefreshRequest>()
+                .ok::<AuthResponse>(200)
+                .errors(&[401]),
+        )
         // Users
-        .add("/v1/users/me", get(users::me), Doc::get("/v1/users/me", "The caller with preferences").ok::<Me>(200).auth())
-        .add("/v1/users/me", patch(users::update_me), Doc::patch("/v1/users/me", "Update the caller").body::<UpdateMeRequest>().ok::<Me>(200).auth())
-        .add("/v1/users/me/agents", get(users::my_agents), Doc::get("/v1/users/me/agents", "The caller's agents").paged().ok::<Page<Agent>>(200).auth())
-        .add("/v1/users/{id}", get(users::get), Doc::get("/v1/users/{id}", "A user (only the caller)").ok::<Me>(200).auth().errors(&[403]))
+        .add(
+            "/v1/users/me",
+            get(users::me),
+            Doc::get("/v1/users/me", "The caller with preferences")
+                .ok::<Me>(200)
+                .auth(),
+        )
+        .add(
+            "/v1/users/me",
+            patch(users::update_me),
+            Doc::patch("/v1/users/me", "Update the caller")
+                .body::<UpdateMeRequest>()
+                .ok::<Me>(200)
+                .auth(),
+        )
+        .add(
+            "/v1/users/me/agents",
+            get(users::my_agents),
+            Doc::get("/v1/users/me/agents", "The caller's agents")
+                .paged()
+                .ok::<Page<Agent>>(200)
+                .auth(),
+        )
+        .add(
+            "/v1/users/{id}",
+            get(users::get),
+            Doc::get("/v1/users/{id}", "A user (only the caller)")
+                .ok::<Me>(200)
+                .auth()
+                .errors(&[403]),
+        )
         // Agents
-        .add("/v1/agents", post(agents::create), Doc::post("/v1/agents", "Create a draft agent").body::<CreateAgentRequest>().ok::<Agent>(201).auth())
-        .add("/v1/agents/{id}", get(agents::get), Doc::get("/v1/agents/{id}", "An agent (drafts to their owner only)").ok::<Agent>(200).errors(&[404]))
-        .add("/v1/agents/{id}", patch(agents::update), Doc::patch("/v1/agents/{id}", "Change an agent (bumps its version)").body::<UpdateAgentRequest>().ok::<Agent>(200).auth().errors(&[403, 404]))
-        .add("/v1/agents/{id}/versions", get(agents::versions), Doc::get("/v1/agents/{id}/versions", "Every version, newest first").paged().ok::<Page<Agent>>(200).errors(&[404]))
-        .add("/v1/agents/{id}/publish", post(agents::publish), Doc::post("/v1/agents/{id}/publish", "Put an agent in the marketplace").ok::<Agent>(200).auth().errors(&[403, 404, 409]))
-        .add("/v1/agents/{id}/unpublish", post(agents::unpublish), Doc::post("/v1/agents/{id}/unpublish", "Take an agent out of the marketplace").ok::<Agent>(200).auth().errors(&[403, 404, 409]))
-        .add("/v1/agents/{id}/reviews", post(agents::create_review), Doc::post("/v1/agents/{id}/reviews", "Review an ended session").body::<CreateReviewRequest>().ok::<Review>(201).auth().errors(&[403, 404, 409]))
-        .add("/v1/agents/{id}/reviews", get(agents::reviews), Doc::get("/v1/agents/{id}/reviews", "Reviews, newest first").paged().ok::<Page<Review>>(200).errors(&[404]))
+        .add(
+            "/v1/agents",
+            post(agents::create),
+            Doc::post("/v1/agents", "Create a draft agent")
+                .body::<CreateAgentRequest>()
+                .ok::<Agent>(201)
+                .auth(),
+        )
+        .add(
+            "/v1/agents/{id}",
+            get(agents::get),
+            Doc::get("/v1/agents/{id}", "An agent (drafts to their owner only)")
+                .ok::<Agent>(200)
+                .errors(&[404]),
+        )
+        .add(
+            "/v1/agents/{id}",
+            patch(agents::update),
+            Doc::patch("/v1/agents/{id}", "Change an agent (bumps its version)")
+                .body::<UpdateAgentRequest>()
+                .ok::<Agent>(200)
+                .auth()
+                .errors(&[403, 404]),
+        )
+        .add(
+            "/v1/agents/{id}/versions",
+            get(agents::versions),
+            Doc::get("/v1/agents/{id}/versions", "Every version, newest first")
+                .paged()
+                .ok::<Page<Agent>>(200)
+                .errors(&[404]),
+        )
+        .add(
+            "/v1/agents/{id}/publish",
+            post(agents::publish),
+            Doc::post("/v1/agents/{id}/publish", "Put an agent in the marketplace")
+                .ok::<Agent>(200)
+                .auth()
+                .errors(&[403, 404, 409]),
+        )
+        .add(
+            "/v1/agents/{id}/unpublish",
+            post(agents::unpublish),
+            Doc::post(
+                "/v1/agents/{id}/unpublish",
+                "Take an agent out of the marketplace",
+            )
+            .ok::<Agent>(200)
+            .auth()
+            .errors(&[403, 404, 409]),
+        )
+        .add(
+            "/v1/agents/{id}/reviews",
+            post(agents::create_review),
+            Doc::post("/v1/agents/{id}/reviews", "Review an ended session")
+                .body::<CreateReviewRequest>()
+                .ok::<Review>(201)
+                .auth()
+                .errors(&[403, 404, 409]),
+        )
+        .add(
+            "/v1/agents/{id}/reviews",
+            get(agents::reviews),
+            Doc::get("/v1/agents/{id}/reviews", "Reviews, newest first")
+                .paged()
+                .ok::<Page<Review>>(200)
+                .errors(&[404]),
+        )
         // Marketplace
-        .add("/v1/marketplace/search", get(marketplace::search), Doc::get("/v1/marketplace/search", "Search listings with filters, sorts and facets")
-            .query("q", "text; every word must match (prefix, one typo for 5+ letters)")
-            .query("rank", "repeatable").query("type", "repeatable").query("provider", "repeatable").query("game", "repeatable")
-            .query("hasVoiceChat", "true/false").query("hasCommentator", "true/false")
-            .query("priceMin", "pricing.perMinute lower bound").query("priceMax", "pricing.perMinute upper bound")
-            .query("ratingMin", "minimum rating").query("sort", "relevance, popularity, rating, priceAsc, priceDesc, newest")
-            .paged().ok::<SearchResults>(200))
-        .add("/v1/marketplace/listings/{agentId}", get(marketplace::listing), Doc::get("/v1/marketplace/listings/{agentId}", "A published listing").ok::<Listing>(200).errors(&[404]))
-        .add("/v1/marketplace/featured", get(marketplace::featured), Doc::get("/v1/marketplace/featured", "The 10 most popular listings").ok::<Featured>(200))
-        .add("/v1/marketplace/categories", get(marketplace::categories), Doc::get("/v1/marketplace/categories", "Games and types with counts").ok::<Categories>(200))
+        .add(
+            "/v1/marketplace/search",
+            get(marketplace::search),
+            Doc::get(
+                "/v1/marketplace/search",
+                "Search listings with filters, sorts and facets",
+            )
+            .query(
+                "q",
+                "text; every word must match (prefix, one typo for 5+ letters)",
+            )
+            .query("rank", "repeatable")
+            .query("type", "repeatable")
+            .query("provider", "repeatable")
+            .query("game", "repeatable")
+            .query("hasVoiceChat", "true/false")
+            .query("hasCommentator", "true/false")
+            .query("priceMin", "pricing.perMinute lower bound")
+            .query("priceMax", "pricing.perMinute upper bound")
+            .query("ratingMin", "minimum rating")
+            .query(
+                "sort",
+                "relevance, popularity, rating, priceAsc, priceDesc, newest",
+            )
+            .paged()
+            .ok::<SearchResults>(200),
+        )
+        .add(
+            "/v1/marketplace/listings/{agentId}",
+            get(marketplace::listing),
+            Doc::get("/v1/marketplace/listings/{agentId}", "A published listing")
+                .ok::<Listing>(200)
+                .errors(&[404]),
+        )
+        .add(
+            "/v1/marketplace/featured",
+            get(marketplace::featured),
+            Doc::get("/v1/marketplace/featured", "The 10 most popular listings")
+                .ok::<Featured>(200),
+        )
+        .add(
+            "/v1/marketplace/categories",
+            get(marketplace::categories),
+            Doc::get("/v1/marketplace/categories", "Games and types with counts")
+                .ok::<Categories>(200),
+        )
         // Wallet
-        .add("/v1/wallet", get(wallet::get), Doc::get("/v1/wallet", "The caller's wallet").ok::<Wallet>(200).auth())
-        .add("/v1/wallet/transactions", get(wallet::transactions), Doc::get("/v1/wallet/transactions", "The caller's ledger transactions, newest first").query("type", "topup, hold, consume, settle, release").paged().ok::<Page<Transaction>>(200).auth())
-        .add("/v1/wallet/topups", post(wallet::topup), Doc::post("/v1/wallet/topups", "Top up the wallet").body::<TopupRequest>().ok::<Topup>(201).auth().idempotent())
-        .add("/v1/webhooks/payments/stripe", post(wallet::stripe_webhook), Doc::post("/v1/webhooks/payments/stripe", "Stripe-signed payment webhook").ok_untyped(200))
+        .add(
+            "/v1/wallet",
+            get(wallet::get),
+            Doc::get("/v1/wallet", "The caller's wallet")
+                .ok::<Wallet>(200)
+                .auth(),
+        )
+        .add(
+            "/v1/wallet/transactions",
+            get(wallet::transactions),
+            Doc::get(
+                "/v1/wallet/transactions",
+                "The caller's ledger transactions, newest first",
+            )
+            .query("type", "topup, hold, consume, settle, release")
+            .paged()
+            .ok::<Page<Transaction>>(200)
+            .auth(),
+        )
+        .add(
+            "/v1/wallet/topups",
+            post(wallet::topup),
+            Doc::post("/v1/wallet/topups", "Top up the wallet")
+                .body::<TopupRequest>()
+                .ok::<Topup>(201)
+                .auth()
+                .idempotent(),
+        )
+        .add(
+            "/v1/webhooks/payments/stripe",
+            post(wallet::stripe_webhook),
+            Doc::post(
+                "/v1/webhooks/payments/stripe",
+                "Stripe-signed payment webhook",
+            )
+            .ok_untyped(200),
+        )
         // Hiring and sessions
-        .add("/v1/hires", post(sessions::hire), Doc::post("/v1/hires", "Hire an agent: holds the budget and starts a session").body::<HireRequest>().ok::<HireResponse>(201).auth().idempotent().errors(&[402, 403, 404]))
-        .add("/v1/sessions", get(sessions::list), Doc::get("/v1/sessions", "Sessions the caller hired, newest first").query("status", "active or ended").paged().ok::<Page<Session>>(200).auth())
-        .add("/v1/sessions/{id}", get(sessions::get), Doc::get("/v1/sessions/{id}", "A session (hirer or owner)").ok::<Session>(200).auth().errors(&[404]))
-        .add("/v1/sessions/{id}/commands", post(sessions::command), Doc::post("/v1/sessions/{id}/commands", "Send a command to the agent").body::<CommandRequest>().ok::<CommandAccepted>(202).auth().errors(&[403, 404, 409]))
-        .add("/v1/sessions/{id}/end", post(sessions::end), Doc::post("/v1/sessions/{id}/end", "End and settle a session").ok::<EndSessionResponse>(200).auth().idempotent().errors(&[403, 404]))
-        .add("/v1/sessions/{id}/stream-tickets", post(sessions::stream_ticket), Doc::post("/v1/sessions/{id}/stream-tickets", "A single-use stream credential (60 s)").ok::<StreamTicket>(201).auth().errors(&[404]))
-        .add("/v1/sessions/{id}/stream", get(session_ws::stream), Doc::get("/v1/sessions/{id}/stream", "Session events over WebSocket (replay after afterSeq, then live)").query("afterSeq", "last seq processed, default 0").query("ticket", "single-use credential for browsers").ok_untyped(101))
-        .add("/v1/events/stream", get(session_ws::notifications), Doc::get("/v1/events/stream", "The caller's notifications over WebSocket").query("ticket", "single-use credential for browsers").ok_untyped(101))
+        .add(
+            "/v1/hires",
+            post(sessions::hire),
+            Doc::post(
+                "/v1/hires",
+                "Hire an agent: holds the budget and starts a session",
+            )
+            .body::<HireRequest>()
+            .ok::<HireResponse>(201)
+            .auth()
+            .idempotent()
+            .errors(&[402, 403, 404]),
+        )
+        .add(
+            "/v1/sessions",
+            get(sessions::list),
+            Doc::get("/v1/sessions", "Sessions the caller hired, newest first")
+                .query("status", "active or ended")
+                .paged()
+                .ok::<Page<Session>>(200)
+                .auth(),
+        )
+        .add(
+            "/v1/sessions/{id}",
+            get(sessions::get),
+            Doc::get("/v1/sessions/{id}", "A session (hirer or owner)")
+                .ok::<Session>(200)
+                .auth()
+                .errors(&[404]),
+        )
+        .add(
+            "/v1/sessions/{id}/commands",
+            post(sessions::command),
+            Doc::post("/v1/sessions/{id}/commands", "Send a command to the agent")
+                .body::<CommandRequest>()
+                .ok::<CommandAccepted>(202)
+                .auth()
+                .errors(&[403, 404, 409]),
+        )
+        .add(
+            "/v1/sessions/{id}/end",
+            post(sessions::end),
+            Doc::post("/v1/sessions/{id}/end", "End and settle a session")
+                .ok::<EndSessionResponse>(200)
+                .auth()
+                .idempotent()
+                .errors(&[403, 404]),
+        )
+        .add(
+            "/v1/sessions/{id}/stream-tickets",
+            post(sessions::stream_ticket),
+            Doc::post(
+                "/v1/sessions/{id}/stream-tickets",
+                "A single-use stream credential (60 s)",
+            )
+            .ok::<StreamTicket>(201)
+            .auth()
+            .errors(&[404]),
+        )
+        .add(
+            "/v1/sessions/{id}/stream",
+            get(session_ws::stream),
+            Doc::get(
+                "/v1/sessions/{id}/stream",
+                "Session events over WebSocket (replay after afterSeq, then live)",
+            )
+            .query("afterSeq", "last seq processed, default 0")
+            .query("ticket", "single-use credential for browsers")
+            .ok_untyped(101),
+        )
+        .add(
+            "/v1/events/stream",
+            get(session_ws::notifications),
+            Doc::get(
+                "/v1/events/stream",
+                "The caller's notifications over WebSocket",
+            )
+            .query("ticket", "single-use credential for browsers")
+            .ok_untyped(101),
+        )
         // Operations
-        .add("/health", get(ops::health), Doc::get("/health", "Liveness").ok_untyped(200))
-        .add("/ready", get(ops::ready), Doc::get("/ready", "Readiness: storage answers").ok_untyped(200).errors(&[503]))
-        .add("/metrics", get(ops::metrics), Doc::get("/metrics", "Prometheus metrics").ok_untyped(200))
+        .add(
+            "/health",
+            get(ops::health),
+            Doc::get("/health", "Liveness").ok_untyped(200),
+        )
+        .add(
+            "/ready",
+            get(ops::ready),
+            Doc::get("/ready", "Readiness: storage answers")
+                .ok_untyped(200)
+                .errors(&[503]),
+        )
+        .add(
+            "/metrics",
+            get(ops::metrics),
+            Doc::get("/metrics", "Prometheus metrics").ok_untyped(200),
+        )
 }
 
 /// The OpenAPI document of every route.
 #[must_use]
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut routes = api();
-    routes.doc.add(Doc::get("/v1/openapi.json", "This document").ok_untyped(200));
+    routes
+        .doc
+        .add(Doc::get("/v1/openapi.json", "This document").ok_untyped(200));
     routes.doc.build()
 }
 
@@ -118,15 +395,30 @@ pub fn router(state: AppState) -> Router {
             "/v1/openapi.json",
             get(move || {
                 let spec = spec.clone();
-                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], spec) }
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        spec,
+                    )
+                }
             }),
         )
         .fallback(|| async { AppError::NotFound("no such route".into()) })
-        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed("this path does not take that method".into()) })
+        .method_not_allowed_fallback(|| async {
+            AppError::MethodNotAllowed("this path does not take that method".into())
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::rate_limit))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_id))
-        .layer(CompressionLayer::new().gzip(true).compress_when(SizeAbove::new(1025).and(NotForContentType::const_new("text/event-stream"))))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::rate_limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_id,
+        ))
+        .layer(CompressionLayer::new().gzip(true).compress_when(
+            SizeAbove::new(1025).and(NotForContentType::const_new("text/event-stream")),
+        ))
         .layer(tower::util::option_layer(cors(&state.config.cors_origins)))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(AppError::internal("a handler panicked"))
@@ -136,14 +428,23 @@ pub fn router(state: AppState) -> Router {
 
 /// CORS for the configured origins; none configured, no CORS headers at all.
 fn cors(origins: &[String]) -> Option<CorsLayer> {
-    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()).collect();
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+        .collect();
     if origins.is_empty() {
         return None;
     }
     let layer = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_credentials(true)
-        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE, Method::OPTIONS])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
         .allow_headers([
             axum::http::header::AUTHORIZATION,
             axum::http::header::CONTENT_TYPE,

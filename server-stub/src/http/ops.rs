@@ -15,7 +15,9 @@ pub async fn health() -> axum::Json<serde_json::Value> {
 }
 
 /// `GET /ready`.
-pub async fn ready(State(state): State<AppState>) -> Result<axum::Json<serde_json::Value>, AppError> {
+pub async fn ready(
+    State(state): State<AppState>,
+) -> Result<axum::Json<serde_json::Value>, AppError> {
     if state.db.ping().await {
         Ok(axum::Json(json!({"status": "ready"})))
     } else {
@@ -28,15 +30,29 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let gauges = state
         .db
         .read(|c| {
-            let dof_consumed = c.query_row("SELECT COALESCE(SUM(consumed), 0) FROM sessions", [], |r| r.get(0))?;
+            let dof_consumed =
+                c.query_row("SELECT COALESCE(SUM(consumed), 0) FROM sessions", [], |r| {
+                    r.get(0)
+                })?;
             let transactions_by_type = c
                 .prepare("SELECT type, COUNT(*) FROM transactions GROUP BY type ORDER BY type")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(StoreGauges { active_sessions: 0, dof_consumed, transactions_by_type })
+            Ok(StoreGauges {
+                active_sessions: 0,
+                dof_consumed,
+                transactions_by_type,
+            })
         })
         .await
         .unwrap_or_default();
-    let gauges = StoreGauges { active_sessions: state.runner.len(), ..gauges };
-    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(&gauges))
+    let gauges = StoreGauges {
+        active_sessions: state.runner.len(),
+        ..gauges
+    };
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(&gauges),
+    )
 }

@@ -1,15 +1,16 @@
 //! `/v1/hires` and `/v1/sessions/*`.
 
 use axum::extract::State;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::Response;
 use jiga::model::{
-    AgentStatus, CommandAccepted, CommandRequest, HireRequest, HireResponse, Page, Session, SessionStatus, StreamTicket,
+    AgentStatus, CommandAccepted, CommandRequest, HireRequest, HireResponse, Page, Session,
+    SessionStatus, StreamTicket,
 };
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
-use super::extract::{IdempotencyKey, Json, PathId, Query, RawBody, RequestId, parse_json};
+use super::extract::{IdemRequest, Json, PathId, Query, parse_json};
 use super::idem;
 use crate::app::AppState;
 use crate::auth::AuthUser;
@@ -28,17 +29,14 @@ pub const TICKET_TTL_SECS: u64 = 60;
 pub async fn hire(
     State(state): State<AppState>,
     user: AuthUser,
-    key: IdempotencyKey,
-    rid: RequestId,
-    method: Method,
-    uri: Uri,
-    RawBody(body): RawBody,
+    idem_req: IdemRequest,
 ) -> AppResult<Response> {
     let st = state.clone();
     let hirer = user.id.clone();
-    let body2 = body.clone();
-    idem::run(&state, &user, key, rid, method.as_str(), uri.path(), &body, move |ik| async move {
-        let req = match parse_json::<HireRequest>(&body2).and_then(|r| r.validate().map(|()| r).map_err(AppError::from)) {
+    idem::run(&state, &user, idem_req, move |ik, body| async move {
+        let req = match parse_json::<HireRequest>(&body)
+            .and_then(|r| r.validate().map(|()| r).map_err(AppError::from))
+        {
             Ok(r) => r,
             Err(e) => return idem::refuse(&st, ik, e).await,
         };
@@ -56,7 +54,10 @@ pub async fn hire(
                     }
                     req.validate_budget(agent.pricing.per_minute)?;
                     let (row, frames) = sessions::hire(tx, &hirer, &agent, &req, now)?;
-                    let resp = HireResponse { session: row.session.clone(), stream_path: format!("/v1/sessions/{}/stream", row.session.id) };
+                    let resp = HireResponse {
+                        session: row.session.clone(),
+                        stream_path: format!("/v1/sessions/{}/stream", row.session.id),
+                    };
                     hired = Some((row, frames));
                     Ok(resp)
                 })?;
@@ -65,7 +66,11 @@ pub async fn hire(
             .await?;
         if let Some((row, frames)) = hired {
             st.hub.publish(&row.session.id, &frames, false);
-            st.notifier.notify(&row.session.owner_id, "agent.hired", serde_json::json!({"agentId": row.session.agent_id, "sessionId": row.session.id}));
+            st.notifier.notify(
+                &row.session.owner_id,
+                "agent.hired",
+                serde_json::json!({"agentId": row.session.agent_id, "sessionId": row.session.id}),
+            );
             st.refresh_listing_later(&row.session.agent_id);
             st.runner.spawn(st.clone(), row);
         }
@@ -83,8 +88,14 @@ pub async fn visible_session(state: &AppState, id: &str, user: &AuthUser) -> App
 }
 
 /// `GET /v1/sessions/{id}`.
-pub async fn get(State(state): State<AppState>, user: AuthUser, PathId(id): PathId) -> AppResult<axum::Json<Session>> {
-    Ok(axum::Json(visible_session(&state, &id, &user).await?.session))
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+) -> AppResult<axum::Json<Session>> {
+    Ok(axum::Json(
+        visible_session(&state, &id, &user).await?.session,
+    ))
 }
 
 /// Query of `GET /v1/sessions`.
@@ -96,29 +107,57 @@ pub struct ListQuery {
 }
 
 /// `GET /v1/sessions`.
-pub async fn list(State(state): State<AppState>, user: AuthUser, Query(q): Query<ListQuery>) -> AppResult<axum::Json<Page<Session>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<axum::Json<Page<Session>>> {
     let page = q.page.parse()?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(s.parse::<SessionStatus>().map_err(|e| AppError::InvalidArgument(format!("query parameter 'status': {}", e.message)))?),
+        Some(s) => Some(s.parse::<SessionStatus>().map_err(|e| {
+            AppError::InvalidArgument(format!("query parameter 'status': {}", e.message))
+        })?),
     };
-    Ok(axum::Json(state.db.read(move |c| sessions::list_for_hirer(c, &user.id, status, page)).await?))
+    Ok(axum::Json(
+        state
+            .db
+            .read(move |c| sessions::list_for_hirer(c, &user.id, status, page))
+            .await?,
+    ))
 }
 
 /// Sends a command to a running session and waits for its acknowledgement to be in the stream.
 ///
 /// # Errors
 /// `conflict` when the session is not running.
-pub async fn send_command(state: &AppState, session_id: &str, req: CommandRequest) -> AppResult<()> {
-    let tx = state
-        .runner
-        .get(session_id)
-        .ok_or_else(|| AppError::Conflict(format!("session '{session_id}' has ended; it takes no more commands")))?;
+pub async fn send_command(
+    state: &AppState,
+    session_id: &str,
+    req: CommandRequest,
+) -> AppResult<()> {
+    let tx = state.runner.get(session_id).ok_or_else(|| {
+        AppError::Conflict(format!(
+            "session '{session_id}' has ended; it takes no more commands"
+        ))
+    })?;
     let (reply, rx) = oneshot::channel();
-    tx.send(Msg::Command { command_id: req.command_id, data: req.data, reply })
-        .await
-        .map_err(|_| AppError::Conflict(format!("session '{session_id}' has ended; it takes no more commands")))?;
-    rx.await.map_err(|_| AppError::Conflict(format!("session '{session_id}' ended before the command was acknowledged")))?
+    tx.send(Msg::Command {
+        command_id: req.command_id,
+        data: req.data,
+        reply,
+    })
+    .await
+    .map_err(|_| {
+        AppError::Conflict(format!(
+            "session '{session_id}' has ended; it takes no more commands"
+        ))
+    })?;
+    rx.await.map_err(|_| {
+        AppError::Conflict(format!(
+            "session '{session_id}' ended before the command was acknowledged"
+        ))
+    })?
 }
 
 /// `POST /v1/sessions/{id}/commands`.
@@ -131,38 +170,53 @@ pub async fn command(
     req.validate()?;
     let row = visible_session(&state, &id, &user).await?;
     if row.session.hirer_id != user.id {
-        return Err(AppError::Forbidden("only the hirer may send commands".into()));
+        return Err(AppError::Forbidden(
+            "only the hirer may send commands".into(),
+        ));
     }
     let command_id = req.command_id.clone();
     send_command(&state, &id, req).await?;
-    Ok((StatusCode::ACCEPTED, axum::Json(CommandAccepted { command_id })))
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(CommandAccepted { command_id }),
+    ))
 }
 
 /// `POST /v1/sessions/{id}/end`.
 pub async fn end(
     State(state): State<AppState>,
     user: AuthUser,
-    key: IdempotencyKey,
-    rid: RequestId,
-    method: Method,
-    uri: Uri,
     PathId(id): PathId,
-    RawBody(body): RawBody,
+    idem_req: IdemRequest,
 ) -> AppResult<Response> {
     let st = state.clone();
     let caller = user.clone();
-    idem::run(&state, &user, key, rid, method.as_str(), uri.path(), &body, move |ik| async move {
+    idem::run(&state, &user, idem_req, move |ik, _body| async move {
         let row = match visible_session(&st, &id, &caller).await {
             Ok(r) => r,
             Err(e) => return idem::refuse(&st, ik, e).await,
         };
         if row.session.hirer_id != caller.id {
-            return idem::refuse(&st, ik, AppError::Forbidden("only the hirer may end a session".into())).await;
+            return idem::refuse(
+                &st,
+                ik,
+                AppError::Forbidden("only the hirer may end a session".into()),
+            )
+            .await;
         }
         let ended = || AppError::Conflict(format!("session '{id}' has already ended"));
-        let Some(tx) = st.runner.get(&id) else { return idem::refuse(&st, ik, ended()).await };
+        let Some(tx) = st.runner.get(&id) else {
+            return idem::refuse(&st, ik, ended()).await;
+        };
         let (reply, rx) = oneshot::channel();
-        if tx.send(Msg::End { key: ik.clone(), reply }).await.is_err() {
+        if tx
+            .send(Msg::End {
+                key: ik.clone(),
+                reply,
+            })
+            .await
+            .is_err()
+        {
             return idem::refuse(&st, ik, ended()).await;
         }
         match rx.await {
@@ -175,7 +229,11 @@ pub async fn end(
 }
 
 /// `POST /v1/sessions/{id}/stream-tickets`.
-pub async fn stream_ticket(State(state): State<AppState>, user: AuthUser, PathId(id): PathId) -> AppResult<(StatusCode, axum::Json<StreamTicket>)> {
+pub async fn stream_ticket(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+) -> AppResult<(StatusCode, axum::Json<StreamTicket>)> {
     visible_session(&state, &id, &user).await?;
     let ticket = format!("tkt_{}", new_secret());
     let expires = now_millis() + (TICKET_TTL_SECS as i64) * 1000;
@@ -185,5 +243,11 @@ pub async fn stream_ticket(State(state): State<AppState>, user: AuthUser, PathId
         tickets.retain(|_, (_, _, exp)| *exp > now);
         tickets.insert(ticket.clone(), (id, user.id, expires));
     }
-    Ok((StatusCode::CREATED, axum::Json(StreamTicket { ticket, expires_in: TICKET_TTL_SECS })))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(StreamTicket {
+            ticket,
+            expires_in: TICKET_TTL_SECS,
+        }),
+    ))
 }

@@ -14,19 +14,31 @@ use crate::error::{AppError, AppResult};
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> AppResult<axum::Json<Me>> {
     let id = user.id.clone();
     let me = state.db.read(move |c| db::users::get(c, &id)).await?;
-    me.map(axum::Json).ok_or_else(|| AppError::Unauthenticated("the token's user no longer exists".into()))
+    me.map(axum::Json)
+        .ok_or_else(|| AppError::Unauthenticated("the token's user no longer exists".into()))
 }
 
 /// `PATCH /v1/users/me`.
-pub async fn update_me(State(state): State<AppState>, user: AuthUser, Json(req): Json<UpdateMeRequest>) -> AppResult<axum::Json<Me>> {
+pub async fn update_me(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(req): Json<UpdateMeRequest>,
+) -> AppResult<axum::Json<Me>> {
     req.validate()?;
     let renamed = req.display_name.is_some();
     let id = user.id.clone();
-    let me = state.db.write(move |tx| db::users::update(tx, &id, &req)).await?;
+    let me = state
+        .db
+        .write(move |tx| db::users::update(tx, &id, &req))
+        .await?;
     if renamed {
         // Listings show the owner's name.
         let id = user.id.clone();
-        for agent in state.db.read(move |c| db::agents::published_ids_of(c, &id)).await? {
+        for agent in state
+            .db
+            .read(move |c| db::agents::published_ids_of(c, &id))
+            .await?
+        {
             state.refresh_listing(&agent).await;
         }
     }
@@ -34,15 +46,30 @@ pub async fn update_me(State(state): State<AppState>, user: AuthUser, Json(req):
 }
 
 /// `GET /v1/users/{id}`: only yourself.
-pub async fn get(State(state): State<AppState>, user: AuthUser, PathId(id): PathId) -> AppResult<axum::Json<Me>> {
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+) -> AppResult<axum::Json<Me>> {
     if id != user.id {
-        return Err(AppError::Forbidden("users can read only their own profile".into()));
+        return Err(AppError::Forbidden(
+            "users can read only their own profile".into(),
+        ));
     }
     me(State(state), user).await
 }
 
 /// `GET /v1/users/me/agents`.
-pub async fn my_agents(State(state): State<AppState>, user: AuthUser, Query(p): Query<PageParams>) -> AppResult<axum::Json<Page<Agent>>> {
+pub async fn my_agents(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(p): Query<PageParams>,
+) -> AppResult<axum::Json<Page<Agent>>> {
     let page = p.parse()?;
-    Ok(axum::Json(state.db.read(move |c| db::agents::list_by_owner(c, &user.id, page)).await?))
+    Ok(axum::Json(
+        state
+            .db
+            .read(move |c| db::agents::list_by_owner(c, &user.id, page))
+            .await?,
+    ))
 }

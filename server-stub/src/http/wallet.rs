@@ -1,17 +1,18 @@
 //! `/v1/wallet/*` and the Stripe webhook.
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use hmac::{Hmac, Mac};
 use jiga::Timestamp;
-use jiga::model::{Page, Topup, TopupProvider, TopupRequest, TopupStatus, Transaction, TransactionType, Wallet};
+use jiga::model::{
+    Page, Topup, TopupProvider, TopupRequest, TopupStatus, Transaction, TransactionType, Wallet,
+};
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::extract::{IdempotencyKey, Query, RawBody, RequestId, parse_json};
+use super::extract::{IdemRequest, Query, RawBody, parse_json};
 use super::idem;
 use crate::app::AppState;
 use crate::auth::AuthUser;
@@ -23,7 +24,9 @@ use crate::ids::{new_id, now_millis};
 
 /// `GET /v1/wallet`.
 pub async fn get(State(state): State<AppState>, user: AuthUser) -> AppResult<axum::Json<Wallet>> {
-    Ok(axum::Json(state.db.read(move |c| ledger::wallet(c, &user.id)).await?))
+    Ok(axum::Json(
+        state.db.read(move |c| ledger::wallet(c, &user.id)).await?,
+    ))
 }
 
 /// Query of `GET /v1/wallet/transactions`.
@@ -36,34 +39,63 @@ pub struct TxQuery {
 }
 
 /// `GET /v1/wallet/transactions`.
-pub async fn transactions(State(state): State<AppState>, user: AuthUser, Query(q): Query<TxQuery>) -> AppResult<axum::Json<Page<Transaction>>> {
+pub async fn transactions(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<TxQuery>,
+) -> AppResult<axum::Json<Page<Transaction>>> {
     let page = q.page.parse()?;
     let kind = match q.kind.as_deref().filter(|k| !k.is_empty()) {
         None => None,
-        Some(k) => Some(k.parse::<TransactionType>().map_err(|e| AppError::InvalidArgument(format!("query parameter 'type': {}", e.message)))?),
+        Some(k) => Some(k.parse::<TransactionType>().map_err(|e| {
+            AppError::InvalidArgument(format!("query parameter 'type': {}", e.message))
+        })?),
     };
-    Ok(axum::Json(state.db.read(move |c| ledger::list_for_user(c, &user.id, kind, page)).await?))
+    Ok(axum::Json(
+        state
+            .db
+            .read(move |c| ledger::list_for_user(c, &user.id, kind, page))
+            .await?,
+    ))
 }
 
-fn topup_of(id: String, amount: i64, provider: TopupProvider, status: TopupStatus, created: i64) -> AppResult<Topup> {
+fn topup_of(
+    id: String,
+    amount: i64,
+    provider: TopupProvider,
+    status: TopupStatus,
+    created: i64,
+) -> AppResult<Topup> {
     Ok(Topup {
         id,
         amount: amount.into(),
         provider,
         status,
-        created_at: Timestamp::from_unix_millis(created).ok_or_else(|| AppError::internal("timestamp"))?,
+        created_at: Timestamp::from_unix_millis(created)
+            .ok_or_else(|| AppError::internal("timestamp"))?,
     })
 }
 
-fn credit(tx: &rusqlite::Connection, topup_id: &str, user_id: &str, amount: i64, provider: TopupProvider, now: i64) -> AppResult<()> {
+fn credit(
+    tx: &rusqlite::Connection,
+    topup_id: &str,
+    user_id: &str,
+    amount: i64,
+    provider: TopupProvider,
+    now: i64,
+) -> AppResult<()> {
     ledger::post(
         tx,
         TransactionType::Topup,
-        &[(&account::external(provider.as_str()), -amount), (&account::available(user_id), amount)],
+        &[
+            (&account::external(provider.as_str()), -amount),
+            (&account::available(user_id), amount),
+        ],
         &json!({"topupId": topup_id, "provider": provider}),
         now,
     )?;
-    tx.prepare_cached("UPDATE topups SET status = 'completed' WHERE id = ?1")?.execute([topup_id])?;
+    tx.prepare_cached("UPDATE topups SET status = 'completed' WHERE id = ?1")?
+        .execute([topup_id])?;
     Ok(())
 }
 
@@ -71,18 +103,13 @@ fn credit(tx: &rusqlite::Connection, topup_id: &str, user_id: &str, amount: i64,
 pub async fn topup(
     State(state): State<AppState>,
     user: AuthUser,
-    key: IdempotencyKey,
-    rid: RequestId,
-    method: Method,
-    uri: Uri,
-    RawBody(body): RawBody,
+    idem_req: IdemRequest,
 ) -> AppResult<Response> {
     let st = state.clone();
     let uid = user.id.clone();
     let notify_to = user.id.clone();
-    let body2: Bytes = body.clone();
-    idem::run(&state, &user, key, rid, method.as_str(), uri.path(), &body, move |ik| async move {
-        let req = match parse_json::<TopupRequest>(&body2).and_then(|r| r.validate().map(|()| r).map_err(AppError::from)) {
+    idem::run(&state, &user, idem_req, move |ik, body| async move {
+        let req = match parse_json::<TopupRequest>(&body).and_then(|r| r.validate().map(|()| r).map_err(AppError::from)) {
             Ok(r) => r,
             Err(e) => return idem::refuse(&st, ik, e).await,
         };
@@ -114,12 +141,16 @@ pub async fn topup(
 const WEBHOOK_TOLERANCE_SECS: i64 = 300;
 
 /// `POST /v1/webhooks/payments/stripe`.
-pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, RawBody(body): RawBody) -> AppResult<(StatusCode, axum::Json<serde_json::Value>)> {
-    let secret = state
-        .config
-        .stripe_webhook_secret
-        .clone()
-        .ok_or_else(|| AppError::InvalidArgument("webhooks are not configured on this server (no --stripe-webhook-secret)".into()))?;
+pub async fn stripe_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> AppResult<(StatusCode, axum::Json<serde_json::Value>)> {
+    let secret = state.config.stripe_webhook_secret.clone().ok_or_else(|| {
+        AppError::InvalidArgument(
+            "webhooks are not configured on this server (no --stripe-webhook-secret)".into(),
+        )
+    })?;
     let sig = headers
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
@@ -132,44 +163,76 @@ pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, R
             _ => {}
         }
     }
-    let t = t.ok_or_else(|| AppError::InvalidArgument("'Stripe-Signature' has no valid t=".into()))?;
+    let t =
+        t.ok_or_else(|| AppError::InvalidArgument("'Stripe-Signature' has no valid t=".into()))?;
     if (chrono::Utc::now().timestamp() - t).abs() > WEBHOOK_TOLERANCE_SECS {
-        return Err(AppError::InvalidArgument("webhook timestamp is more than 300 s away from the server's clock".into()));
+        return Err(AppError::InvalidArgument(
+            "webhook timestamp is more than 300 s away from the server's clock".into(),
+        ));
     }
     let valid = v1s.iter().any(|v1| {
-        let Ok(expected) = hex::decode(v1) else { return false };
-        let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else { return false };
+        let Ok(expected) = hex::decode(v1) else {
+            return false;
+        };
+        let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else {
+            return false;
+        };
         mac.update(t.to_string().as_bytes());
         mac.update(b".");
         mac.update(&body);
         mac.verify_slice(&expected).is_ok()
     });
     if !valid {
-        return Err(AppError::InvalidArgument("webhook signature does not match".into()));
+        return Err(AppError::InvalidArgument(
+            "webhook signature does not match".into(),
+        ));
     }
     let event: serde_json::Value = parse_json(&body)?;
-    let event_id = event.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    let event_id = event
+        .get("id")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned();
     if event.get("type").and_then(|v| v.as_str()) != Some("payment_intent.succeeded") {
-        return Ok((StatusCode::OK, axum::Json(json!({"received": true, "handled": false}))));
+        return Ok((
+            StatusCode::OK,
+            axum::Json(json!({"received": true, "handled": false})),
+        ));
     }
     let topup_id = event
         .pointer("/data/object/metadata/topupId")
         .and_then(|v| v.as_str())
-        .ok_or_else(|| AppError::InvalidArgument("field 'data.object.metadata.topupId' is missing".into()))?
+        .ok_or_else(|| {
+            AppError::InvalidArgument("field 'data.object.metadata.topupId' is missing".into())
+        })?
         .to_owned();
     let now = now_millis();
     let credited = state
         .db
         .write(move |tx| {
             let row = tx
-                .prepare_cached("SELECT user_id, amount, status, provider FROM topups WHERE id = ?1")?
-                .query_row([&topup_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))
+                .prepare_cached(
+                    "SELECT user_id, amount, status, provider FROM topups WHERE id = ?1",
+                )?
+                .query_row([&topup_id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })
                 .optional()?;
             let Some((user_id, amount, status, provider)) = row else {
-                return Err(AppError::InvalidArgument(format!("webhook names unknown top-up '{topup_id}'")));
+                return Err(AppError::InvalidArgument(format!(
+                    "webhook names unknown top-up '{topup_id}'"
+                )));
             };
             if !event_id.is_empty() {
-                tx.prepare_cached("INSERT OR IGNORE INTO webhook_events (id, received_at) VALUES (?1, ?2)")?.execute(params![event_id, now])?;
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO webhook_events (id, received_at) VALUES (?1, ?2)",
+                )?
+                .execute(params![event_id, now])?;
             }
             // Crediting is keyed by the top-up, so however often the event (or another event
             // for the same top-up) arrives, the money comes in once.
@@ -181,7 +244,14 @@ pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, R
         })
         .await?;
     if let Some((user_id, topup_id, amount)) = credited {
-        state.notifier.notify(&user_id, "transaction.completed", json!({"topupId": topup_id, "amount": amount}));
+        state.notifier.notify(
+            &user_id,
+            "transaction.completed",
+            json!({"topupId": topup_id, "amount": amount}),
+        );
     }
-    Ok((StatusCode::OK, axum::Json(json!({"received": true, "handled": true}))))
+    Ok((
+        StatusCode::OK,
+        axum::Json(json!({"received": true, "handled": true})),
+    ))
 }

@@ -29,7 +29,9 @@ fn mix(mut z: u64) -> u64 {
 
 /// FNV-1a of the session id: the simulation's seed.
 fn seed_of(session_id: &str) -> u64 {
-    session_id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3))
+    session_id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
+    })
 }
 
 /// The deterministic simulated agent.
@@ -45,7 +47,12 @@ impl SimBrain {
     /// The simulation of an agent of `kind` playing `game` in session `session_id`.
     #[must_use]
     pub fn new(session_id: &str, kind: AgentType, game: &str) -> Self {
-        SimBrain { seed: seed_of(session_id), kind, game: game.to_owned(), focus: None }
+        SimBrain {
+            seed: seed_of(session_id),
+            kind,
+            game: game.to_owned(),
+            focus: None,
+        }
     }
 
     fn roll(&self, index: u64, salt: u64) -> u64 {
@@ -66,17 +73,36 @@ impl AgentBrain for SimBrain {
             AgentType::Commentator => &["observe", "highlight", "replay"],
             AgentType::Analyst => &["measure", "predict", "compare", "chart"],
         };
-        let targets = ["north lane", "mid", "south lane", "objective A", "objective B", "enemy carry", "jungle"];
-        let (r1, r2, r3) = (self.roll(index, 1), self.roll(index, 2), self.roll(index, 3));
+        let targets = [
+            "north lane",
+            "mid",
+            "south lane",
+            "objective A",
+            "objective B",
+            "enemy carry",
+            "jungle",
+        ];
+        let (r1, r2, r3) = (
+            self.roll(index, 1),
+            self.roll(index, 2),
+            self.roll(index, 3),
+        );
         let action = pick(verbs, r1).to_owned();
         let target = (r2 % 4 != 0).then(|| pick(&targets, r2 >> 8).to_owned());
         let confidence = 50 + r3 % 50;
         let detail = match (&target, &self.focus) {
-            (Some(t), Some(f)) => format!("{action} on {t} in {} ({confidence}% sure, focusing on {f})", self.game),
+            (Some(t), Some(f)) => format!(
+                "{action} on {t} in {} ({confidence}% sure, focusing on {f})",
+                self.game
+            ),
             (Some(t), None) => format!("{action} on {t} in {} ({confidence}% sure)", self.game),
             (None, _) => format!("{action} in {} ({confidence}% sure)", self.game),
         };
-        AgentAction { action, target, detail }
+        AgentAction {
+            action,
+            target,
+            detail,
+        }
     }
 
     fn commentary(&mut self, index: u64) -> String {
@@ -93,7 +119,9 @@ impl AgentBrain for SimBrain {
 
     fn command(&mut self, command_id: &str, data: &serde_json::Value) {
         self.focus = Some(
-            data.get("focus").and_then(|v| v.as_str()).map_or_else(|| format!("command {command_id}"), str::to_owned),
+            data.get("focus")
+                .and_then(|v| v.as_str())
+                .map_or_else(|| format!("command {command_id}"), str::to_owned),
         );
     }
 }

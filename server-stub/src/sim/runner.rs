@@ -92,7 +92,7 @@ impl Runner {
 /// # Errors
 /// A database failure.
 pub async fn resume_all(state: &AppState) -> AppResult<usize> {
-    let rows = state.db.read(|c| sessions::active(c)).await?;
+    let rows = state.db.read(sessions::active).await?;
     let n = rows.len();
     for row in rows {
         tracing::info!(session_id = %row.session.id, last_seq = row.session.last_seq, "resuming session");
@@ -130,7 +130,9 @@ impl Clock {
     fn actions_due(&self, row: &SessionRow, now: i64) -> u64 {
         let elapsed = (now - self.since_ms).max(0) as u64;
         let target = self.actions_at_since + elapsed * self.aps / 1000;
-        target.saturating_sub(row.actions_done).min(MAX_ACTIONS_PER_TICK)
+        target
+            .saturating_sub(row.actions_done)
+            .min(MAX_ACTIONS_PER_TICK)
     }
 
     fn next_action_ms(&self, row: &SessionRow) -> i64 {
@@ -139,7 +141,13 @@ impl Clock {
     }
 }
 
-fn due_ops(row: &mut SessionRow, clock: &mut Clock, brain: &mut SimBrain, now: i64, acks: &mut Vec<String>) -> Vec<Op> {
+fn due_ops(
+    row: &mut SessionRow,
+    clock: &mut Clock,
+    brain: &mut SimBrain,
+    now: i64,
+    acks: &mut Vec<String>,
+) -> Vec<Op> {
     let mut ops = Vec::new();
     if now >= row.session.expires_at.unix_millis() {
         ops.push(Op::End(EndReason::Expired));
@@ -167,13 +175,21 @@ fn due_ops(row: &mut SessionRow, clock: &mut Clock, brain: &mut SimBrain, now: i
 }
 
 fn next_wake(row: &SessionRow, clock: &Clock, now: i64) -> i64 {
-    let mut wake = clock.next_action_ms(row).min(row.session.expires_at.unix_millis());
+    let mut wake = clock
+        .next_action_ms(row)
+        .min(row.session.expires_at.unix_millis());
     let next_minute = row.session.started_at.unix_millis() + (row.minutes_charged as i64) * 60_000;
     wake = wake.min(next_minute);
     if row.agent.has_commentator {
         wake = wake.min(clock.next_commentary_ms);
     }
-    wake.max(now + if clock.aps > 100 { MIN_TICK.as_millis() as i64 } else { 1 })
+    wake.max(
+        now + if clock.aps > 100 {
+            MIN_TICK.as_millis() as i64
+        } else {
+            1
+        },
+    )
 }
 
 async fn run(state: AppState, mut row: SessionRow, mut rx: mpsc::Receiver<Msg>) {
@@ -220,7 +236,9 @@ async fn run(state: AppState, mut row: SessionRow, mut rx: mpsc::Receiver<Msg>) 
                     if failures >= MAX_FAILED_TICKS {
                         end_with_error(&state, &mut row).await;
                         for w in waiting_acks.drain(..) {
-                            let _ = w.send(Err(AppError::Conflict("session ended before the command was acknowledged".into())));
+                            let _ = w.send(Err(AppError::Conflict(
+                                "session ended before the command was acknowledged".into(),
+                            )));
                         }
                         break;
                     }
@@ -255,7 +273,11 @@ async fn run(state: AppState, mut row: SessionRow, mut rx: mpsc::Receiver<Msg>) 
     state.runner.remove(&id);
 }
 
-async fn end_by_hirer(state: &AppState, row: &mut SessionRow, key: IdemKey) -> AppResult<StoredResponse> {
+async fn end_by_hirer(
+    state: &AppState,
+    row: &mut SessionRow,
+    key: IdemKey,
+) -> AppResult<StoredResponse> {
     let fee = state.config.platform_fee_bps;
     let snapshot = row.clone();
     let now = now_millis();
@@ -265,8 +287,12 @@ async fn end_by_hirer(state: &AppState, row: &mut SessionRow, key: IdemKey) -> A
             let mut r = snapshot;
             let mut frames = Vec::new();
             let (resp, value) = run_stored(tx, &key, 200, now, |tx| {
-                let settlement = sessions::end(tx, &mut r, EndReason::EndedByHirer, fee, now, &mut frames)?;
-                Ok(EndSessionResponse { session: r.session.clone(), settlement })
+                let settlement =
+                    sessions::end(tx, &mut r, EndReason::EndedByHirer, fee, now, &mut frames)?;
+                Ok(EndSessionResponse {
+                    session: r.session.clone(),
+                    settlement,
+                })
             })?;
             Ok((resp, value.map(|_| r), frames))
         })
@@ -308,7 +334,9 @@ fn finish(state: &AppState, row: &SessionRow) {
     let s = &row.session;
     tracing::info!(reason = ?s.end_reason, consumed = s.consumed.get(), "session ended");
     let data = serde_json::json!({"sessionId": s.id, "agentId": s.agent_id, "reason": s.end_reason, "consumed": s.consumed});
-    state.notifier.notify(&s.hirer_id, "session.ended", data.clone());
+    state
+        .notifier
+        .notify(&s.hirer_id, "session.ended", data.clone());
     state.notifier.notify(&s.owner_id, "session.ended", data);
     state.refresh_listing_later(&s.agent_id);
 }

@@ -60,7 +60,11 @@ impl Hub {
             .entry(session_id.to_owned())
             .or_insert_with(|| {
                 Arc::new(Channel {
-                    ring: Mutex::new(Ring { first_seq: last_seq + 1, frames: VecDeque::new(), ended: false }),
+                    ring: Mutex::new(Ring {
+                        first_seq: last_seq + 1,
+                        frames: VecDeque::new(),
+                        ended: false,
+                    }),
                     head: watch::channel(last_seq).0,
                 })
             })
@@ -87,7 +91,10 @@ impl Hub {
                 }
                 ring.frames.push_back(f.clone());
             }
-            let excess = ring.frames.len().saturating_sub(SLOW_CONSUMER_LIMIT as usize + 1);
+            let excess = ring
+                .frames
+                .len()
+                .saturating_sub(SLOW_CONSUMER_LIMIT as usize + 1);
             ring.frames.drain(..excess);
             ring.first_seq += excess as u64;
             ring.ended |= ended;
@@ -114,7 +121,11 @@ impl Channel {
         }
         let start = (cursor + 1 - ring.first_seq) as usize;
         if start >= ring.frames.len() {
-            return if ring.ended { Read::Ended } else { Read::UpToDate };
+            return if ring.ended {
+                Read::Ended
+            } else {
+                Read::UpToDate
+            };
         }
         let end = (start + max).min(ring.frames.len());
         Read::Frames(ring.frames.range(start..end).cloned().collect())
@@ -136,7 +147,9 @@ mod tests {
     use super::*;
 
     fn frames(from: u64, n: u64) -> Vec<Frame> {
-        (from..from + n).map(|s| (s, Arc::from(s.to_string()))).collect()
+        (from..from + n)
+            .map(|s| (s, Arc::from(s.to_string())))
+            .collect()
     }
 
     #[test]
@@ -145,14 +158,20 @@ mod tests {
         hub.publish("s", &frames(1, 5), false);
         let ch = hub.get("s").expect("live");
         match ch.read_after(2, 100) {
-            Read::Frames(f) => assert_eq!(f.iter().map(|x| x.to_string()).collect::<Vec<_>>(), ["3", "4", "5"]),
+            Read::Frames(f) => assert_eq!(
+                f.iter().map(|x| x.to_string()).collect::<Vec<_>>(),
+                ["3", "4", "5"]
+            ),
             _ => panic!("expected frames"),
         }
         assert!(matches!(ch.read_after(5, 100), Read::UpToDate));
         hub.publish("s", &frames(6, SLOW_CONSUMER_LIMIT + 10), false);
         assert!(matches!(ch.read_after(2, 100), Read::Behind));
         let head = ch.head();
-        assert!(matches!(ch.read_after(head - SLOW_CONSUMER_LIMIT, 1), Read::Frames(_)));
+        assert!(matches!(
+            ch.read_after(head - SLOW_CONSUMER_LIMIT, 1),
+            Read::Frames(_)
+        ));
     }
 
     #[test]

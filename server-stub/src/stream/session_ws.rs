@@ -47,7 +47,10 @@ pub mod close {
 
 /// Tunes tungstenite's buffers down from 128 KiB so idle connections stay small.
 pub fn tune(ws: WebSocketUpgrade) -> WebSocketUpgrade {
-    ws.read_buffer_size(4 * 1024).write_buffer_size(0).max_write_buffer_size(1024 * 1024).max_message_size(64 * 1024)
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1024 * 1024)
+        .max_message_size(64 * 1024)
 }
 
 #[derive(Deserialize, Default)]
@@ -58,30 +61,59 @@ struct StreamQuery {
 }
 
 /// Who is connecting: a user id, or the close code to answer with.
-pub fn authenticate(state: &AppState, headers: &HeaderMap, ticket: Option<&str>, session_id: Option<&str>) -> Result<String, (u16, String)> {
-    if let Some(value) = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let token = value.split_once(' ').filter(|(s, _)| s.eq_ignore_ascii_case("bearer")).map(|(_, t)| t.trim());
+pub fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    ticket: Option<&str>,
+    session_id: Option<&str>,
+) -> Result<String, (u16, String)> {
+    if let Some(value) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let token = value
+            .split_once(' ')
+            .filter(|(s, _)| s.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim());
         return match token.map(|t| state.tokens.verify(t)) {
             Some(Ok(claims)) => Ok(claims.sub),
             Some(Err(e)) => Err((close::UNAUTHENTICATED, e.to_string())),
-            None => Err((close::UNAUTHENTICATED, "malformed Authorization header".into())),
+            None => Err((
+                close::UNAUTHENTICATED,
+                "malformed Authorization header".into(),
+            )),
         };
     }
     let Some(ticket) = ticket else {
-        return Err((close::UNAUTHENTICATED, "no bearer token and no ticket".into()));
+        return Err((
+            close::UNAUTHENTICATED,
+            "no bearer token and no ticket".into(),
+        ));
     };
     // Single use: taken out of the map whatever comes next.
     let entry = state.tickets.lock().remove(ticket);
     match entry {
-        Some((sid, uid, exp)) if exp > now_millis() && session_id.is_none_or(|s| s == sid) => Ok(uid),
-        Some((_, _, exp)) if exp > now_millis() => Err((close::FORBIDDEN, "ticket is for another session".into())),
-        _ => Err((close::UNAUTHENTICATED, "ticket is unknown, used or expired".into())),
+        Some((sid, uid, exp)) if exp > now_millis() && session_id.is_none_or(|s| s == sid) => {
+            Ok(uid)
+        }
+        Some((_, _, exp)) if exp > now_millis() => {
+            Err((close::FORBIDDEN, "ticket is for another session".into()))
+        }
+        _ => Err((
+            close::UNAUTHENTICATED,
+            "ticket is unknown, used or expired".into(),
+        )),
     }
 }
 
 async fn close_with(mut socket: WebSocket, code: u16, reason: &str) {
     let reason: String = reason.chars().take(100).collect();
-    let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from(reason) }))).await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from(reason),
+        })))
+        .await;
 }
 
 /// `GET /v1/sessions/{id}/stream`.
@@ -92,15 +124,18 @@ pub async fn stream(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let q: StreamQuery = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let q: StreamQuery =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     let auth = authenticate(&state, &headers, q.ticket.as_deref(), Some(&id));
     let after = match q.after_seq.as_deref().map(str::parse::<u64>) {
         None => 0,
         Some(Ok(n)) => n,
         Some(Err(_)) => {
-            return axum::response::IntoResponse::into_response(crate::error::AppError::InvalidArgument(
-                "query parameter 'afterSeq': must be a non-negative integer".into(),
-            ));
+            return axum::response::IntoResponse::into_response(
+                crate::error::AppError::InvalidArgument(
+                    "query parameter 'afterSeq': must be a non-negative integer".into(),
+                ),
+            );
         }
     };
     tune(ws).on_upgrade(move |socket| async move {
@@ -111,13 +146,31 @@ pub async fn stream(
         let key = id.clone();
         let row = match state.db.read(move |c| sessions::get(c, &key)).await {
             Ok(r) => r,
-            Err(_) => return close_with(socket, close::GOING_AWAY, "storage unavailable; retry").await,
+            Err(_) => {
+                return close_with(socket, close::GOING_AWAY, "storage unavailable; retry").await;
+            }
         };
-        let Some(row) = row else { return close_with(socket, close::NOT_FOUND, "no such session").await };
+        let Some(row) = row else {
+            return close_with(socket, close::NOT_FOUND, "no such session").await;
+        };
         if row.session.hirer_id != user && row.session.owner_id != user {
-            return close_with(socket, close::FORBIDDEN, "only the hirer and the owner may watch a session").await;
+            return close_with(
+                socket,
+                close::FORBIDDEN,
+                "only the hirer and the owner may watch a session",
+            )
+            .await;
         }
-        serve(state, socket, row.pk, id, row.session.hirer_id == user, row.session.status == SessionStatus::Ended, after).await;
+        serve(
+            state,
+            socket,
+            row.pk,
+            id,
+            row.session.hirer_id == user,
+            row.session.status == SessionStatus::Ended,
+            after,
+        )
+        .await;
     })
 }
 
@@ -126,7 +179,15 @@ enum Outcome {
     Gone,
 }
 
-async fn serve(state: AppState, socket: WebSocket, pk: i64, id: String, is_hirer: bool, ended: bool, mut cursor: u64) {
+async fn serve(
+    state: AppState,
+    socket: WebSocket,
+    pk: i64,
+    id: String,
+    is_hirer: bool,
+    ended: bool,
+    mut cursor: u64,
+) {
     let (mut tx, mut rx) = socket.split();
     let shutdown = state.shutdown.clone();
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -140,17 +201,19 @@ async fn serve(state: AppState, socket: WebSocket, pk: i64, id: String, is_hirer
         while let Some(Ok(msg)) = rx.next().await {
             match msg {
                 Message::Text(t) if is_hirer => {
-                    if let Ok(cmd) = serde_json::from_str::<WsCommand>(t.as_str()) {
-                        if cmd.kind == "command" {
-                            let req = CommandRequest { command_id: cmd.command_id, data: cmd.data.unwrap_or_else(|| serde_json::json!({})) };
-                            if req.validate().is_ok() {
-                                let st = reader_state.clone();
-                                let sid = reader_id.clone();
-                                tokio::spawn(async move {
-                                    let _ = crate::http::sessions::send_command(&st, &sid, req).await;
-                                });
-                            }
-                        }
+                    let Ok(cmd) = serde_json::from_str::<WsCommand>(t.as_str()) else {
+                        continue;
+                    };
+                    let req = CommandRequest {
+                        command_id: cmd.command_id,
+                        data: cmd.data.unwrap_or_else(|| serde_json::json!({})),
+                    };
+                    if cmd.kind == "command" && req.validate().is_ok() {
+                        let st = reader_state.clone();
+                        let sid = reader_id.clone();
+                        tokio::spawn(async move {
+                            let _ = crate::http::sessions::send_command(&st, &sid, req).await;
+                        });
                     }
                 }
                 Message::Close(_) => break,
@@ -163,13 +226,24 @@ async fn serve(state: AppState, socket: WebSocket, pk: i64, id: String, is_hirer
     let outcome: Outcome = 'conn: loop {
         // Replay from storage until the live window covers the cursor.
         let channel: Option<Arc<Channel>> = if ended { None } else { state.hub.get(&id) };
-        let covered = channel.as_ref().is_some_and(|c| !matches!(c.read_after(cursor, 0), Read::Behind));
+        let covered = channel
+            .as_ref()
+            .is_some_and(|c| !matches!(c.read_after(cursor, 0), Read::Behind));
         if !covered {
             let st = state.clone();
             let after = cursor;
-            let frames = match st.db.read(move |c| sessions::events_after(c, pk, after, REPLAY_BATCH)).await {
+            let frames = match st
+                .db
+                .read(move |c| sessions::events_after(c, pk, after, REPLAY_BATCH))
+                .await
+            {
                 Ok(f) => f,
-                Err(_) => break Outcome::Close(close::GOING_AWAY, "storage unavailable; resume with afterSeq"),
+                Err(_) => {
+                    break Outcome::Close(
+                        close::GOING_AWAY,
+                        "storage unavailable; resume with afterSeq",
+                    );
+                }
             };
             if frames.is_empty() {
                 if ended || channel.is_none() {
@@ -212,7 +286,10 @@ async fn serve(state: AppState, socket: WebSocket, pk: i64, id: String, is_hirer
             match ch.read_after(cursor, LIVE_BATCH) {
                 Read::Frames(frames) => {
                     if ch.head().saturating_sub(cursor) > SLOW_CONSUMER_LIMIT {
-                        break 'conn Outcome::Close(close::SLOW_CONSUMER, "more than 10000 events behind; resume with afterSeq");
+                        break 'conn Outcome::Close(
+                            close::SLOW_CONSUMER,
+                            "more than 10000 events behind; resume with afterSeq",
+                        );
                     }
                     for f in frames {
                         if tx.feed(Message::Text(Utf8Bytes::from(&*f))).await.is_err() {
@@ -225,7 +302,10 @@ async fn serve(state: AppState, socket: WebSocket, pk: i64, id: String, is_hirer
                     }
                 }
                 Read::Behind => {
-                    break 'conn Outcome::Close(close::SLOW_CONSUMER, "more than 10000 events behind; resume with afterSeq");
+                    break 'conn Outcome::Close(
+                        close::SLOW_CONSUMER,
+                        "more than 10000 events behind; resume with afterSeq",
+                    );
                 }
                 Read::Ended => break 'conn Outcome::Close(close::NORMAL, "session ended"),
                 Read::UpToDate => {
@@ -240,7 +320,12 @@ async fn serve(state: AppState, socket: WebSocket, pk: i64, id: String, is_hirer
         }
     };
     if let Outcome::Close(code, reason) = outcome {
-        let _ = tx.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))).await;
+        let _ = tx
+            .send(Message::Close(Some(CloseFrame {
+                code,
+                reason: Utf8Bytes::from_static(reason),
+            })))
+            .await;
     }
     reader.abort();
 }
@@ -255,8 +340,14 @@ struct WsCommand {
 }
 
 /// `GET /v1/events/stream`: the caller's notifications.
-pub async fn notifications(State(state): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
-    let q: StreamQuery = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+pub async fn notifications(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let q: StreamQuery =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     let auth = authenticate(&state, &headers, q.ticket.as_deref(), None);
     tune(ws).on_upgrade(move |mut socket| async move {
         let user = match auth {

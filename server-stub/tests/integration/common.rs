@@ -20,7 +20,11 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A unique suffix for emails, device ids and idempotency keys.
 pub fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 impl TestServer {
@@ -30,11 +34,17 @@ impl TestServer {
 
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = Config::for_tests(format!("sqlite://{}", dir.path().join("jiga.db").display()));
+        let mut config =
+            Config::for_tests(format!("sqlite://{}", dir.path().join("jiga.db").display()));
         tweak(&mut config);
         let server = jiga_server::start(config).await.expect("server starts");
         let url = server.url();
-        TestServer { server: Some(server), url, http: reqwest::Client::new(), _dir: dir }
+        TestServer {
+            server: Some(server),
+            url,
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
     }
 
     pub fn state(&self) -> &jiga_server::AppState {
@@ -46,7 +56,14 @@ impl TestServer {
     }
 
     /// Sends a request; returns status, headers and the JSON body (Null when empty).
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>, idem: Option<&str>) -> Resp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        idem: Option<&str>,
+    ) -> Resp {
         let mut req = self.http.request(method, format!("{}{}", self.url, path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -70,21 +87,38 @@ impl TestServer {
     }
 
     pub async fn post_idem(&self, path: &str, token: &str, body: Option<Value>, key: &str) -> Resp {
-        self.call(Method::POST, path, Some(token), body, Some(key)).await
+        self.call(Method::POST, path, Some(token), body, Some(key))
+            .await
     }
 
     /// A fresh signed-in device user; returns (token, user id).
     pub async fn user(&self) -> (String, String) {
-        let r = self.post("/v1/auth/anonymous", None, json!({"deviceId": unique("dev")})).await;
+        let r = self
+            .post(
+                "/v1/auth/anonymous",
+                None,
+                json!({"deviceId": unique("dev")}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        (r.body["accessToken"].as_str().expect("token").to_owned(), r.body["user"]["id"].as_str().expect("id").to_owned())
+        (
+            r.body["accessToken"].as_str().expect("token").to_owned(),
+            r.body["user"]["id"].as_str().expect("id").to_owned(),
+        )
     }
 
     /// A user with `dof` DOF topped up through the dev provider.
     pub async fn funded_user(&self, dof: i64) -> (String, String) {
         let (t, id) = self.user().await;
         if dof > 0 {
-            let r = self.post_idem("/v1/wallet/topups", &t, Some(json!({"amount": dof, "provider": "dev"})), &unique("top")).await;
+            let r = self
+                .post_idem(
+                    "/v1/wallet/topups",
+                    &t,
+                    Some(json!({"amount": dof, "provider": "dev"})),
+                    &unique("top"),
+                )
+                .await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         }
         (t, id)
@@ -105,21 +139,37 @@ impl TestServer {
         let r = self.post("/v1/agents", Some(&owner), body).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         let id = r.body["id"].as_str().expect("id").to_owned();
-        let r = self.post(&format!("/v1/agents/{id}/publish"), Some(&owner), json!({})).await;
+        let r = self
+            .post(&format!("/v1/agents/{id}/publish"), Some(&owner), json!({}))
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         (owner, id)
     }
 
     /// Hires `agent` with `budget`; returns the session id.
     pub async fn hire(&self, token: &str, agent: &str, budget: i64) -> String {
-        let r = self.post_idem("/v1/hires", token, Some(json!({"agentId": agent, "game": "chess", "budget": budget})), &unique("hire")).await;
+        let r = self
+            .post_idem(
+                "/v1/hires",
+                token,
+                Some(json!({"agentId": agent, "game": "chess", "budget": budget})),
+                &unique("hire"),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        r.body["session"]["id"].as_str().expect("session id").to_owned()
+        r.body["session"]["id"]
+            .as_str()
+            .expect("session id")
+            .to_owned()
     }
 
     /// The ledger's invariants, straight from storage.
     pub async fn audit(&self) -> jiga_server::db::ledger::Audit {
-        self.state().db.read(|c| jiga_server::db::ledger::audit(c)).await.expect("audit")
+        self.state()
+            .db
+            .read(jiga_server::db::ledger::audit)
+            .await
+            .expect("audit")
     }
 
     pub async fn stop(mut self) {
@@ -141,16 +191,33 @@ impl Resp {
         let status = res.status();
         let headers = res.headers().clone();
         let raw = res.bytes().await.expect("body");
-        let body = if raw.is_empty() { Value::Null } else { serde_json::from_slice(&raw).unwrap_or(Value::Null) };
-        Resp { status, headers, body, raw }
+        let body = if raw.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&raw).unwrap_or(Value::Null)
+        };
+        Resp {
+            status,
+            headers,
+            body,
+            raw,
+        }
     }
 
     /// Asserts the contract's error shape and code.
     pub fn assert_error(&self, status: u16, code: &str) {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
         assert_eq!(self.body["error"]["code"], code, "body: {}", self.body);
-        assert!(self.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
-        let rid = self.headers.get("x-request-id").and_then(|v| v.to_str().ok()).expect("X-Request-Id");
+        assert!(
+            self.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+        let rid = self
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .expect("X-Request-Id");
         assert_eq!(self.body["error"]["requestId"], rid);
     }
 }

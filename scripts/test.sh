@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every check and test of the repository. Idempotent; installs what it needs.
+# Usage: scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Compiled dependencies are reused between runs from outside the clone (a fresh machine
+# simply starts with an empty directory).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/jiga-target}"
+export CARGO_TERM_COLOR=never
+export RUST_BACKTRACE=1
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+cargo --version
+rustup component list --installed 2>/dev/null | grep -E 'clippy|rustfmt' || true
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "docs (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+
+step "tests"
+cargo test --workspace --locked --release 2>&1 | tee /tmp/jiga-test.log
+# A plain summary line for CI readers.
+passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' /tmp/jiga-test.log | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' /tmp/jiga-test.log | awk '{s+=$1} END {print s+0}')
+echo "cargo: ${passed} passed, ${failed} failed"
