@@ -1,9 +1,7 @@
-//! # jiga-server
+#![doc = include_str!("../README.md")]
 //!
-//! The JIGA Store reference server: every route of `shared/spec/store-api.md` over SQLite.
-//! Start it with [`start`] (tests and the demo embed it) or run the `jiga-server` binary.
+//! ## A map of the crate
 //!
-//! A map of the crate:
 //! - [`app`]: the shared state and the start/shutdown sequence.
 //! - [`http`]: the router, middleware (request ids, errors, rate limits, metrics) and one
 //!   module of handlers per API area; [`openapi`] builds `/v1/openapi.json` from the same

@@ -1,8 +1,6 @@
 //! Sessions: hire, charges and events, end and settlement — each a step of one writer job, so
 //! the ledger, the session row and the event log move together or not at all.
 
-use std::sync::Arc;
-
 use jiga::event::{AgentAction, ChargeReason, DofUpdate, EventKind, SessionEvent};
 use jiga::model::{
     Agent, DEFAULT_MAX_MINUTES, EndReason, HireRequest, Page, Session, SessionStatus, Settlement,
@@ -18,7 +16,13 @@ use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
 
 /// One stored event frame: its seq and its exact JSON text.
-pub type Frame = (u64, Arc<str>);
+///
+/// The text is kept as the WebSocket's own string type, so a frame serialized once at storage
+/// time goes to every viewer as a reference-count bump, without a copy or a UTF-8 re-check.
+pub type Frame = (u64, FrameText);
+
+/// Shared, immutable frame text.
+pub type FrameText = axum::extract::ws::Utf8Bytes;
 
 /// A session with the server-side state the simulated agent needs.
 #[derive(Clone, Debug)]
@@ -135,7 +139,7 @@ pub fn events_after(
     Ok(conn
         .prepare_cached("SELECT seq, frame FROM session_events WHERE session_pk = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?
         .query_map(params![session_pk, after as i64, limit], |r| {
-            Ok((r.get::<_, i64>(0)? as u64, Arc::<str>::from(r.get::<_, String>(1)?)))
+            Ok((r.get::<_, i64>(0)? as u64, FrameText::from(r.get::<_, String>(1)?)))
         })?
         .collect::<Result<Vec<_>, _>>()?)
 }
@@ -157,7 +161,7 @@ fn emit(
     tx.prepare_cached("INSERT INTO session_events (session_pk, seq, frame) VALUES (?1, ?2, ?3)")?
         .execute(params![row.pk, seq as i64, text])?;
     row.session.last_seq = seq;
-    out.push((seq, Arc::from(text)));
+    out.push((seq, FrameText::from(text)));
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 //! [`SLOW_CONSUMER_LIMIT`] + 1) and a `watch` of its head seq. Viewers keep their own cursor
 //! and copy frames out under a short lock, so one publish wakes every viewer once and a
 //! viewer that cannot keep up never makes memory grow: once its cursor falls out of the
-//! window it is more than 10 000 events behind and is closed with 4008. Frames are `Arc<str>`:
+//! window it is more than 10 000 events behind and is closed with 4008. Frames are shared text:
 //! a frame is serialized once, when it is stored, and shared by every viewer.
 //!
 //! Only committed frames are published, so a viewer that subscribes and then reads the
@@ -16,7 +16,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio::sync::watch;
 
-use crate::db::sessions::Frame;
+use crate::db::sessions::{Frame, FrameText};
 
 /// A viewer more than this many live events behind is closed with 4008.
 pub const SLOW_CONSUMER_LIMIT: u64 = 10_000;
@@ -36,14 +36,14 @@ pub struct Channel {
 struct Ring {
     /// Seq of `frames[0]`.
     first_seq: u64,
-    frames: VecDeque<Arc<str>>,
+    frames: VecDeque<FrameText>,
     ended: bool,
 }
 
 /// What a viewer finds when it looks for frames after its cursor.
 pub enum Read {
     /// Frames in order, starting right after the cursor.
-    Frames(Vec<Arc<str>>),
+    Frames(Vec<FrameText>),
     /// The cursor is older than the window: read from the database (replay) or close (live).
     Behind,
     /// Nothing new yet.
@@ -148,7 +148,7 @@ mod tests {
 
     fn frames(from: u64, n: u64) -> Vec<Frame> {
         (from..from + n)
-            .map(|s| (s, Arc::from(s.to_string())))
+            .map(|s| (s, FrameText::from(s.to_string())))
             .collect()
     }
 

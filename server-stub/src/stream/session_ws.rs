@@ -266,7 +266,7 @@ async fn serve(
             }
             let n = frames.len();
             for (seq, f) in frames {
-                if tx.feed(Message::Text(Utf8Bytes::from(&*f))).await.is_err() {
+                if tx.feed(Message::Text(f)).await.is_err() {
                     break 'conn Outcome::Gone;
                 }
                 cursor = seq;
@@ -292,7 +292,7 @@ async fn serve(
                         );
                     }
                     for f in frames {
-                        if tx.feed(Message::Text(Utf8Bytes::from(&*f))).await.is_err() {
+                        if tx.feed(Message::Text(f)).await.is_err() {
                             break 'conn Outcome::Gone;
                         }
                         cursor += 1;

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the server benchmarks, each with its baseline in the same run. Takes a few minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/jiga-target}"
+# The ledger benchmark measures fsync: keep its files on the real disk, not a tmpfs.
+export JIGA_BENCH_DIR="${JIGA_BENCH_DIR:-/var/tmp}"
+for b in ledger fanout idle search; do
+  echo "== $b"
+  cargo bench -q -p jiga-server --bench "$b"
+done

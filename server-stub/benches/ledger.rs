@@ -1,0 +1,161 @@
+//! Durable ledger throughput: group commit against the naive one-commit-per-operation loop.
+//!
+//! Run with: `cargo bench -p jiga-server --bench ledger`
+//!
+//! Both sides write the same operations through the same code (`db::ledger::post`, the
+//! server's only way to move DOF) into a SQLite file with WAL and `synchronous=FULL`; an
+//! operation counts once the call that made it has returned, i.e. once it is on disk.
+//! - baseline: one operation per transaction, each committed before the next starts;
+//! - jiga-server: the same operations from many concurrent callers through `Db::write`, whose
+//!   writer thread batches whatever is waiting into one transaction (group commit).
+//!
+//! The mix is nine consume charges (held → session consumed) to one hire hold
+//! (available → held), the two operations a running store performs most.
+
+// A benchmark reports its figures on stdout.
+#![allow(clippy::print_stdout)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use jiga::model::TransactionType;
+use jiga_server::db::Db;
+use jiga_server::db::ledger::{self, account};
+use serde_json::json;
+
+const USERS: usize = 64;
+const SECONDS: u64 = 5;
+const CALLERS: usize = 512;
+
+fn op(tx: &rusqlite::Connection, i: u64) -> jiga_server::AppResult<()> {
+    let user = format!("bench{}", i % USERS as u64);
+    if i.is_multiple_of(10) {
+        ledger::post(
+            tx,
+            TransactionType::Hold,
+            &[(&account::available(&user), -1), (&account::held(&user), 1)],
+            &json!({"bench": i}),
+            0,
+        )?;
+    } else {
+        ledger::post(
+            tx,
+            TransactionType::Consume,
+            &[
+                (&account::held(&user), -1),
+                (&format!("session:bench{}:consumed", i % USERS as u64), 1),
+            ],
+            &json!({"bench": i}),
+            0,
+        )?;
+    }
+    Ok(())
+}
+
+fn fund(conn: &rusqlite::Connection) {
+    for u in 0..USERS {
+        let user = format!("bench{u}");
+        ledger::post(
+            conn,
+            TransactionType::Topup,
+            &[
+                (&account::external("dev"), -1_000_000_000),
+                (&account::available(&user), 900_000_000),
+                (&account::held(&user), 100_000_000),
+            ],
+            &json!({}),
+            0,
+        )
+        .expect("fund");
+    }
+}
+
+fn naive(dir: &std::path::Path) -> f64 {
+    let mut conn = rusqlite::Connection::open(dir.join("naive.db")).expect("open");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("wal");
+    conn.pragma_update(None, "synchronous", "FULL")
+        .expect("full");
+    jiga_server::db::migrate::run(&mut conn).expect("migrate");
+    fund(&conn);
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < Duration::from_secs(SECONDS) {
+        let tx = conn.transaction().expect("begin");
+        op(&tx, n).expect("op");
+        tx.commit().expect("commit");
+        n += 1;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn grouped(dir: &std::path::Path) -> (f64, f64) {
+    let db = Db::open(&format!("sqlite://{}", dir.join("grouped.db").display())).expect("open");
+    db.write(|tx| {
+        fund(tx);
+        Ok(())
+    })
+    .await
+    .expect("fund");
+    let done = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let before = db.write_stats();
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..CALLERS as u64 {
+        let (db, done, stop) = (db.clone(), done.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut i = c;
+            while !stop.load(Ordering::Relaxed) {
+                db.write(move |tx| op(tx, i)).await.expect("op");
+                done.fetch_add(1, Ordering::Relaxed);
+                i += CALLERS as u64;
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(SECONDS)).await;
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        t.await.expect("caller");
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let after = db.write_stats();
+    let audit = db.read(ledger::audit).await.expect("audit");
+    assert_eq!(
+        (
+            audit.entries_sum,
+            audit.negative_user_accounts,
+            audit.drifted_balances
+        ),
+        (0, 0, 0)
+    );
+    let per_commit =
+        (after.jobs - before.jobs) as f64 / (after.commits - before.commits).max(1) as f64;
+    (done.load(Ordering::Relaxed) as f64 / secs, per_commit)
+}
+
+fn main() {
+    let dir = tempfile::tempdir_in(std::env::var("JIGA_BENCH_DIR").unwrap_or_else(|_| ".".into()))
+        .expect("tempdir");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let base = naive(dir.path());
+    let (ours, per_commit) = rt.block_on(grouped(dir.path()));
+    println!(
+        "durable ledger operations per second ({SECONDS} s each, synchronous=FULL, same disk)"
+    );
+    println!(
+        "{:<44} {:>12}",
+        "naive: one commit per operation",
+        format!("{base:.0}/s")
+    );
+    println!(
+        "{:<44} {:>12}   ({per_commit:.0} ops per commit)",
+        format!("jiga-server group commit, {CALLERS} callers"),
+        format!("{ours:.0}/s")
+    );
+    println!("ratio: {:.1}x (target: at least 75x)", ours / base);
+}
