@@ -118,8 +118,8 @@ async fn bare_server(
 }
 
 fn main() {
-    let sessions = env("JIGA_BENCH_SESSIONS", 8) as usize;
-    let viewers = env("JIGA_BENCH_VIEWERS", 16) as usize;
+    let sessions = env("JIGA_BENCH_SESSIONS", 16) as usize;
+    let viewers = env("JIGA_BENCH_VIEWERS", 64) as usize;
     let seconds = env("JIGA_BENCH_SECONDS", 5);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -90,6 +90,25 @@ fn naive(dir: &std::path::Path) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
+/// The writer's ceiling: the same operations in one transaction from one thread, no commit
+/// between them (what group commit approaches when batches are large).
+fn one_transaction(dir: &std::path::Path) -> f64 {
+    let mut conn = rusqlite::Connection::open(dir.join("ceiling.db")).expect("open");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("wal");
+    jiga_server::db::migrate::run(&mut conn).expect("migrate");
+    fund(&conn);
+    let tx = conn.transaction().expect("begin");
+    let start = Instant::now();
+    let n = 200_000u64;
+    for i in 0..n {
+        op(&tx, i).expect("op");
+    }
+    let rate = n as f64 / start.elapsed().as_secs_f64();
+    tx.commit().expect("commit");
+    rate
+}
+
 async fn grouped(dir: &std::path::Path) -> (f64, f64) {
     let db = Db::open(&format!("sqlite://{}", dir.join("grouped.db").display())).expect("open");
     db.write(|tx| {
@@ -143,6 +162,7 @@ fn main() {
         .build()
         .expect("runtime");
     let base = naive(dir.path());
+    let ceiling = one_transaction(dir.path());
     let (ours, per_commit) = rt.block_on(grouped(dir.path()));
     println!(
         "durable ledger operations per second ({SECONDS} s each, synchronous=FULL, same disk)"
@@ -156,6 +176,11 @@ fn main() {
         "{:<44} {:>12}   ({per_commit:.0} ops per commit)",
         format!("jiga-server group commit, {CALLERS} callers"),
         format!("{ours:.0}/s")
+    );
+    println!(
+        "{:<44} {:>12}",
+        "(ceiling: every operation in one transaction)",
+        format!("{ceiling:.0}/s")
     );
     println!("ratio: {:.1}x (target: at least 75x)", ours / base);
 }

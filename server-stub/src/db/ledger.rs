@@ -85,14 +85,15 @@ pub fn post(
     )?
     .execute(params![id, kind.as_str(), now, metadata.to_string()])?;
     let pk = tx.last_insert_rowid();
-    let mut ins =
-        tx.prepare_cached("INSERT INTO entries (txn_pk, account, amount) VALUES (?1, ?2, ?3)")?;
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO entries (txn_pk, idx, account, amount) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     let mut upd = tx.prepare_cached(
         "INSERT INTO accounts (id, balance) VALUES (?1, ?2) \
          ON CONFLICT (id) DO UPDATE SET balance = balance + excluded.balance RETURNING balance",
     )?;
-    for (acct, amount) in entries {
-        ins.execute(params![pk, acct, amount])?;
+    for (idx, (acct, amount)) in entries.iter().enumerate() {
+        ins.execute(params![pk, idx as i64, acct, amount])?;
         let balance: i64 = upd.query_row(params![acct, amount], |r| r.get(0))?;
         if balance < 0 && account::must_stay_non_negative(acct) {
             return Err(AppError::InsufficientFunds {
@@ -190,7 +191,7 @@ fn to_transaction(
     meta: &str,
 ) -> AppResult<Transaction> {
     let entries = conn
-        .prepare_cached("SELECT account, amount FROM entries WHERE txn_pk = ?1 ORDER BY rowid")?
+        .prepare_cached("SELECT account, amount FROM entries WHERE txn_pk = ?1 ORDER BY idx")?
         .query_map([pk], |r| {
             Ok(LedgerEntry {
                 account: r.get(0)?,

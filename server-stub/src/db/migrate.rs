@@ -86,10 +86,11 @@ CREATE TABLE transactions (
 );
 CREATE TABLE entries (
     txn_pk  INTEGER NOT NULL REFERENCES transactions(pk),
+    idx     INTEGER NOT NULL,
     account TEXT NOT NULL,
-    amount  INTEGER NOT NULL
-);
-CREATE INDEX entries_txn ON entries(txn_pk);
+    amount  INTEGER NOT NULL,
+    PRIMARY KEY (txn_pk, idx)
+) WITHOUT ROWID;
 CREATE INDEX entries_account ON entries(account, txn_pk);
 
 CREATE TABLE topups (

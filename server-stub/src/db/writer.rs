@@ -31,18 +31,24 @@ where
 {
     fn run(&mut self, tx: &Transaction<'_>) {
         let Some(f) = self.f.take() else { return };
-        let out = match tx.execute_batch("SAVEPOINT job") {
+        // Savepoint statements are prepared once and cached: a busy writer runs thousands a second.
+        let sql = |s: &str| {
+            tx.prepare_cached(s)
+                .and_then(|mut st| st.execute([]))
+                .map(|_| ())
+        };
+        let out = match sql("SAVEPOINT job") {
             Err(e) => Err(AppError::from(e)),
             Ok(()) => {
                 // A panicking job must not take the writer thread (and every later write) down.
                 let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(tx)))
                     .unwrap_or_else(|_| Err(AppError::internal("a write job panicked")));
                 let end = if out.is_ok() {
-                    "RELEASE job"
+                    sql("RELEASE job")
                 } else {
-                    "ROLLBACK TO job; RELEASE job"
+                    sql("ROLLBACK TO job").and_then(|()| sql("RELEASE job"))
                 };
-                match tx.execute_batch(end) {
+                match end {
                     Ok(()) => out,
                     Err(e) => Err(AppError::from(e)),
                 }

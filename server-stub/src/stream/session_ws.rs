@@ -45,10 +45,15 @@ pub mod close {
     pub const GOING_AWAY: u16 = 1001;
 }
 
+/// Frames are written to the socket once this many bytes are queued (or on flush): large
+/// enough that a burst of frames costs one syscall, small enough that the buffer an idle
+/// connection keeps after its last burst stays a few KiB.
+const WRITE_BATCH: usize = 8 * 1024;
+
 /// Tunes tungstenite's buffers down from 128 KiB so idle connections stay small.
 pub fn tune(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BATCH)
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(64 * 1024)
 }
