@@ -407,22 +407,24 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             AppError::MethodNotAllowed("this path does not take that method".into())
         })
+        // Outermost last: every response, a CORS preflight or a caught panic included, gets a
+        // request id; preflights are answered before the rate limiter counts them.
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::rate_limit,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::request_id,
-        ))
+        .layer(tower::util::option_layer(cors(&state.config.cors_origins)))
         .layer(CompressionLayer::new().gzip(true).compress_when(
             SizeAbove::new(1025).and(NotForContentType::const_new("text/event-stream")),
         ))
-        .layer(tower::util::option_layer(cors(&state.config.cors_origins)))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(AppError::internal("a handler panicked"))
-        }));
+        }))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_id,
+        ));
     router.with_state(state)
 }
 
