@@ -16,6 +16,18 @@ step "toolchain"
 cargo --version
 rustup component list --installed 2>/dev/null | grep -E 'clippy|rustfmt' || true
 
+# The sans-I/O layer of jiga-core must build for the browser. rustup cannot add targets here,
+# so std for wasm32 comes from Debian's rustc-web sources (shared/notes/toolchains.md).
+install_wasm_toolchain() {
+  if ! command -v wasm-ld-22 >/dev/null || ! dpkg -s rust-web-src >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
+    $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
+      rustc-web cargo-web rust-web-src lld-22
+  fi
+  rustup toolchain link deb-web /usr
+}
+
 step "format"
 cargo fmt --all -- --check
 
@@ -24,6 +36,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+
+step "sans-I/O layer builds for wasm32-unknown-unknown"
+install_wasm_toolchain
+RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="${CARGO_TARGET_DIR}-wasm" cargo +deb-web build --locked \
+  -p jiga-core --no-default-features --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort \
+  --config 'target.wasm32-unknown-unknown.linker="wasm-ld-22"'
 
 step "tests"
 cargo test --workspace --locked --release 2>&1 | tee /tmp/jiga-test.log
