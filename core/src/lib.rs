@@ -1,10 +1,17 @@
 #![doc = include_str!("../README.md")]
 
+pub mod accounting;
+pub mod cursor;
 pub mod dof;
 pub mod event;
 pub mod model;
 mod time;
 
+#[cfg(feature = "client")]
+pub mod client;
+
+#[cfg(feature = "client")]
+pub use client::{Client, ClientBuilder, Error, Result};
 pub use dof::Dof;
 pub use event::{EventKind, SessionEvent};
 pub use time::{ParseTimestampError, Timestamp};

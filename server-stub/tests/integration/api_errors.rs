@@ -531,7 +531,10 @@ async fn cors_allows_the_configured_origins_with_credentials() {
     assert!(r.status().is_success(), "{}", r.status());
     let h = r.headers();
     // Regression: preflights were answered outside the request-id middleware.
-    assert!(h.get("x-request-id").is_some(), "a preflight carries X-Request-Id too");
+    assert!(
+        h.get("x-request-id").is_some(),
+        "a preflight carries X-Request-Id too"
+    );
     assert_eq!(
         h.get("access-control-allow-origin")
             .and_then(|v| v.to_str().ok()),

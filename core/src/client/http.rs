@@ -1,0 +1,305 @@
+//! The request core: one [`Req`] description, and [`Client::call`], which sends it with the
+//! bearer token, refreshes and retries once on a 401, and retries transient failures under
+//! the [`RetryPolicy`](super::RetryPolicy). Every retry decision of the client is here.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use super::Client;
+use super::error::{Error, Result};
+use super::idempotency::IdempotencyKey;
+use super::retry::{RetryEvent, RetryReason};
+
+/// One logical request: sent once, or several times by the retry loop.
+///
+/// Deliberately not `Debug`: the body may hold a password or a refresh token.
+#[derive(Clone)]
+pub(crate) struct Req {
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+    key: Option<IdempotencyKey>,
+    auth: bool,
+}
+
+impl Req {
+    fn new(method: Method, path: impl Into<String>) -> Self {
+        Req {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            key: None,
+            auth: true,
+        }
+    }
+
+    pub(crate) fn get(path: impl Into<String>) -> Self {
+        Req::new(Method::GET, path)
+    }
+
+    pub(crate) fn post(path: impl Into<String>) -> Self {
+        Req::new(Method::POST, path)
+    }
+
+    pub(crate) fn patch(path: impl Into<String>) -> Self {
+        Req::new(Method::PATCH, path)
+    }
+
+    /// Sends no token (sign-in routes).
+    pub(crate) fn anonymous(mut self) -> Self {
+        self.auth = false;
+        self
+    }
+
+    /// Serializes `body` once; every retry sends the same bytes.
+    pub(crate) fn json(mut self, body: &impl Serialize) -> Result<Self> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidArgument {
+            field: None,
+            message: format!("request body does not serialize: {e}"),
+            request_id: None,
+        })?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    pub(crate) fn query(mut self, key: &'static str, value: impl ToString) -> Self {
+        self.query.push((key, value.to_string()));
+        self
+    }
+
+    pub(crate) fn query_opt(self, key: &'static str, value: Option<impl ToString>) -> Self {
+        match value {
+            Some(v) => self.query(key, v),
+            None => self,
+        }
+    }
+
+    pub(crate) fn queries(mut self, pairs: Vec<(&'static str, String)>) -> Self {
+        self.query.extend(pairs);
+        self
+    }
+
+    /// Marks the request as one logical DOF-moving operation with `key`.
+    pub(crate) fn idempotent(mut self, key: IdempotencyKey) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// Whether a try that may have reached the server can be repeated without a second effect.
+    fn replayable(&self) -> bool {
+        self.method == Method::GET || self.key.is_some()
+    }
+}
+
+/// Percent-encodes one path segment (ids are opaque strings).
+pub(crate) fn seg(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn header_str(h: &HeaderMap, name: &str) -> Option<String> {
+    h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+fn retry_after(h: &HeaderMap) -> Option<Duration> {
+    h.get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// A failed try: the error to report and, when it may be retried, why.
+struct Failure {
+    error: Error,
+    retry: Option<RetryReason>,
+}
+
+fn transport_failure(e: reqwest::Error, req: &Req) -> Failure {
+    // A refused connection never reached the server, so even a plain write may be repeated.
+    let unsent = e.is_connect();
+    if e.is_timeout() {
+        return Failure {
+            error: Error::Timeout {
+                message: format!("{} {}: {e}", req.method, req.path),
+            },
+            retry: req.replayable().then_some(RetryReason::Timeout),
+        };
+    }
+    Failure {
+        error: Error::Transport {
+            message: format!("{} {}: {e}", req.method, req.path),
+            source: Some(Box::new(e)),
+        },
+        retry: (unsent || req.replayable()).then_some(RetryReason::Transport),
+    }
+}
+
+enum Attempt {
+    Done(bytes::Bytes),
+    Unauthorized(Error),
+    Failed(Failure),
+}
+
+impl Client {
+    /// Sends `req` under the retry policy and decodes a 2xx body as `T`.
+    #[tracing::instrument(name = "jiga.call", skip_all, fields(method = %req.method, path = %req.path))]
+    pub(crate) async fn call<T: DeserializeOwned>(&self, req: Req) -> Result<T> {
+        let bytes = self.call_bytes(&req).await?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
+            message: format!("{} {}: {e}", req.method, req.path),
+        })
+    }
+
+    async fn call_bytes(&self, req: &Req) -> Result<bytes::Bytes> {
+        let policy = self.inner.retry;
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            let token = if req.auth {
+                self.inner.auth.bearer(self).await?
+            } else {
+                None
+            };
+            let failure = match self.try_once(req, token.as_deref(), attempt).await {
+                Attempt::Done(bytes) => return Ok(bytes),
+                Attempt::Unauthorized(error) => match token {
+                    // The token was refused (expired early, or the clock is off): refresh
+                    // once and try again; nothing was applied.
+                    Some(stale) if !refreshed => {
+                        refreshed = true;
+                        attempt -= 1;
+                        self.inner.auth.refresh_replacing(self, &stale).await?;
+                        continue;
+                    }
+                    _ => return Err(error),
+                },
+                Attempt::Failed(f) => f,
+            };
+            let Some(reason) = failure.retry else {
+                return Err(failure.error);
+            };
+            if attempt >= policy.max_attempts {
+                return Err(failure.error);
+            }
+            let delay = match &failure.error {
+                Error::RateLimited {
+                    retry_after: Some(d),
+                    ..
+                } => *d,
+                _ => policy.backoff(attempt),
+            };
+            if started.elapsed() + delay > policy.budget {
+                return Err(failure.error);
+            }
+            tracing::debug!(attempt, %reason, delay_ms = delay.as_millis() as u64, "retrying");
+            self.inner.observer.on_retry(&RetryEvent {
+                method: req.method.to_string(),
+                path: req.path.clone(),
+                attempt,
+                reason,
+                delay,
+            });
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn try_once(&self, req: &Req, token: Option<&str>, attempt: u32) -> Attempt {
+        let url = format!("{}{}", self.inner.base, req.path);
+        let mut rb = self.inner.http.request(req.method.clone(), url);
+        if !req.query.is_empty() {
+            rb = rb.query(&req.query);
+        }
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some(k) = &req.key {
+            rb = rb.header("Idempotency-Key", k.as_str());
+        }
+        if let Some(b) = &req.body {
+            rb = rb
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b.clone());
+        }
+        let res = match rb.send().await {
+            Ok(r) => r,
+            Err(e) => return Attempt::Failed(transport_failure(e, req)),
+        };
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = match res.bytes().await {
+            Ok(b) => b,
+            Err(e) => return Attempt::Failed(transport_failure(e, req)),
+        };
+        tracing::debug!(status, request_id = ?header_str(&headers, "x-request-id"), "answer");
+        if (200..300).contains(&status) {
+            return Attempt::Done(body);
+        }
+        let error = Error::from_response(
+            status,
+            &body,
+            header_str(&headers, "x-request-id"),
+            retry_after(&headers),
+        );
+        if status == 401 {
+            return Attempt::Unauthorized(error);
+        }
+        let retry = match status {
+            // The rate limiter answers before any handler runs: nothing was applied.
+            429 => Some(RetryReason::RateLimited),
+            500..=599 if req.replayable() => Some(RetryReason::ServerError(status)),
+            // A retry of a keyed request may find the first try still running on the server,
+            // which answers 409 `conflict` while it is in flight. A final answer to the key
+            // comes back replayed (`Idempotent-Replayed: true`) and is not retried.
+            409 if req.key.is_some()
+                && attempt > 1
+                && matches!(error, Error::Conflict { .. })
+                && header_str(&headers, "idempotent-replayed").as_deref() != Some("true") =>
+            {
+                Some(RetryReason::InFlight)
+            }
+            _ => None,
+        };
+        Attempt::Failed(Failure { error, retry })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_percent_encoded() {
+        assert_eq!(seg("agt_01J"), "agt_01J");
+        assert_eq!(seg("a/b c?"), "a%2Fb%20c%3F");
+    }
+
+    #[test]
+    fn only_reads_and_keyed_writes_are_replayable() {
+        assert!(Req::get("/v1/wallet").replayable());
+        assert!(!Req::post("/v1/agents").replayable());
+        assert!(
+            Req::post("/v1/wallet/topups")
+                .idempotent(IdempotencyKey::generate())
+                .replayable()
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! `/v1/marketplace/*`: search with every filter and sort, listings, featured, categories.
+
+use futures_util::Stream;
+
+use super::Client;
+use super::error::Result;
+use super::http::{Req, seg};
+use super::pagination::{PageRequest, paginate};
+use crate::Dof;
+use crate::model::{
+    AgentType, Categories, Featured, Listing, Page, Rank, SearchResults, SearchSort,
+};
+
+/// The query of `GET /v1/marketplace/search`. Repeatable filters are OR'ed within a filter;
+/// filters are AND'ed together.
+///
+/// ```
+/// use jiga::client::SearchParams;
+/// use jiga::model::{Rank, SearchSort};
+///
+/// let p = SearchParams::new().q("chess coach").rank(Rank::Gold).rank(Rank::Master)
+///     .price_max(jiga::Dof::new(50)).sort(SearchSort::Rating).limit(10);
+/// assert_eq!(p.to_query()[0], ("q", "chess coach".to_owned()));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+#[must_use]
+pub struct SearchParams {
+    q: Option<String>,
+    rank: Vec<Rank>,
+    agent_type: Vec<AgentType>,
+    provider: Vec<String>,
+    game: Vec<String>,
+    has_voice_chat: Option<bool>,
+    has_commentator: Option<bool>,
+    price_min: Option<Dof>,
+    price_max: Option<Dof>,
+    rating_min: Option<f64>,
+    sort: Option<SearchSort>,
+    page: PageRequest,
+}
+
+impl SearchParams {
+    /// No filter: every listing, most popular first.
+    pub fn new() -> Self {
+        SearchParams::default()
+    }
+
+    /// Free text; every word must match (prefixes, and one typo for words of 5+ letters).
+    pub fn q(mut self, q: impl Into<String>) -> Self {
+        self.q = Some(q.into());
+        self
+    }
+
+    /// Adds a rank to match.
+    pub fn rank(mut self, rank: Rank) -> Self {
+        self.rank.push(rank);
+        self
+    }
+
+    /// Adds an agent type to match.
+    pub fn agent_type(mut self, t: AgentType) -> Self {
+        self.agent_type.push(t);
+        self
+    }
+
+    /// Adds a provider to match.
+    pub fn provider(mut self, provider: impl Into<String>) -> Self {
+        self.provider.push(provider.into());
+        self
+    }
+
+    /// Adds a game to match.
+    pub fn game(mut self, game: impl Into<String>) -> Self {
+        self.game.push(game.into());
+        self
+    }
+
+    /// Only agents with (or without) voice chat.
+    pub fn has_voice_chat(mut self, yes: bool) -> Self {
+        self.has_voice_chat = Some(yes);
+        self
+    }
+
+    /// Only agents with (or without) a commentator.
+    pub fn has_commentator(mut self, yes: bool) -> Self {
+        self.has_commentator = Some(yes);
+        self
+    }
+
+    /// Lowest `pricing.perMinute`, inclusive.
+    pub fn price_min(mut self, min: Dof) -> Self {
+        self.price_min = Some(min);
+        self
+    }
+
+    /// Highest `pricing.perMinute`, inclusive.
+    pub fn price_max(mut self, max: Dof) -> Self {
+        self.price_max = Some(max);
+        self
+    }
+
+    /// Lowest rating, 0.0–5.0.
+    pub fn rating_min(mut self, min: f64) -> Self {
+        self.rating_min = Some(min);
+        self
+    }
+
+    /// The order (default: relevance with `q`, else popularity).
+    pub fn sort(mut self, sort: SearchSort) -> Self {
+        self.sort = Some(sort);
+        self
+    }
+
+    /// Listings per page, 1..=100.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.page.limit = Some(limit);
+        self
+    }
+
+    /// Continues after a page (`SearchResults::next_cursor`).
+    pub fn cursor(mut self, cursor: impl Into<String>) -> Self {
+        self.page.cursor = Some(cursor.into());
+        self
+    }
+
+    /// The query string pairs, in a stable order.
+    #[must_use]
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        if let Some(text) = &self.q {
+            q.push(("q", text.clone()));
+        }
+        q.extend(self.rank.iter().map(|r| ("rank", r.as_str().to_owned())));
+        q.extend(
+            self.agent_type
+                .iter()
+                .map(|t| ("type", t.as_str().to_owned())),
+        );
+        q.extend(self.provider.iter().map(|p| ("provider", p.clone())));
+        q.extend(self.game.iter().map(|g| ("game", g.clone())));
+        let flags = [
+            ("hasVoiceChat", self.has_voice_chat),
+            ("hasCommentator", self.has_commentator),
+        ];
+        q.extend(
+            flags
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, v.to_string()))),
+        );
+        let prices = [("priceMin", self.price_min), ("priceMax", self.price_max)];
+        q.extend(
+            prices
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, v.get().to_string()))),
+        );
+        if let Some(r) = self.rating_min {
+            q.push(("ratingMin", r.to_string()));
+        }
+        if let Some(s) = self.sort {
+            q.push(("sort", s.as_str().to_owned()));
+        }
+        if let Some(l) = self.page.limit {
+            q.push(("limit", l.to_string()));
+        }
+        if let Some(c) = &self.page.cursor {
+            q.push(("cursor", c.clone()));
+        }
+        q
+    }
+}
+
+impl Client {
+    /// One page of search results with total and facets (`GET /v1/marketplace/search`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`](super::Error::InvalidArgument) for a filter the server
+    /// refuses (a bad limit, a price range out of bounds), transport errors.
+    pub async fn search(&self, params: &SearchParams) -> Result<SearchResults> {
+        self.call(Req::get("/v1/marketplace/search").queries(params.to_query()))
+            .await
+    }
+
+    /// Every listing matching `params`, across pages (facets and totals are dropped).
+    pub fn search_stream(
+        &self,
+        params: SearchParams,
+    ) -> impl Stream<Item = Result<Listing>> + Send {
+        let client = self.clone();
+        let first = params.page.clone();
+        paginate(first, move |page| {
+            let client = client.clone();
+            let params = SearchParams {
+                page,
+                ..params.clone()
+            };
+            async move {
+                let r = client.search(&params).await?;
+                Ok(Page {
+                    items: r.items,
+                    next_cursor: r.next_cursor,
+                })
+            }
+        })
+    }
+
+    /// A published listing (`GET /v1/marketplace/listings/{agentId}`).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](super::Error::NotFound) when the agent is not published.
+    pub async fn listing(&self, agent_id: &str) -> Result<Listing> {
+        self.call(Req::get(format!(
+            "/v1/marketplace/listings/{}",
+            seg(agent_id)
+        )))
+        .await
+    }
+
+    /// The 10 most popular listings (`GET /v1/marketplace/featured`).
+    ///
+    /// # Errors
+    /// Transport and server errors.
+    pub async fn featured(&self) -> Result<Featured> {
+        self.call(Req::get("/v1/marketplace/featured")).await
+    }
+
+    /// Games and agent types with their counts (`GET /v1/marketplace/categories`).
+    ///
+    /// # Errors
+    /// Transport and server errors.
+    pub async fn categories(&self) -> Result<Categories> {
+        self.call(Req::get("/v1/marketplace/categories")).await
+    }
+}

@@ -1,0 +1,322 @@
+//! The session stream: [`Client::session_events`] yields every [`SessionEvent`] of a session
+//! exactly once, in order, reconnecting by itself after any cut and resuming with `afterSeq`.
+//!
+//! Each frame goes through a [`StreamCursor`], so a replayed duplicate is dropped and a gap is
+//! an error ([`Error::SessionMismatch`]) rather than a silent loss. A link that shows no frame
+//! for 30 s (the server pings at least every 15 s) is treated as dead and reconnected.
+//! Reconnects are reported to the [`RetryObserver`](super::RetryObserver) like retries.
+
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt, stream};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::Client;
+use super::error::{Error, Result};
+use super::http::seg;
+use super::retry::{RetryEvent, RetryReason};
+use crate::SessionEvent;
+use crate::cursor::{Accepted, StreamCursor};
+
+/// No frame for this long means the link is dead (the server pings at least every 15 s).
+const DEAD_LINK: Duration = Duration::from_secs(30);
+/// Reconnects in a row without an event delivered before the stream gives up.
+const MAX_RECONNECTS: u32 = 20;
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+struct Events {
+    client: Client,
+    session_id: String,
+    cursor: StreamCursor,
+    ws: Option<Ws>,
+    /// The bearer the current connection was opened with, to refresh it after a 4001.
+    token: Option<String>,
+    refreshed: bool,
+    failures: u32,
+    finished: bool,
+}
+
+impl Client {
+    /// Every event of a session from the first (`session.started`, seq 1) to
+    /// `session.ended`, as a stream that survives connection cuts.
+    ///
+    /// The stream ends after `session.ended`. It yields an error and ends when the server
+    /// refuses the caller ([`Error::Unauthenticated`], [`Error::Forbidden`],
+    /// [`Error::NotFound`]), on a gap in `seq` ([`Error::SessionMismatch`]), on an
+    /// undecodable frame ([`Error::Decode`]), or after 20 reconnects in a row without an
+    /// event. Dropping the stream closes the connection.
+    pub fn session_events(
+        &self,
+        session_id: &str,
+    ) -> impl Stream<Item = Result<SessionEvent>> + Send + 'static {
+        self.session_events_after(session_id, 0)
+    }
+
+    /// [`Client::session_events`] starting after `after_seq` (the last seq the application
+    /// processed, for instance before a restart).
+    pub fn session_events_after(
+        &self,
+        session_id: &str,
+        after_seq: u64,
+    ) -> impl Stream<Item = Result<SessionEvent>> + Send + 'static {
+        let state = Events {
+            client: self.clone(),
+            session_id: session_id.to_owned(),
+            cursor: StreamCursor::after(after_seq),
+            ws: None,
+            token: None,
+            refreshed: false,
+            failures: 0,
+            finished: false,
+        };
+        stream::unfold(state, |mut st| async move {
+            let item = st.next_event().await?;
+            Some((item, st))
+        })
+    }
+}
+
+impl Events {
+    fn url(&self) -> String {
+        let base = self.client.base_url();
+        let ws_base = if let Some(rest) = base.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else {
+            format!("ws://{}", base.trim_start_matches("http://"))
+        };
+        format!(
+            "{ws_base}/v1/sessions/{}/stream?afterSeq={}",
+            seg(&self.session_id),
+            self.cursor.last_seq()
+        )
+    }
+
+    fn path(&self) -> String {
+        format!("/v1/sessions/{}/stream", seg(&self.session_id))
+    }
+
+    async fn next_event(&mut self) -> Option<Result<SessionEvent>> {
+        loop {
+            if self.finished {
+                if let Some(mut ws) = self.ws.take() {
+                    let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await;
+                }
+                return None;
+            }
+            let Some(ws) = self.ws.as_mut() else {
+                if let Err(e) = self.connect().await {
+                    self.finished = true;
+                    return Some(Err(e));
+                }
+                continue;
+            };
+            let (reason, error) = match tokio::time::timeout(DEAD_LINK, ws.next()).await {
+                Ok(Some(Ok(frame))) => match self.on_frame(frame).await {
+                    Some(item) => return Some(item),
+                    None => continue,
+                },
+                Ok(Some(Err(e))) => (
+                    RetryReason::Transport,
+                    Error::Transport {
+                        message: format!("session stream cut: {e}"),
+                        source: Some(Box::new(e)),
+                    },
+                ),
+                Ok(None) => (
+                    RetryReason::Transport,
+                    Error::Transport {
+                        message: "session stream closed without a close frame".into(),
+                        source: None,
+                    },
+                ),
+                Err(_) => {
+                    // Reported apart from a cut: the link is silent, not closed.
+                    tracing::warn!(session_id = %self.session_id, "no frame for 30 s; link is dead");
+                    (
+                        RetryReason::Timeout,
+                        Error::Timeout {
+                            message: "session stream showed no frame for 30 s".into(),
+                        },
+                    )
+                }
+            };
+            tracing::debug!(session_id = %self.session_id, %error, "session stream lost");
+            self.ws = None;
+            if let Err(e) = self.wait_before_reconnect(reason, error).await {
+                self.finished = true;
+                return Some(Err(e));
+            }
+        }
+    }
+
+    /// Handles one frame: `Some` is an item for the application, `None` reads on.
+    async fn on_frame(&mut self, frame: Message) -> Option<Result<SessionEvent>> {
+        match frame {
+            Message::Text(text) => {
+                let event = match SessionEvent::from_json(&text) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        self.finished = true;
+                        return Some(Err(Error::Decode {
+                            message: format!("session stream frame: {e}"),
+                        }));
+                    }
+                };
+                match self.cursor.accept(event.seq) {
+                    Ok(Accepted::Duplicate) => None,
+                    Ok(Accepted::Deliver) => {
+                        self.failures = 0;
+                        self.refreshed = false;
+                        if event.kind.is_terminal() {
+                            self.finished = true;
+                        }
+                        Some(Ok(event))
+                    }
+                    Err(gap) => {
+                        self.finished = true;
+                        Some(Err(Error::SessionMismatch {
+                            message: format!("session '{}': {gap}", self.session_id),
+                        }))
+                    }
+                }
+            }
+            Message::Close(frame) => {
+                let code = frame.as_ref().map(|f| u16::from(f.code));
+                let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();
+                let e = self.closed(code, reason).await?;
+                self.finished = true;
+                Some(Err(e))
+            }
+            // Pings are answered by tungstenite; nothing else is expected.
+            _ => None,
+        }
+    }
+
+    /// Handles a close frame: `Some(error)` ends the stream, `None` reconnects.
+    async fn closed(&mut self, code: Option<u16>, reason: String) -> Option<Error> {
+        self.ws = None;
+        match code {
+            Some(4001) => {
+                let unauthenticated = Error::Unauthenticated {
+                    message: reason,
+                    request_id: None,
+                };
+                // Without a token, or after a refresh already failed to help, give up.
+                let Some(stale) = self.token.clone() else {
+                    return Some(unauthenticated);
+                };
+                if self.refreshed {
+                    return Some(unauthenticated);
+                }
+                self.refreshed = true;
+                let client = self.client.clone();
+                client
+                    .inner
+                    .auth
+                    .refresh_replacing(&client, &stale)
+                    .await
+                    .err()
+            }
+            Some(4003) => Some(Error::Forbidden {
+                message: reason,
+                request_id: None,
+            }),
+            Some(4004) => Some(Error::NotFound {
+                message: reason,
+                request_id: None,
+            }),
+            // 1000 before `session.ended` reached us, 1001, 4008 or anything else: resume.
+            _ => self
+                .wait_before_reconnect(
+                    RetryReason::Transport,
+                    Error::Transport {
+                        message: format!("session stream closed with {code:?}: {reason}"),
+                        source: None,
+                    },
+                )
+                .await
+                .err(),
+        }
+    }
+
+    /// Waits before the next connection; `error` (what broke) is returned once too many
+    /// reconnects in a row failed.
+    async fn wait_before_reconnect(&mut self, reason: RetryReason, error: Error) -> Result<()> {
+        self.failures += 1;
+        if self.failures > MAX_RECONNECTS {
+            return Err(error);
+        }
+        let delay = self.client.inner.retry.backoff(self.failures);
+        self.client.inner.observer.on_retry(&RetryEvent {
+            method: "GET".into(),
+            path: self.path(),
+            attempt: self.failures,
+            reason,
+            delay,
+        });
+        tokio::time::sleep(delay).await;
+        Ok(())
+    }
+
+    /// Opens the socket with a fresh bearer, retrying transient failures.
+    async fn connect(&mut self) -> Result<()> {
+        loop {
+            let client = self.client.clone();
+            let token = client.inner.auth.bearer(&client).await?;
+            let mut req = self
+                .url()
+                .into_client_request()
+                .map_err(|e| Error::InvalidArgument {
+                    field: Some("sessionId".into()),
+                    message: format!("cannot build the stream url: {e}"),
+                    request_id: None,
+                })?;
+            if let Some(t) = &token {
+                let value = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| {
+                    Error::Unauthenticated {
+                        message: "the access token is not a valid header value".into(),
+                        request_id: None,
+                    }
+                })?;
+                req.headers_mut().insert("authorization", value);
+            }
+            self.token = token;
+            let connect = tokio_tungstenite::connect_async(req);
+            let (reason, error) = match tokio::time::timeout(DEAD_LINK, connect).await {
+                Ok(Ok((ws, _))) => {
+                    tracing::debug!(session_id = %self.session_id, after_seq = self.cursor.last_seq(), "session stream open");
+                    self.ws = Some(ws);
+                    return Ok(());
+                }
+                Ok(Err(tokio_tungstenite::tungstenite::Error::Http(res))) => {
+                    let status = res.status().as_u16();
+                    let body = res.body().clone().unwrap_or_default();
+                    let err = Error::from_response(status, &body, None, None);
+                    if status < 500 && status != 429 {
+                        return Err(err);
+                    }
+                    (RetryReason::ServerError(status), err)
+                }
+                Ok(Err(e)) => (
+                    RetryReason::Transport,
+                    Error::Transport {
+                        message: format!("cannot open the session stream: {e}"),
+                        source: Some(Box::new(e)),
+                    },
+                ),
+                Err(_) => (
+                    RetryReason::Timeout,
+                    Error::Timeout {
+                        message: "opening the session stream".into(),
+                    },
+                ),
+            };
+            self.wait_before_reconnect(reason, error).await?;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! `/v1/users/*`.
+
+use futures_util::Stream;
+
+use super::Client;
+use super::error::Result;
+use super::http::{Req, seg};
+use super::pagination::{PageRequest, paginate};
+use crate::model::{Agent, Me, Page, UpdateMeRequest};
+
+impl Client {
+    /// The signed-in user with preferences (`GET /v1/users/me`).
+    ///
+    /// # Errors
+    /// [`Error::Unauthenticated`](super::Error::Unauthenticated) when signed out, transport
+    /// errors.
+    pub async fn me(&self) -> Result<Me> {
+        self.call(Req::get("/v1/users/me")).await
+    }
+
+    /// Changes the display name and/or preferences (`PATCH /v1/users/me`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`](super::Error::InvalidArgument) for input the contract
+    /// refuses (checked before sending), [`Error::Unauthenticated`](super::Error::Unauthenticated).
+    pub async fn update_me(&self, req: &UpdateMeRequest) -> Result<Me> {
+        req.validate()?;
+        self.call(Req::patch("/v1/users/me").json(req)?).await
+    }
+
+    /// A user by id (`GET /v1/users/{id}`); only the caller's own id is allowed.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`](super::Error::Forbidden) for anyone else's id.
+    pub async fn user(&self, id: &str) -> Result<Me> {
+        self.call(Req::get(format!("/v1/users/{}", seg(id)))).await
+    }
+
+    /// One page of the caller's agents (`GET /v1/users/me/agents`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`](super::Error::InvalidArgument) for a limit outside 1..=100
+    /// or a bad cursor, [`Error::Unauthenticated`](super::Error::Unauthenticated).
+    pub async fn my_agents(&self, page: &PageRequest) -> Result<Page<Agent>> {
+        self.call(page.apply(Req::get("/v1/users/me/agents"))).await
+    }
+
+    /// Every agent of the caller, across pages.
+    pub fn my_agents_stream(&self, first: PageRequest) -> impl Stream<Item = Result<Agent>> + Send {
+        let client = self.clone();
+        paginate(first, move |p| {
+            let client = client.clone();
+            async move { client.my_agents(&p).await }
+        })
+    }
+}

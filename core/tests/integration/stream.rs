@@ -1,0 +1,252 @@
+//! The session stream: every seq exactly once, in order, across many connection cuts made by
+//! a real TCP proxy, and the DOF accounting reconciles with the settlement.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use jiga::accounting::{DofMeter, reconcile};
+use jiga::client::{MemoryTokenStore, RetryEvent, RetryObserver, RetryPolicy};
+use jiga::model::{EndReason, HireRequest};
+use jiga::{Client, Dof, Error, EventKind, SessionEvent};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::common::{Harness, fast_retry, unique};
+
+/// A proxy that cuts every connection after a random number (300..6000) of bytes from the
+/// server; it counts the connections it cut.
+async fn chopping_proxy(upstream: SocketAddr) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let cuts = Arc::new(AtomicUsize::new(0));
+    let counted = cuts.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let cuts = counted.clone();
+            tokio::spawn(async move {
+                let Ok(server) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let mut budget: usize = rand::random_range(300..1500);
+                let (mut cr, mut cw) = client.into_split();
+                let (mut sr, mut sw) = server.into_split();
+                let up = async {
+                    let _ = tokio::io::copy(&mut cr, &mut sw).await;
+                };
+                let down = async {
+                    let mut buf = vec![0u8; 8192];
+                    loop {
+                        let n = match sr.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        let n = n.min(budget);
+                        if cw.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                        budget -= n;
+                        if budget == 0 {
+                            cuts.fetch_add(1, Ordering::SeqCst);
+                            return;
+                        }
+                    }
+                };
+                tokio::select! {
+                    () = up => {}
+                    () = down => {}
+                }
+            });
+        }
+    });
+    (url, cuts)
+}
+
+fn hire(agent: &str, budget: i64) -> HireRequest {
+    HireRequest {
+        agent_id: agent.into(),
+        game: "chess".into(),
+        budget: Dof::new(budget),
+        max_minutes: None,
+    }
+}
+
+/// Reads events until `session.ended`, checking order and feeding the meter; ends the session
+/// (through `ender`) once `end_after` events were seen.
+async fn read_all(
+    events: impl futures_util::Stream<Item = jiga::Result<SessionEvent>>,
+    ender: &Client,
+    session_id: &str,
+    end_after: u64,
+) -> (Vec<u64>, DofMeter, Option<jiga::model::EndSessionResponse>) {
+    let mut events = std::pin::pin!(events);
+    let mut seqs = Vec::new();
+    let mut meter = DofMeter::new();
+    let mut ended = None;
+    while let Some(ev) = events.next().await {
+        let ev = ev.expect("no stream error");
+        seqs.push(ev.seq);
+        meter.observe(&ev).expect("totals agree");
+        if ev.seq == end_after && ended.is_none() {
+            ended = Some(ender.end_session(session_id).await.expect("end"));
+        }
+        if ev.kind.is_terminal() {
+            break;
+        }
+    }
+    assert!(
+        events.next().await.is_none(),
+        "the stream ends after session.ended"
+    );
+    (seqs, meter, ended)
+}
+
+#[tokio::test]
+async fn the_stream_delivers_every_event_and_reconciles() {
+    let h = Harness::start().await;
+    let (_, agent) = h
+        .published_agent(|r| {
+            r.actions_per_second = 50;
+            r.has_commentator = true;
+        })
+        .await;
+    let hirer = h.funded(10_000).await;
+    let sid = hirer
+        .hire(&hire(&agent.id, 5_000))
+        .await
+        .expect("hire")
+        .session
+        .id;
+    let (seqs, meter, ended) = read_all(hirer.session_events(&sid), &hirer, &sid, 60).await;
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    let ended = ended.expect("ended by the test");
+    let settlement = meter.settlement().copied().expect("session.ended seen");
+    assert_eq!(settlement, ended.settlement);
+    let r = reconcile(&meter, &settlement).expect("reconciles");
+    assert_eq!(r.consumed, ended.settlement.consumed);
+    assert!(meter.charges() > 0);
+
+    // Resuming after a seq replays only what follows it.
+    let mut tail = std::pin::pin!(hirer.session_events_after(&sid, 10));
+    let first = tail.next().await.expect("an event").expect("ok");
+    assert_eq!(first.seq, 11);
+}
+
+#[tokio::test]
+async fn every_seq_exactly_once_across_many_cuts() {
+    let h = Harness::start().await;
+    let (_, agent) = h
+        .published_agent(|r| {
+            r.actions_per_second = 250;
+            r.has_commentator = true;
+        })
+        .await;
+    let hirer = h.funded(200_000).await;
+    let sid = hirer
+        .hire(&hire(&agent.id, 100_000))
+        .await
+        .expect("hire")
+        .session
+        .id;
+
+    let (proxy, cuts) = chopping_proxy(h.server.addr()).await;
+    struct Count(AtomicUsize);
+    impl RetryObserver for Count {
+        fn on_retry(&self, _: &RetryEvent) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let reconnects = Arc::new(Count(AtomicUsize::new(0)));
+    let viewer = Client::builder()
+        .base_url(&proxy)
+        .retry(RetryPolicy {
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(20),
+            ..fast_retry()
+        })
+        .retry_observer(reconnects.clone())
+        .token_store(Arc::new(MemoryTokenStore::with(hirer.tokens())))
+        .build()
+        .expect("client");
+
+    let (seqs, meter, ended) = read_all(viewer.session_events(&sid), &hirer, &sid, 5000).await;
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as u64).collect::<Vec<_>>(),
+        "no gap, no duplicate"
+    );
+    assert!(seqs.len() >= 5000);
+    let cuts = cuts.load(Ordering::SeqCst);
+    assert!(cuts >= 1000, "only {cuts} cuts");
+    assert!(reconnects.0.load(Ordering::SeqCst) >= 1000);
+    let ended = ended.expect("ended");
+    assert_eq!(ended.session.end_reason, Some(EndReason::EndedByHirer));
+    let r = reconcile(&meter, &ended.settlement).expect("reconciles after the cuts");
+    assert_eq!(r.consumed, ended.settlement.consumed);
+    eprintln!("{} events across {cuts} cuts", seqs.len());
+}
+
+#[tokio::test]
+async fn a_refused_stream_ends_with_the_reason() {
+    let h = Harness::start().await;
+    let (_, agent) = h.published_agent(|_| {}).await;
+    let hirer = h.funded(1000).await;
+    let sid = hirer
+        .hire(&hire(&agent.id, 100))
+        .await
+        .expect("hire")
+        .session
+        .id;
+
+    let stranger = h.user().await;
+    let mut s = std::pin::pin!(stranger.session_events(&sid));
+    let e = s.next().await.expect("an item").expect_err("refused");
+    assert!(
+        matches!(e, Error::NotFound { .. } | Error::Forbidden { .. }),
+        "{e:?}"
+    );
+    assert!(s.next().await.is_none());
+
+    let anonymous = h.client();
+    let mut s = std::pin::pin!(anonymous.session_events(&sid));
+    let e = s.next().await.expect("an item").expect_err("refused");
+    assert!(matches!(e, Error::Unauthenticated { .. }), "{e:?}");
+
+    let mut s = std::pin::pin!(hirer.session_events(&format!("ses_{}", unique("x"))));
+    let e = s.next().await.expect("an item").expect_err("no session");
+    assert!(matches!(e, Error::NotFound { .. }), "{e:?}");
+    let first = std::pin::pin!(hirer.session_events(&sid))
+        .next()
+        .await
+        .expect("event")
+        .expect("ok");
+    assert!(matches!(first.kind, EventKind::Started { .. }));
+}
+
+#[tokio::test]
+async fn a_4001_refreshes_the_token_and_reconnects() {
+    let h = Harness::start_with(|c| c.access_token_ttl = 1).await;
+    let (_, agent) = h.published_agent(|_| {}).await;
+    let hirer = h.funded(1000).await;
+    let sid = hirer
+        .hire(&hire(&agent.id, 100))
+        .await
+        .expect("hire")
+        .session
+        .id;
+    // Tokens the client believes fresh but the server has expired.
+    let mut tokens = hirer.tokens().expect("tokens");
+    tokens.expires_at = std::time::SystemTime::now() + Duration::from_secs(3600);
+    let stale = tokens.access_token.clone();
+    let viewer = h.client_at(&h.url, Arc::new(MemoryTokenStore::with(Some(tokens))));
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let first = std::pin::pin!(viewer.session_events(&sid))
+        .next()
+        .await
+        .expect("an event")
+        .expect("reconnected after a refresh");
+    assert_eq!(first.seq, 1);
+    assert_ne!(viewer.tokens().expect("tokens").access_token, stale);
+}
