@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use futures_util::{Stream, StreamExt, stream};
+use futures_util::{FutureExt, Stream, StreamExt, stream};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -74,7 +74,8 @@ impl Client {
             failures: 0,
             finished: false,
         };
-        stream::unfold(state, |mut st| async move {
+        // The state is boxed so each step moves a pointer, not the whole connection state.
+        stream::unfold(Box::new(state), |mut st| async move {
             let item = st.next_event().await?;
             Some((item, st))
         })
@@ -115,7 +116,13 @@ impl Events {
                 }
                 continue;
             };
-            let (reason, error) = match tokio::time::timeout(DEAD_LINK, ws.next()).await {
+            // A frame already buffered is taken without arming the dead-link timer: during a
+            // replay nearly every frame is, and a timer per frame costs more than the decoding.
+            let next = match ws.next().now_or_never() {
+                Some(frame) => Ok(frame),
+                None => tokio::time::timeout(DEAD_LINK, ws.next()).await,
+            };
+            let (reason, error) = match next {
                 Ok(Some(Ok(frame))) => match self.on_frame(frame).await {
                     Some(item) => return Some(item),
                     None => continue,
