@@ -25,6 +25,7 @@ mod pagination;
 mod retry;
 mod sessions;
 mod stream;
+pub use stream::{ConnectionState, SessionEvents};
 mod users;
 mod wallet;
 

@@ -6,10 +6,14 @@
 //! for 30 s (the server pings at least every 15 s) is treated as dead and reconnected.
 //! Reconnects are reported to the [`RetryObserver`](super::RetryObserver) like retries.
 
+use std::collections::{HashMap, VecDeque};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::{FutureExt, Stream, StreamExt, stream};
+use futures_util::{FutureExt, SinkExt, Stream, StreamExt, stream};
 use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -29,6 +33,121 @@ const MAX_RECONNECTS: u32 = 20;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// Where a session stream's connection stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionState {
+    /// Opening the first connection.
+    Connecting,
+    /// Connected: replaying, then following live.
+    Live,
+    /// The link was cut (or went silent); waiting to reconnect. `attempt` counts from 1.
+    Reconnecting {
+        /// Reconnects in a row without an event delivered.
+        attempt: u32,
+    },
+    /// The stream is over: after `session.ended`, a final error, or when dropped.
+    Ended,
+}
+
+/// A command waiting to go out on the socket.
+struct Outgoing {
+    command_id: String,
+    data: serde_json::Value,
+    acked: oneshot::Sender<()>,
+}
+
+/// The events of one session, as returned by [`Client::session_events`]: a
+/// `Stream<Item = Result<SessionEvent>>` that also tells where its connection stands and sends
+/// commands on the same socket.
+pub struct SessionEvents {
+    inner: Pin<Box<dyn Stream<Item = Result<SessionEvent>> + Send>>,
+    state: watch::Receiver<ConnectionState>,
+    commands: mpsc::UnboundedSender<Outgoing>,
+}
+
+impl SessionEvents {
+    /// The connection's state now.
+    #[must_use]
+    pub fn state(&self) -> ConnectionState {
+        *self.state.borrow()
+    }
+
+    /// A receiver that wakes on every change of [`ConnectionState`].
+    #[must_use]
+    pub fn watch_state(&self) -> watch::Receiver<ConnectionState> {
+        self.state.clone()
+    }
+
+    /// Sends a command to the agent on this stream's socket and resolves once its
+    /// `session.command_ack` has come through the stream.
+    ///
+    /// The acknowledgement is read by the stream itself, so keep polling it (the usual
+    /// `while let Some(event) = events.next().await` loop) while awaiting this. A command
+    /// sent while the link is down goes out after the reconnect. Acknowledgements are
+    /// replayed after a cut, so one that arrived while reconnecting is still seen; a command
+    /// lost with a cut before the server read it is never acknowledged — await it with a
+    /// timeout and resend under a new `command_id` if that matters.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a bad `command_id` or a `data` that is not an object;
+    /// [`Error::Transport`] if the stream ends before the acknowledgement.
+    pub fn command(
+        &self,
+        command_id: impl Into<String>,
+        data: serde_json::Value,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let command_id = command_id.into();
+        let req = crate::model::CommandRequest {
+            command_id: command_id.clone(),
+            data,
+        };
+        let (acked, rx) = oneshot::channel();
+        let queued = match req.validate() {
+            Err(e) => Err(Error::InvalidArgument {
+                field: Some(e.field),
+                message: e.message,
+                request_id: None,
+            }),
+            Ok(()) => self
+                .commands
+                .send(Outgoing {
+                    command_id,
+                    data: req.data,
+                    acked,
+                })
+                .map_err(|_| ended_before_ack()),
+        };
+        async move {
+            queued?;
+            rx.await.map_err(|_| ended_before_ack())
+        }
+    }
+}
+
+fn ended_before_ack() -> Error {
+    Error::Transport {
+        message: "the session stream ended before the command was acknowledged".into(),
+        source: None,
+    }
+}
+
+impl Stream for SessionEvents {
+    type Item = Result<SessionEvent>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl std::fmt::Debug for SessionEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionEvents")
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
+}
+
 struct Events {
     client: Client,
     session_id: String,
@@ -39,6 +158,18 @@ struct Events {
     refreshed: bool,
     failures: u32,
     finished: bool,
+    state: watch::Sender<ConnectionState>,
+    commands: mpsc::UnboundedReceiver<Outgoing>,
+    /// Commands to send once connected.
+    outbox: VecDeque<Outgoing>,
+    /// Sent commands waiting for their `session.command_ack`.
+    awaiting_ack: HashMap<String, oneshot::Sender<()>>,
+}
+
+impl Drop for Events {
+    fn drop(&mut self) {
+        self.state.send_replace(ConnectionState::Ended);
+    }
 }
 
 impl Client {
@@ -50,20 +181,15 @@ impl Client {
     /// [`Error::NotFound`]), on a gap in `seq` ([`Error::SessionMismatch`]), on an
     /// undecodable frame ([`Error::Decode`]), or after 20 reconnects in a row without an
     /// event. Dropping the stream closes the connection.
-    pub fn session_events(
-        &self,
-        session_id: &str,
-    ) -> impl Stream<Item = Result<SessionEvent>> + Send + 'static {
+    pub fn session_events(&self, session_id: &str) -> SessionEvents {
         self.session_events_after(session_id, 0)
     }
 
     /// [`Client::session_events`] starting after `after_seq` (the last seq the application
     /// processed, for instance before a restart).
-    pub fn session_events_after(
-        &self,
-        session_id: &str,
-        after_seq: u64,
-    ) -> impl Stream<Item = Result<SessionEvent>> + Send + 'static {
+    pub fn session_events_after(&self, session_id: &str, after_seq: u64) -> SessionEvents {
+        let (state_tx, state_rx) = watch::channel(ConnectionState::Connecting);
+        let (commands_tx, commands_rx) = mpsc::unbounded_channel();
         let state = Events {
             client: self.clone(),
             session_id: session_id.to_owned(),
@@ -73,12 +199,24 @@ impl Client {
             refreshed: false,
             failures: 0,
             finished: false,
+            state: state_tx,
+            commands: commands_rx,
+            outbox: VecDeque::new(),
+            awaiting_ack: HashMap::new(),
         };
         // The state is boxed so each step moves a pointer, not the whole connection state.
-        stream::unfold(Box::new(state), |mut st| async move {
-            let item = st.next_event().await?;
-            Some((item, st))
-        })
+        let inner = stream::unfold(Box::new(state), |mut st| async move {
+            let item = st.next_event().await;
+            if item.is_none() || st.finished {
+                st.state.send_replace(ConnectionState::Ended);
+            }
+            Some((item?, st))
+        });
+        SessionEvents {
+            inner: Box::pin(inner),
+            state: state_rx,
+            commands: commands_tx,
+        }
     }
 }
 
@@ -116,11 +254,36 @@ impl Events {
                 }
                 continue;
             };
+            if let Some(out) = self.outbox.pop_front() {
+                let text = serde_json::json!({"type": "command", "commandId": out.command_id, "data": out.data}).to_string();
+                if ws.send(Message::text(text)).await.is_ok() {
+                    self.awaiting_ack.insert(out.command_id, out.acked);
+                } else {
+                    // The socket is gone: the command goes out after the reconnect.
+                    self.outbox.push_front(out);
+                    self.ws = None;
+                    let e = Error::Transport {
+                        message: "session stream cut while sending a command".into(),
+                        source: None,
+                    };
+                    if let Err(e) = self.wait_before_reconnect(RetryReason::Transport, e).await {
+                        self.finished = true;
+                        return Some(Err(e));
+                    }
+                }
+                continue;
+            }
             // A frame already buffered is taken without arming the dead-link timer: during a
             // replay nearly every frame is, and a timer per frame costs more than the decoding.
             let next = match ws.next().now_or_never() {
                 Some(frame) => Ok(frame),
-                None => tokio::time::timeout(DEAD_LINK, ws.next()).await,
+                None => tokio::select! {
+                    next = tokio::time::timeout(DEAD_LINK, ws.next()) => next,
+                    Some(out) = self.commands.recv() => {
+                        self.outbox.push_back(out);
+                        continue;
+                    }
+                },
             };
             let (reason, error) = match next {
                 Ok(Some(Ok(frame))) => match self.on_frame(frame).await {
@@ -179,6 +342,11 @@ impl Events {
                     Ok(Accepted::Deliver) => {
                         self.failures = 0;
                         self.refreshed = false;
+                        if let crate::EventKind::CommandAck { command_id } = &event.kind
+                            && let Some(acked) = self.awaiting_ack.remove(command_id)
+                        {
+                            let _ = acked.send(());
+                        }
                         if event.kind.is_terminal() {
                             self.finished = true;
                         }
@@ -258,6 +426,9 @@ impl Events {
         if self.failures > MAX_RECONNECTS {
             return Err(error);
         }
+        self.state.send_replace(ConnectionState::Reconnecting {
+            attempt: self.failures,
+        });
         let delay = self.client.inner.retry.backoff(self.failures);
         self.client.inner.observer.on_retry(&RetryEvent {
             method: "GET".into(),
@@ -298,6 +469,7 @@ impl Events {
                 Ok(Ok((ws, _))) => {
                     tracing::debug!(session_id = %self.session_id, after_seq = self.cursor.last_seq(), "session stream open");
                     self.ws = Some(ws);
+                    self.state.send_replace(ConnectionState::Live);
                     return Ok(());
                 }
                 Ok(Err(tokio_tungstenite::tungstenite::Error::Http(res))) => {

@@ -250,3 +250,72 @@ async fn a_4001_refreshes_the_token_and_reconnects() {
     assert_eq!(first.seq, 1);
     assert_ne!(viewer.tokens().expect("tokens").access_token, stale);
 }
+
+#[tokio::test]
+async fn the_connection_state_is_observable_from_connecting_to_ended() {
+    let h = Harness::start().await;
+    let (_, agent) = h.published_agent(|r| r.actions_per_second = 20).await;
+    let hirer = h.funded(10_000).await;
+    let sid = hirer
+        .hire(&hire(&agent.id, 5_000))
+        .await
+        .expect("hire")
+        .session
+        .id;
+    let mut events = hirer.session_events(&sid);
+    assert_eq!(events.state(), jiga::client::ConnectionState::Connecting);
+    let first = events.next().await.expect("an event").expect("ok");
+    assert_eq!(first.seq, 1);
+    assert_eq!(events.state(), jiga::client::ConnectionState::Live);
+    hirer.end_session(&sid).await.expect("end");
+    while let Some(ev) = events.next().await {
+        ev.expect("no stream error");
+    }
+    assert_eq!(events.state(), jiga::client::ConnectionState::Ended);
+}
+
+#[tokio::test]
+async fn a_command_on_the_socket_resolves_when_its_ack_comes_through() {
+    let h = Harness::start().await;
+    let (_, agent) = h.published_agent(|r| r.actions_per_second = 20).await;
+    let hirer = h.funded(10_000).await;
+    let sid = hirer
+        .hire(&hire(&agent.id, 5_000))
+        .await
+        .expect("hire")
+        .session
+        .id;
+    let mut events = hirer.session_events(&sid);
+    let ack = events.command("focus-mid", serde_json::json!({"focus": "mid"}));
+    let mut ack = std::pin::pin!(ack);
+    let mut seen_ack_event = false;
+    // Poll the stream (which reads the acknowledgement) and the command together.
+    loop {
+        tokio::select! {
+            r = &mut ack => {
+                r.expect("acknowledged");
+                break;
+            }
+            ev = events.next() => {
+                let ev = ev.expect("stream open").expect("ok");
+                if let EventKind::CommandAck { command_id } = &ev.kind {
+                    assert_eq!(command_id, "focus-mid");
+                    seen_ack_event = true;
+                }
+            }
+        }
+    }
+    // The application sees the acknowledgement as an event too (now or on its next read).
+    while !seen_ack_event {
+        let ev = tokio::time::timeout(Duration::from_secs(10), events.next())
+            .await
+            .expect("an event in time")
+            .expect("stream open")
+            .expect("ok");
+        seen_ack_event =
+            matches!(&ev.kind, EventKind::CommandAck { command_id } if command_id == "focus-mid");
+    }
+    // A command that breaks the contract's rules is refused before it is sent.
+    let bad = events.command("", serde_json::json!({})).await;
+    assert!(matches!(bad, Err(Error::InvalidArgument { .. })), "{bad:?}");
+}
