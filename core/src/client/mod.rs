@@ -21,6 +21,7 @@ mod error;
 mod http;
 mod idempotency;
 mod marketplace;
+mod notifications;
 mod pagination;
 mod retry;
 mod sessions;

@@ -31,7 +31,7 @@ const DEAD_LINK: Duration = Duration::from_secs(30);
 /// Reconnects in a row without an event delivered before the stream gives up.
 const MAX_RECONNECTS: u32 = 20;
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(super) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Where a session stream's connection stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,16 +222,13 @@ impl Client {
 
 impl Events {
     fn url(&self) -> String {
-        let base = self.client.base_url();
-        let ws_base = if let Some(rest) = base.strip_prefix("https://") {
-            format!("wss://{rest}")
-        } else {
-            format!("ws://{}", base.trim_start_matches("http://"))
-        };
-        format!(
-            "{ws_base}/v1/sessions/{}/stream?afterSeq={}",
-            seg(&self.session_id),
-            self.cursor.last_seq()
+        ws_url(
+            &self.client,
+            &format!(
+                "/v1/sessions/{}/stream?afterSeq={}",
+                seg(&self.session_id),
+                self.cursor.last_seq()
+            ),
         )
     }
 
@@ -444,58 +441,84 @@ impl Events {
     /// Opens the socket with a fresh bearer, retrying transient failures.
     async fn connect(&mut self) -> Result<()> {
         loop {
-            let client = self.client.clone();
-            let token = client.inner.auth.bearer(&client).await?;
-            let mut req = self
-                .url()
-                .into_client_request()
-                .map_err(|e| Error::InvalidArgument {
-                    field: Some("sessionId".into()),
-                    message: format!("cannot build the stream url: {e}"),
-                    request_id: None,
-                })?;
-            if let Some(t) = &token {
-                let value = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| {
-                    Error::Unauthenticated {
-                        message: "the access token is not a valid header value".into(),
-                        request_id: None,
-                    }
-                })?;
-                req.headers_mut().insert("authorization", value);
-            }
-            self.token = token;
-            let connect = tokio_tungstenite::connect_async(req);
-            let (reason, error) = match tokio::time::timeout(DEAD_LINK, connect).await {
-                Ok(Ok((ws, _))) => {
+            match open_ws(&self.client, &self.url(), "session stream").await? {
+                Opened::Ws(ws, token) => {
                     tracing::debug!(session_id = %self.session_id, after_seq = self.cursor.last_seq(), "session stream open");
-                    self.ws = Some(ws);
+                    self.token = token;
+                    self.ws = Some(*ws);
                     self.state.send_replace(ConnectionState::Live);
                     return Ok(());
                 }
-                Ok(Err(tokio_tungstenite::tungstenite::Error::Http(res))) => {
-                    let status = res.status().as_u16();
-                    let body = res.body().clone().unwrap_or_default();
-                    let err = Error::from_response(status, &body, None, None);
-                    if status < 500 && status != 429 {
-                        return Err(err);
-                    }
-                    (RetryReason::ServerError(status), err)
-                }
-                Ok(Err(e)) => (
-                    RetryReason::Transport,
-                    Error::Transport {
-                        message: format!("cannot open the session stream: {e}"),
-                        source: Some(Box::new(e)),
-                    },
-                ),
-                Err(_) => (
-                    RetryReason::Timeout,
-                    Error::Timeout {
-                        message: "opening the session stream".into(),
-                    },
-                ),
-            };
-            self.wait_before_reconnect(reason, error).await?;
+                Opened::Retry(reason, error) => self.wait_before_reconnect(reason, error).await?,
+            }
         }
     }
+}
+
+/// What an attempt to open a WebSocket led to.
+pub(super) enum Opened {
+    /// Open, with the bearer it was opened with.
+    Ws(Box<Ws>, Option<String>),
+    /// A transient failure: wait and try again.
+    Retry(RetryReason, Error),
+}
+
+/// The `ws://`/`wss://` form of the client's base URL, followed by `path_and_query`.
+pub(super) fn ws_url(client: &Client, path_and_query: &str) -> String {
+    let base = client.base_url();
+    let ws_base = match base.strip_prefix("https://") {
+        Some(rest) => format!("wss://{rest}"),
+        None => format!("ws://{}", base.trim_start_matches("http://")),
+    };
+    format!("{ws_base}{path_and_query}")
+}
+
+/// Opens a WebSocket at `url` with a fresh bearer (refreshed first if it is about to expire).
+///
+/// # Errors
+/// A final refusal: a 4xx answer to the upgrade, or a URL or token that cannot be sent.
+pub(super) async fn open_ws(client: &Client, url: &str, what: &str) -> Result<Opened> {
+    let token = client.inner.auth.bearer(client).await?;
+    let mut req = url
+        .into_client_request()
+        .map_err(|e| Error::InvalidArgument {
+            field: None,
+            message: format!("cannot build the {what} url '{url}': {e}"),
+            request_id: None,
+        })?;
+    if let Some(t) = &token {
+        let value =
+            HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| Error::Unauthenticated {
+                message: "the access token is not a valid header value".into(),
+                request_id: None,
+            })?;
+        req.headers_mut().insert("authorization", value);
+    }
+    Ok(
+        match tokio::time::timeout(DEAD_LINK, tokio_tungstenite::connect_async(req)).await {
+            Ok(Ok((ws, _))) => Opened::Ws(Box::new(ws), token),
+            Ok(Err(tokio_tungstenite::tungstenite::Error::Http(res))) => {
+                let status = res.status().as_u16();
+                let body = res.body().clone().unwrap_or_default();
+                let err = Error::from_response(status, &body, None, None);
+                if status < 500 && status != 429 {
+                    return Err(err);
+                }
+                Opened::Retry(RetryReason::ServerError(status), err)
+            }
+            Ok(Err(e)) => Opened::Retry(
+                RetryReason::Transport,
+                Error::Transport {
+                    message: format!("cannot open the {what}: {e}"),
+                    source: Some(Box::new(e)),
+                },
+            ),
+            Err(_) => Opened::Retry(
+                RetryReason::Timeout,
+                Error::Timeout {
+                    message: format!("opening the {what}"),
+                },
+            ),
+        },
+    )
 }

@@ -319,3 +319,34 @@ async fn a_command_on_the_socket_resolves_when_its_ack_comes_through() {
     let bad = events.command("", serde_json::json!({})).await;
     assert!(matches!(bad, Err(Error::InvalidArgument { .. })), "{bad:?}");
 }
+
+#[tokio::test]
+async fn notifications_tell_the_owner_their_agent_was_hired() {
+    let h = Harness::start().await;
+    let (owner, agent) = h.published_agent(|_| {}).await;
+    let hirer = h.funded(1_000).await;
+    let mut notes = std::pin::pin!(owner.notifications());
+    // The stream connects when first polled: poll it briefly so the subscription exists
+    // before the hire (a poll cut short keeps the stream's progress).
+    let early = tokio::time::timeout(Duration::from_millis(300), notes.next()).await;
+    assert!(early.is_err(), "nothing to notify yet: {early:?}");
+    let sid = hirer
+        .hire(&hire(&agent.id, 500))
+        .await
+        .expect("hire")
+        .session
+        .id;
+    let note = loop {
+        let n = tokio::time::timeout(Duration::from_secs(10), notes.next())
+            .await
+            .expect("a notification in time")
+            .expect("stream open")
+            .expect("decodes");
+        if n.kind == "agent.hired" {
+            break n;
+        }
+    };
+    let sid = Some(sid);
+    assert_eq!(note.data["sessionId"].as_str(), sid.as_deref());
+    assert_eq!(note.data["agentId"].as_str(), Some(agent.id.as_str()));
+}
