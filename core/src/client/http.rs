@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
@@ -14,6 +13,7 @@ use super::Client;
 use super::error::{Error, Result};
 use super::idempotency::IdempotencyKey;
 use super::retry::{RetryEvent, RetryReason};
+use super::transport::{HttpRequest, HttpResponse, TransportError};
 
 /// One logical request: sent once, or several times by the retry loop.
 ///
@@ -111,14 +111,12 @@ pub(crate) fn seg(s: &str) -> String {
     out
 }
 
-fn header_str(h: &HeaderMap, name: &str) -> Option<String> {
-    h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+fn header_str(res: &HttpResponse, name: &str) -> Option<String> {
+    res.header(name).map(str::to_owned)
 }
 
-fn retry_after(h: &HeaderMap) -> Option<Duration> {
-    h.get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
+fn retry_after(res: &HttpResponse) -> Option<Duration> {
+    res.header("retry-after")?
         .trim()
         .parse::<u64>()
         .ok()
@@ -131,23 +129,30 @@ struct Failure {
     retry: Option<RetryReason>,
 }
 
-fn transport_failure(e: reqwest::Error, req: &Req) -> Failure {
-    // A refused connection never reached the server, so even a plain write may be repeated.
-    let unsent = e.is_connect();
-    if e.is_timeout() {
-        return Failure {
+fn transport_failure(e: TransportError, req: &Req) -> Failure {
+    let context = format!("{} {}", req.method, req.path);
+    match e {
+        // It never reached the server, so even a plain write may be repeated.
+        TransportError::NotSent { message, source } => Failure {
+            error: Error::Transport {
+                message: format!("{context}: {message}"),
+                source,
+            },
+            retry: Some(RetryReason::Transport),
+        },
+        TransportError::Timeout { message } => Failure {
             error: Error::Timeout {
-                message: format!("{} {}: {e}", req.method, req.path),
+                message: format!("{context}: {message}"),
             },
             retry: req.replayable().then_some(RetryReason::Timeout),
-        };
-    }
-    Failure {
-        error: Error::Transport {
-            message: format!("{} {}: {e}", req.method, req.path),
-            source: Some(Box::new(e)),
         },
-        retry: (unsent || req.replayable()).then_some(RetryReason::Transport),
+        TransportError::Broken { message, source } => Failure {
+            error: Error::Transport {
+                message: format!("{context}: {message}"),
+                source,
+            },
+            retry: req.replayable().then_some(RetryReason::Transport),
+        },
     }
 }
 
@@ -223,41 +228,41 @@ impl Client {
     }
 
     async fn try_once(&self, req: &Req, token: Option<&str>, attempt: u32) -> Attempt {
-        let url = format!("{}{}", self.inner.base, req.path);
-        let mut rb = self.inner.http.request(req.method.clone(), url);
-        if !req.query.is_empty() {
-            rb = rb.query(&req.query);
-        }
+        let mut headers = Vec::with_capacity(3);
         if let Some(t) = token {
-            rb = rb.bearer_auth(t);
+            headers.push(("authorization", format!("Bearer {t}")));
         }
         if let Some(k) = &req.key {
-            rb = rb.header("Idempotency-Key", k.as_str());
+            headers.push(("idempotency-key", k.as_str().to_owned()));
         }
-        if let Some(b) = &req.body {
-            rb = rb
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(b.clone());
+        if req.body.is_some() {
+            headers.push(("content-type", "application/json".to_owned()));
         }
-        let res = match rb.send().await {
+        let sent = self
+            .inner
+            .transport
+            .send(HttpRequest {
+                method: req.method.to_string(),
+                url: format!("{}{}", self.inner.base, req.path),
+                query: req.query.clone(),
+                headers,
+                body: req.body.clone(),
+            })
+            .await;
+        let res = match sent {
             Ok(r) => r,
             Err(e) => return Attempt::Failed(transport_failure(e, req)),
         };
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let body = match res.bytes().await {
-            Ok(b) => b,
-            Err(e) => return Attempt::Failed(transport_failure(e, req)),
-        };
-        tracing::debug!(status, request_id = ?header_str(&headers, "x-request-id"), "answer");
+        let (status, body) = (res.status, res.body.clone());
+        tracing::debug!(status, request_id = ?res.header("x-request-id"), "answer");
         if (200..300).contains(&status) {
             return Attempt::Done(body);
         }
         let error = Error::from_response(
             status,
             &body,
-            header_str(&headers, "x-request-id"),
-            retry_after(&headers),
+            header_str(&res, "x-request-id"),
+            retry_after(&res),
         );
         if status == 401 {
             return Attempt::Unauthorized(error);
@@ -272,7 +277,7 @@ impl Client {
             409 if req.key.is_some()
                 && attempt > 1
                 && matches!(error, Error::Conflict { .. })
-                && header_str(&headers, "idempotent-replayed").as_deref() != Some("true") =>
+                && res.header("idempotent-replayed") != Some("true") =>
             {
                 Some(RetryReason::InFlight)
             }

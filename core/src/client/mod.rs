@@ -26,7 +26,11 @@ mod pagination;
 mod retry;
 mod sessions;
 mod stream;
+mod transport;
 pub use stream::{ConnectionState, SessionEvents};
+pub use transport::{
+    BoxFuture, HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError,
+};
 mod users;
 mod wallet;
 
@@ -58,7 +62,7 @@ pub struct Client {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    transport: Arc<dyn HttpTransport>,
     /// The base URL without a trailing slash.
     base: String,
     retry: RetryPolicy,
@@ -98,6 +102,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     observer: Arc<dyn RetryObserver>,
     store: Arc<dyn TokenStore>,
+    transport: Option<Arc<dyn HttpTransport>>,
 }
 
 impl Default for ClientBuilder {
@@ -109,6 +114,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             observer: Arc::new(NoopObserver),
             store: Arc::new(MemoryTokenStore::default()),
+            transport: None,
         }
     }
 }
@@ -150,6 +156,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends HTTP through `transport` instead of the default [`ReqwestTransport`] (then
+    /// `timeout` and `connect_timeout` are the transport's business).
+    pub fn http_transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
     /// Builds the client, loading any saved tokens from the store.
     ///
     /// # Errors
@@ -170,18 +183,13 @@ impl ClientBuilder {
                 "'{raw}' must be an http or https url without a query"
             )));
         }
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .user_agent(concat!("jiga-core/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Transport {
-                message: format!("cannot set up the http client: {e}"),
-                source: Some(Box::new(e)),
-            })?;
+        let transport = match self.transport {
+            Some(t) => t,
+            None => Arc::new(ReqwestTransport::new(self.timeout, self.connect_timeout)?),
+        };
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
+                transport,
                 base: url.as_str().trim_end_matches('/').to_owned(),
                 retry: self.retry,
                 observer: self.observer,

@@ -360,3 +360,99 @@ async fn a_plain_write_cut_after_sending_is_not_retried() {
         "the server acted once; the client did not repeat it"
     );
 }
+
+/// A transport injecting one fault on purpose: it sends the first request whose path ends with
+/// `target` for real, then reports the connection broken, as if the answer were lost on the way
+/// back. Every other request goes through untouched.
+struct LoseFirstAnswer {
+    inner: jiga::client::ReqwestTransport,
+    target: &'static str,
+    tripped: AtomicBool,
+    sent: std::sync::atomic::AtomicUsize,
+}
+
+impl jiga::client::HttpTransport for LoseFirstAnswer {
+    fn send(
+        &self,
+        req: jiga::client::HttpRequest,
+    ) -> jiga::client::BoxFuture<'_, Result<jiga::client::HttpResponse, jiga::client::TransportError>>
+    {
+        Box::pin(async move {
+            let hit = req.url.ends_with(self.target);
+            if hit {
+                self.sent.fetch_add(1, Ordering::SeqCst);
+            }
+            let res = self.inner.send(req).await?;
+            if hit && !self.tripped.swap(true, Ordering::SeqCst) {
+                return Err(jiga::client::TransportError::Broken {
+                    message: "answer lost (injected)".into(),
+                    source: None,
+                });
+            }
+            Ok(res)
+        })
+    }
+}
+
+fn lossy_client(h: &Harness, target: &'static str) -> (Client, Arc<LoseFirstAnswer>) {
+    let transport = Arc::new(LoseFirstAnswer {
+        inner: jiga::client::ReqwestTransport::new(Duration::from_secs(10), Duration::from_secs(5))
+            .expect("transport"),
+        target,
+        tripped: AtomicBool::new(false),
+        sent: Default::default(),
+    });
+    let client = Client::builder()
+        .base_url(&h.url)
+        .retry(fast_retry())
+        .http_transport(transport.clone())
+        .build()
+        .expect("client");
+    (client, transport)
+}
+
+#[tokio::test]
+async fn through_the_transport_seam_a_lost_topup_answer_is_retried_with_its_key_once() {
+    let h = Harness::start().await;
+    let (client, transport) = lossy_client(&h, "/v1/wallet/topups");
+    client
+        .sign_in_device(&unique("seam"))
+        .await
+        .expect("sign in");
+    let topup = client
+        .topup(&TopupRequest {
+            amount: Dof::new(70),
+            provider: TopupProvider::Dev,
+        })
+        .await
+        .expect("the retry gets the stored answer");
+    assert_eq!(topup.amount, Dof::new(70));
+    assert_eq!(
+        transport.sent.load(Ordering::SeqCst),
+        2,
+        "sent, answer lost, sent again"
+    );
+    let wallet = client.wallet().await.expect("wallet");
+    assert_eq!(wallet.available, Dof::new(70), "one effect");
+}
+
+#[tokio::test]
+async fn through_the_transport_seam_a_keyless_write_whose_answer_is_lost_is_not_repeated() {
+    let h = Harness::start().await;
+    let (client, transport) = lossy_client(&h, "/v1/agents");
+    client
+        .sign_in_device(&unique("seam"))
+        .await
+        .expect("sign in");
+    let err = client
+        .create_agent(&agent_request("Once"))
+        .await
+        .expect_err("the answer was lost");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(transport.sent.load(Ordering::SeqCst), 1, "never sent twice");
+    let mine = client
+        .my_agents(&PageRequest::default())
+        .await
+        .expect("list");
+    assert_eq!(mine.items.len(), 1, "the server applied it exactly once");
+}
