@@ -30,6 +30,7 @@ mod transport;
 pub use stream::{ConnectionState, SessionEvents};
 pub use transport::{
     BoxFuture, HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError,
+    TungsteniteConnector, WsConnection, WsConnector, WsFrame, WsOpenError, WsText,
 };
 mod users;
 mod wallet;
@@ -63,6 +64,7 @@ pub struct Client {
 
 struct Inner {
     transport: Arc<dyn HttpTransport>,
+    ws: Arc<dyn WsConnector>,
     /// The base URL without a trailing slash.
     base: String,
     retry: RetryPolicy,
@@ -103,6 +105,7 @@ pub struct ClientBuilder {
     observer: Arc<dyn RetryObserver>,
     store: Arc<dyn TokenStore>,
     transport: Option<Arc<dyn HttpTransport>>,
+    ws: Option<Arc<dyn WsConnector>>,
 }
 
 impl Default for ClientBuilder {
@@ -115,6 +118,7 @@ impl Default for ClientBuilder {
             observer: Arc::new(NoopObserver),
             store: Arc::new(MemoryTokenStore::default()),
             transport: None,
+            ws: None,
         }
     }
 }
@@ -163,6 +167,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Opens WebSockets (session and notification streams) through `connector` instead of
+    /// the default [`TungsteniteConnector`].
+    pub fn ws_connector(mut self, connector: Arc<dyn WsConnector>) -> Self {
+        self.ws = Some(connector);
+        self
+    }
+
     /// Builds the client, loading any saved tokens from the store.
     ///
     /// # Errors
@@ -190,6 +201,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
+                ws: self.ws.unwrap_or_else(|| Arc::new(TungsteniteConnector)),
                 base: url.as_str().trim_end_matches('/').to_owned(),
                 retry: self.retry,
                 observer: self.observer,

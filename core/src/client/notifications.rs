@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
+use super::transport::WsFrame;
 use futures_util::{Stream, StreamExt, stream};
-use tokio_tungstenite::tungstenite::Message;
 
 use super::Client;
 use super::error::{Error, Result};
@@ -56,7 +56,7 @@ impl Notes {
             let Some(ws) = self.ws.as_mut() else {
                 let url = ws_url(&self.client, "/v1/events/stream");
                 match open_ws(&self.client, &url, "notifications stream").await {
-                    Ok(Opened::Ws(ws, _)) => self.ws = Some(*ws),
+                    Ok(Opened::Ws(ws, _)) => self.ws = Some(ws),
                     Ok(Opened::Retry(reason, error)) => {
                         if let Err(e) = self.backoff(reason, error).await {
                             return Some(Err(e));
@@ -70,15 +70,17 @@ impl Notes {
                 continue;
             };
             let (reason, error) = match tokio::time::timeout(DEAD_LINK, ws.next()).await {
-                Ok(Some(Ok(Message::Text(text)))) => {
+                Ok(Some(Ok(WsFrame::Text(text)))) => {
                     self.failures = 0;
-                    return Some(serde_json::from_str(&text).map_err(|e| Error::Decode {
-                        message: format!("notification frame: {e}"),
-                    }));
+                    return Some(
+                        serde_json::from_str(text.as_str()).map_err(|e| Error::Decode {
+                            message: format!("notification frame: {e}"),
+                        }),
+                    );
                 }
-                Ok(Some(Ok(Message::Close(frame)))) => {
-                    let code = frame.as_ref().map(|f| u16::from(f.code));
-                    let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();
+                Ok(Some(Ok(WsFrame::Close(frame)))) => {
+                    let code = frame.as_ref().map(|(code, _)| *code);
+                    let reason = frame.map(|(_, reason)| reason).unwrap_or_default();
                     if matches!(code, Some(4001 | 4003)) {
                         self.finished = true;
                         return Some(Err(Error::Unauthenticated {

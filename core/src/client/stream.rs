@@ -11,18 +11,14 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::{FutureExt, SinkExt, Stream, StreamExt, stream};
-use tokio::net::TcpStream;
+use futures_util::{FutureExt, Stream, StreamExt, stream};
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::Client;
 use super::error::{Error, Result};
 use super::http::seg;
 use super::retry::{RetryEvent, RetryReason};
+use super::transport::{WsConnection, WsFrame, WsOpenError};
 use crate::SessionEvent;
 use crate::cursor::{Accepted, StreamCursor};
 
@@ -31,7 +27,7 @@ const DEAD_LINK: Duration = Duration::from_secs(30);
 /// Reconnects in a row without an event delivered before the stream gives up.
 const MAX_RECONNECTS: u32 = 20;
 
-pub(super) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(super) type Ws = Box<dyn WsConnection>;
 
 /// Where a session stream's connection stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,7 +236,7 @@ impl Events {
         loop {
             if self.finished {
                 if let Some(mut ws) = self.ws.take() {
-                    let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await;
+                    let _ = tokio::time::timeout(Duration::from_secs(1), ws.close()).await;
                 }
                 return None;
             }
@@ -253,7 +249,7 @@ impl Events {
             };
             if let Some(out) = self.outbox.pop_front() {
                 let text = serde_json::json!({"type": "command", "commandId": out.command_id, "data": out.data}).to_string();
-                if ws.send(Message::text(text)).await.is_ok() {
+                if ws.send_text(text).await.is_ok() {
                     self.awaiting_ack.insert(out.command_id, out.acked);
                 } else {
                     // The socket is gone: the command goes out after the reconnect.
@@ -322,10 +318,10 @@ impl Events {
     }
 
     /// Handles one frame: `Some` is an item for the application, `None` reads on.
-    async fn on_frame(&mut self, frame: Message) -> Option<Result<SessionEvent>> {
+    async fn on_frame(&mut self, frame: WsFrame) -> Option<Result<SessionEvent>> {
         match frame {
-            Message::Text(text) => {
-                let event = match SessionEvent::from_json(&text) {
+            WsFrame::Text(text) => {
+                let event = match SessionEvent::from_json(text.as_str()) {
                     Ok(e) => e,
                     Err(e) => {
                         self.finished = true;
@@ -357,9 +353,9 @@ impl Events {
                     }
                 }
             }
-            Message::Close(frame) => {
-                let code = frame.as_ref().map(|f| u16::from(f.code));
-                let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();
+            WsFrame::Close(frame) => {
+                let code = frame.as_ref().map(|(code, _)| *code);
+                let reason = frame.map(|(_, reason)| reason).unwrap_or_default();
                 let e = self.closed(code, reason).await?;
                 self.finished = true;
                 Some(Err(e))
@@ -445,7 +441,7 @@ impl Events {
                 Opened::Ws(ws, token) => {
                     tracing::debug!(session_id = %self.session_id, after_seq = self.cursor.last_seq(), "session stream open");
                     self.token = token;
-                    self.ws = Some(*ws);
+                    self.ws = Some(ws);
                     self.state.send_replace(ConnectionState::Live);
                     return Ok(());
                 }
@@ -458,7 +454,7 @@ impl Events {
 /// What an attempt to open a WebSocket led to.
 pub(super) enum Opened {
     /// Open, with the bearer it was opened with.
-    Ws(Box<Ws>, Option<String>),
+    Ws(Ws, Option<String>),
     /// A transient failure: wait and try again.
     Retry(RetryReason, Error),
 }
@@ -479,46 +475,32 @@ pub(super) fn ws_url(client: &Client, path_and_query: &str) -> String {
 /// A final refusal: a 4xx answer to the upgrade, or a URL or token that cannot be sent.
 pub(super) async fn open_ws(client: &Client, url: &str, what: &str) -> Result<Opened> {
     let token = client.inner.auth.bearer(client).await?;
-    let mut req = url
-        .into_client_request()
-        .map_err(|e| Error::InvalidArgument {
-            field: None,
-            message: format!("cannot build the {what} url '{url}': {e}"),
-            request_id: None,
-        })?;
-    if let Some(t) = &token {
-        let value =
-            HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| Error::Unauthenticated {
-                message: "the access token is not a valid header value".into(),
-                request_id: None,
-            })?;
-        req.headers_mut().insert("authorization", value);
-    }
-    Ok(
-        match tokio::time::timeout(DEAD_LINK, tokio_tungstenite::connect_async(req)).await {
-            Ok(Ok((ws, _))) => Opened::Ws(Box::new(ws), token),
-            Ok(Err(tokio_tungstenite::tungstenite::Error::Http(res))) => {
-                let status = res.status().as_u16();
-                let body = res.body().clone().unwrap_or_default();
-                let err = Error::from_response(status, &body, None, None);
-                if status < 500 && status != 429 {
-                    return Err(err);
-                }
-                Opened::Retry(RetryReason::ServerError(status), err)
+    let headers = token
+        .iter()
+        .map(|t| ("authorization", format!("Bearer {t}")))
+        .collect();
+    let connect = client.inner.ws.connect(url.to_owned(), headers);
+    Ok(match tokio::time::timeout(DEAD_LINK, connect).await {
+        Ok(Ok(ws)) => Opened::Ws(ws, token),
+        Ok(Err(WsOpenError::Refused { status, body })) => {
+            let err = Error::from_response(status, &body, None, None);
+            if status < 500 && status != 429 {
+                return Err(err);
             }
-            Ok(Err(e)) => Opened::Retry(
-                RetryReason::Transport,
-                Error::Transport {
-                    message: format!("cannot open the {what}: {e}"),
-                    source: Some(Box::new(e)),
-                },
-            ),
-            Err(_) => Opened::Retry(
-                RetryReason::Timeout,
-                Error::Timeout {
-                    message: format!("opening the {what}"),
-                },
-            ),
-        },
-    )
+            Opened::Retry(RetryReason::ServerError(status), err)
+        }
+        Ok(Err(WsOpenError::Failed(e))) => Opened::Retry(
+            RetryReason::Transport,
+            Error::Transport {
+                message: format!("cannot open the {what}: {e}"),
+                source: Some(Box::new(e)),
+            },
+        ),
+        Err(_) => Opened::Retry(
+            RetryReason::Timeout,
+            Error::Timeout {
+                message: format!("opening the {what}"),
+            },
+        ),
+    })
 }

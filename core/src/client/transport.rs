@@ -191,3 +191,183 @@ impl HttpTransport for ReqwestTransport {
         })
     }
 }
+
+/// The text of a WebSocket frame: valid UTF-8, shared without a copy when the transport
+/// allows it (the default transport's frames are never copied nor validated twice).
+#[derive(Clone, Debug)]
+pub struct WsText(TextRepr);
+
+#[derive(Clone, Debug)]
+enum TextRepr {
+    Owned(String),
+    Tungstenite(tokio_tungstenite::tungstenite::Utf8Bytes),
+}
+
+impl WsText {
+    /// The text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            TextRepr::Owned(s) => s,
+            TextRepr::Tungstenite(t) => t.as_str(),
+        }
+    }
+}
+
+impl From<String> for WsText {
+    fn from(s: String) -> Self {
+        WsText(TextRepr::Owned(s))
+    }
+}
+
+/// One frame received on a WebSocket, as the client needs it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum WsFrame {
+    /// A text frame.
+    Text(WsText),
+    /// The peer closed, with its close code and reason if it sent them.
+    Close(Option<(u16, String)>),
+    /// Anything else (pings are answered by the transport).
+    Other,
+}
+
+/// An open WebSocket: a stream of frames, and text going the other way.
+pub trait WsConnection:
+    futures_util::Stream<Item = std::result::Result<WsFrame, TransportError>> + Send + Unpin
+{
+    /// Sends one text frame.
+    ///
+    /// # Errors
+    /// [`TransportError::Broken`] when the socket is gone.
+    fn send_text(&mut self, text: String)
+    -> BoxFuture<'_, std::result::Result<(), TransportError>>;
+    /// Closes the socket politely (best effort).
+    fn close(&mut self) -> BoxFuture<'_, ()>;
+}
+
+/// Why a WebSocket did not open.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WsOpenError {
+    /// The server answered the upgrade with an HTTP error.
+    Refused {
+        /// Its status.
+        status: u16,
+        /// Its body.
+        body: Vec<u8>,
+    },
+    /// No answer: the connection failed or timed out.
+    Failed(TransportError),
+}
+
+/// Opens WebSockets; the seam a browser build fills with the browser's WebSocket.
+pub trait WsConnector: Send + Sync + 'static {
+    /// Opens `url` with `headers` (the bearer token among them).
+    ///
+    /// # Errors
+    /// [`WsOpenError`].
+    fn connect(
+        &self,
+        url: String,
+        headers: Vec<(&'static str, String)>,
+    ) -> BoxFuture<'_, std::result::Result<Box<dyn WsConnection>, WsOpenError>>;
+}
+
+/// The default connector: tokio-tungstenite (rustls for `wss://`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TungsteniteConnector;
+
+struct TungsteniteConnection(
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+);
+
+impl futures_util::Stream for TungsteniteConnection {
+    type Item = std::result::Result<WsFrame, TransportError>;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use tokio_tungstenite::tungstenite::Message;
+        Pin::new(&mut self.0).poll_next(cx).map(|item| {
+            item.map(|r| match r {
+                // Zero-copy: the frame's bytes move into `WsFrame` as they are.
+                Ok(Message::Text(t)) => Ok(WsFrame::Text(WsText(TextRepr::Tungstenite(t)))),
+                Ok(Message::Close(f)) => Ok(WsFrame::Close(
+                    f.map(|f| (u16::from(f.code), f.reason.to_string())),
+                )),
+                Ok(_) => Ok(WsFrame::Other),
+                Err(e) => Err(TransportError::Broken {
+                    message: e.to_string(),
+                    source: Some(Box::new(e)),
+                }),
+            })
+        })
+    }
+}
+
+impl WsConnection for TungsteniteConnection {
+    fn send_text(
+        &mut self,
+        text: String,
+    ) -> BoxFuture<'_, std::result::Result<(), TransportError>> {
+        use futures_util::SinkExt;
+        Box::pin(async move {
+            self.0
+                .send(tokio_tungstenite::tungstenite::Message::text(text))
+                .await
+                .map_err(|e| TransportError::Broken {
+                    message: e.to_string(),
+                    source: Some(Box::new(e)),
+                })
+        })
+    }
+
+    fn close(&mut self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let _ = self.0.close(None).await;
+        })
+    }
+}
+
+impl WsConnector for TungsteniteConnector {
+    fn connect(
+        &self,
+        url: String,
+        headers: Vec<(&'static str, String)>,
+    ) -> BoxFuture<'_, std::result::Result<Box<dyn WsConnection>, WsOpenError>> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::http::HeaderValue;
+        Box::pin(async move {
+            let bad = |message: String| {
+                WsOpenError::Failed(TransportError::NotSent {
+                    message,
+                    source: None,
+                })
+            };
+            let mut req = url
+                .as_str()
+                .into_client_request()
+                .map_err(|e| bad(format!("bad url '{url}': {e}")))?;
+            for (name, value) in headers {
+                let value = HeaderValue::from_str(&value)
+                    .map_err(|_| bad(format!("header '{name}' is not a valid value")))?;
+                req.headers_mut().insert(name, value);
+            }
+            match tokio_tungstenite::connect_async(req).await {
+                Ok((ws, _)) => Ok(Box::new(TungsteniteConnection(ws)) as Box<dyn WsConnection>),
+                Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+                    Err(WsOpenError::Refused {
+                        status: res.status().as_u16(),
+                        body: res.body().clone().unwrap_or_default(),
+                    })
+                }
+                Err(e) => Err(WsOpenError::Failed(TransportError::NotSent {
+                    message: e.to_string(),
+                    source: Some(Box::new(e)),
+                })),
+            }
+        })
+    }
+}

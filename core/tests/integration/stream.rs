@@ -350,3 +350,77 @@ async fn notifications_tell_the_owner_their_agent_was_hired() {
     assert_eq!(note.data["sessionId"].as_str(), sid.as_deref());
     assert_eq!(note.data["agentId"].as_str(), Some(agent.id.as_str()));
 }
+
+/// A WebSocket connector that refuses its first `fail` connections on purpose, then opens
+/// real ones through the default connector.
+struct FlakyConnector {
+    fail: AtomicUsize,
+}
+
+impl jiga::client::WsConnector for FlakyConnector {
+    fn connect(
+        &self,
+        url: String,
+        headers: Vec<(&'static str, String)>,
+    ) -> jiga::client::BoxFuture<
+        '_,
+        Result<Box<dyn jiga::client::WsConnection>, jiga::client::WsOpenError>,
+    > {
+        Box::pin(async move {
+            let left = self.fail.load(Ordering::SeqCst);
+            if left > 0 {
+                self.fail.store(left - 1, Ordering::SeqCst);
+                return Err(jiga::client::WsOpenError::Failed(
+                    jiga::client::TransportError::NotSent {
+                        message: "refused (injected)".into(),
+                        source: None,
+                    },
+                ));
+            }
+            jiga::client::TungsteniteConnector
+                .connect(url, headers)
+                .await
+        })
+    }
+}
+
+#[tokio::test]
+async fn through_the_ws_seam_refused_connections_are_retried_and_nothing_is_lost() {
+    let h = Harness::start().await;
+    let (_, agent) = h.published_agent(|r| r.actions_per_second = 50).await;
+    let funder = h.funded(10_000).await;
+    let tokens = funder.tokens().expect("signed in");
+    let client = Client::builder()
+        .base_url(&h.url)
+        .retry(fast_retry())
+        .token_store(Arc::new(MemoryTokenStore::with(Some(tokens))))
+        .ws_connector(Arc::new(FlakyConnector {
+            fail: AtomicUsize::new(3),
+        }))
+        .build()
+        .expect("client");
+    let sid = client
+        .hire(&hire(&agent.id, 5_000))
+        .await
+        .expect("hire")
+        .session
+        .id;
+    let mut events = client.session_events(&sid);
+    let mut states = events.watch_state();
+    let first = events.next().await.expect("an event").expect("ok");
+    assert_eq!(first.seq, 1);
+    // Three refused connections later, the stream is live.
+    assert_eq!(
+        *states.borrow_and_update(),
+        jiga::client::ConnectionState::Live
+    );
+    let (seqs, meter, ended) = read_all(events, &client, &sid, 40).await;
+    assert_eq!(
+        seqs,
+        (2..=seqs.len() as u64 + 1).collect::<Vec<_>>(),
+        "every seq after the first, once"
+    );
+    let ended = ended.expect("ended");
+    // `session.started` (seq 1) charges nothing, so the rest reconciles on its own.
+    reconcile(&meter, &ended.settlement).expect("reconciles");
+}
