@@ -152,7 +152,7 @@ impl AuthState {
         let Some(t) = self.current() else {
             return Ok(None);
         };
-        if !t.needs_refresh(SystemTime::now()) {
+        if !t.needs_refresh(client.inner.timer.wall_clock()) {
             return Ok(Some(t.access_token));
         }
         self.refresh_replacing(client, &t.access_token)
@@ -201,7 +201,7 @@ impl AuthState {
             }
             match answer {
                 Ok(r) => {
-                    let tokens = Tokens::from_response(&r, SystemTime::now());
+                    let tokens = Tokens::from_response(&r, client.inner.timer.wall_clock());
                     let access = tokens.access_token.clone();
                     self.set(Some(tokens));
                     Ok(access)
@@ -217,8 +217,8 @@ impl AuthState {
         })
     }
 
-    fn signed_in(&self, r: &AuthResponse) -> User {
-        self.set(Some(Tokens::from_response(r, SystemTime::now())));
+    fn signed_in(&self, r: &AuthResponse, now: SystemTime) -> User {
+        self.set(Some(Tokens::from_response(r, now)));
         r.user.clone()
     }
 }
@@ -234,7 +234,7 @@ impl Client {
         let r: AuthResponse = self
             .call(Req::post("/v1/auth/register").anonymous().json(req)?)
             .await?;
-        Ok(self.inner.auth.signed_in(&r))
+        Ok(self.inner.auth.signed_in(&r, self.inner.timer.wall_clock()))
     }
 
     /// Signs in with email and password (`POST /v1/auth/login`).
@@ -249,7 +249,7 @@ impl Client {
         let r: AuthResponse = self
             .call(Req::post("/v1/auth/login").anonymous().json(&body)?)
             .await?;
-        Ok(self.inner.auth.signed_in(&r))
+        Ok(self.inner.auth.signed_in(&r, self.inner.timer.wall_clock()))
     }
 
     /// Signs in as the user of a device, creating it on first use (`POST /v1/auth/anonymous`).
@@ -264,7 +264,7 @@ impl Client {
         let r: AuthResponse = self
             .call(Req::post("/v1/auth/anonymous").anonymous().json(&body)?)
             .await?;
-        Ok(self.inner.auth.signed_in(&r))
+        Ok(self.inner.auth.signed_in(&r, self.inner.timer.wall_clock()))
     }
 
     /// Refreshes the access token now (the client also does it by itself before expiry).

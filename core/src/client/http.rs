@@ -7,7 +7,6 @@ use std::time::Duration;
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::time::Instant;
 
 use super::Client;
 use super::error::{Error, Result};
@@ -174,7 +173,7 @@ impl Client {
 
     async fn call_bytes(&self, req: &Req) -> Result<bytes::Bytes> {
         let policy = self.inner.retry;
-        let started = Instant::now();
+        let started = self.inner.timer.now();
         let mut attempt = 0u32;
         let mut refreshed = false;
         loop {
@@ -212,7 +211,7 @@ impl Client {
                 } => *d,
                 _ => policy.backoff(attempt),
             };
-            if started.elapsed() + delay > policy.budget {
+            if self.inner.timer.now().saturating_sub(started) + delay > policy.budget {
                 return Err(failure.error);
             }
             tracing::debug!(attempt, %reason, delay_ms = delay.as_millis() as u64, "retrying");
@@ -223,7 +222,7 @@ impl Client {
                 reason,
                 delay,
             });
-            tokio::time::sleep(delay).await;
+            self.inner.timer.sleep(delay).await;
         }
     }
 

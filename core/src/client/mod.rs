@@ -29,8 +29,8 @@ mod stream;
 mod transport;
 pub use stream::{ConnectionState, SessionEvents};
 pub use transport::{
-    BoxFuture, HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError,
-    TungsteniteConnector, WsConnection, WsConnector, WsFrame, WsOpenError, WsText,
+    BoxFuture, HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, Timer, TokioTimer,
+    TransportError, TungsteniteConnector, WsConnection, WsConnector, WsFrame, WsOpenError, WsText,
 };
 mod users;
 mod wallet;
@@ -65,6 +65,7 @@ pub struct Client {
 struct Inner {
     transport: Arc<dyn HttpTransport>,
     ws: Arc<dyn WsConnector>,
+    timer: Arc<dyn Timer>,
     /// The base URL without a trailing slash.
     base: String,
     retry: RetryPolicy,
@@ -106,6 +107,7 @@ pub struct ClientBuilder {
     store: Arc<dyn TokenStore>,
     transport: Option<Arc<dyn HttpTransport>>,
     ws: Option<Arc<dyn WsConnector>>,
+    timer: Option<Arc<dyn Timer>>,
 }
 
 impl Default for ClientBuilder {
@@ -119,6 +121,7 @@ impl Default for ClientBuilder {
             store: Arc::new(MemoryTokenStore::default()),
             transport: None,
             ws: None,
+            timer: None,
         }
     }
 }
@@ -174,6 +177,12 @@ impl ClientBuilder {
         self
     }
 
+    /// Takes time (retry delays, dead-link detection) from `timer` instead of tokio's.
+    pub fn timer(mut self, timer: Arc<dyn Timer>) -> Self {
+        self.timer = Some(timer);
+        self
+    }
+
     /// Builds the client, loading any saved tokens from the store.
     ///
     /// # Errors
@@ -202,6 +211,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 transport,
                 ws: self.ws.unwrap_or_else(|| Arc::new(TungsteniteConnector)),
+                timer: self.timer.unwrap_or_else(|| Arc::new(TokioTimer)),
                 base: url.as_str().trim_end_matches('/').to_owned(),
                 retry: self.retry,
                 observer: self.observer,

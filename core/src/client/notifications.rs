@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use super::transport::WsFrame;
+use super::transport::{WsFrame, within};
 use futures_util::{Stream, StreamExt, stream};
 
 use super::Client;
@@ -69,56 +69,57 @@ impl Notes {
                 }
                 continue;
             };
-            let (reason, error) = match tokio::time::timeout(DEAD_LINK, ws.next()).await {
-                Ok(Some(Ok(WsFrame::Text(text)))) => {
-                    self.failures = 0;
-                    return Some(
-                        serde_json::from_str(text.as_str()).map_err(|e| Error::Decode {
-                            message: format!("notification frame: {e}"),
-                        }),
-                    );
-                }
-                Ok(Some(Ok(WsFrame::Close(frame)))) => {
-                    let code = frame.as_ref().map(|(code, _)| *code);
-                    let reason = frame.map(|(_, reason)| reason).unwrap_or_default();
-                    if matches!(code, Some(4001 | 4003)) {
-                        self.finished = true;
-                        return Some(Err(Error::Unauthenticated {
-                            message: reason,
-                            request_id: None,
+            let (reason, error) =
+                match within(self.client.inner.timer.sleep(DEAD_LINK), ws.next()).await {
+                    Ok(Some(Ok(WsFrame::Text(text)))) => {
+                        self.failures = 0;
+                        return Some(serde_json::from_str(text.as_str()).map_err(|e| {
+                            Error::Decode {
+                                message: format!("notification frame: {e}"),
+                            }
                         }));
                     }
-                    (
+                    Ok(Some(Ok(WsFrame::Close(frame)))) => {
+                        let code = frame.as_ref().map(|(code, _)| *code);
+                        let reason = frame.map(|(_, reason)| reason).unwrap_or_default();
+                        if matches!(code, Some(4001 | 4003)) {
+                            self.finished = true;
+                            return Some(Err(Error::Unauthenticated {
+                                message: reason,
+                                request_id: None,
+                            }));
+                        }
+                        (
+                            RetryReason::Transport,
+                            Error::Transport {
+                                message: format!("notifications closed with {code:?}: {reason}"),
+                                source: None,
+                            },
+                        )
+                    }
+                    // Pings are answered by tungstenite.
+                    Ok(Some(Ok(_))) => continue,
+                    Ok(Some(Err(e))) => (
                         RetryReason::Transport,
                         Error::Transport {
-                            message: format!("notifications closed with {code:?}: {reason}"),
+                            message: format!("notifications cut: {e}"),
+                            source: Some(Box::new(e)),
+                        },
+                    ),
+                    Ok(None) => (
+                        RetryReason::Transport,
+                        Error::Transport {
+                            message: "notifications closed without a close frame".into(),
                             source: None,
                         },
-                    )
-                }
-                // Pings are answered by tungstenite.
-                Ok(Some(Ok(_))) => continue,
-                Ok(Some(Err(e))) => (
-                    RetryReason::Transport,
-                    Error::Transport {
-                        message: format!("notifications cut: {e}"),
-                        source: Some(Box::new(e)),
-                    },
-                ),
-                Ok(None) => (
-                    RetryReason::Transport,
-                    Error::Transport {
-                        message: "notifications closed without a close frame".into(),
-                        source: None,
-                    },
-                ),
-                Err(_) => (
-                    RetryReason::Timeout,
-                    Error::Timeout {
-                        message: "notifications showed no frame for 30 s".into(),
-                    },
-                ),
-            };
+                    ),
+                    Err(_) => (
+                        RetryReason::Timeout,
+                        Error::Timeout {
+                            message: "notifications showed no frame for 30 s".into(),
+                        },
+                    ),
+                };
             self.ws = None;
             if let Err(e) = self.backoff(reason, error).await {
                 return Some(Err(e));
@@ -140,7 +141,7 @@ impl Notes {
             reason,
             delay,
         });
-        tokio::time::sleep(delay).await;
+        self.client.inner.timer.sleep(delay).await;
         Ok(())
     }
 }

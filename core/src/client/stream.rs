@@ -18,7 +18,7 @@ use super::Client;
 use super::error::{Error, Result};
 use super::http::seg;
 use super::retry::{RetryEvent, RetryReason};
-use super::transport::{WsConnection, WsFrame, WsOpenError};
+use super::transport::{WsConnection, WsFrame, WsOpenError, within};
 use crate::SessionEvent;
 use crate::cursor::{Accepted, StreamCursor};
 
@@ -236,7 +236,11 @@ impl Events {
         loop {
             if self.finished {
                 if let Some(mut ws) = self.ws.take() {
-                    let _ = tokio::time::timeout(Duration::from_secs(1), ws.close()).await;
+                    let _ = within(
+                        self.client.inner.timer.sleep(Duration::from_secs(1)),
+                        ws.close(),
+                    )
+                    .await;
                 }
                 return None;
             }
@@ -271,7 +275,7 @@ impl Events {
             let next = match ws.next().now_or_never() {
                 Some(frame) => Ok(frame),
                 None => tokio::select! {
-                    next = tokio::time::timeout(DEAD_LINK, ws.next()) => next,
+                    next = within(self.client.inner.timer.sleep(DEAD_LINK), ws.next()) => next,
                     Some(out) = self.commands.recv() => {
                         self.outbox.push_back(out);
                         continue;
@@ -430,7 +434,7 @@ impl Events {
             reason,
             delay,
         });
-        tokio::time::sleep(delay).await;
+        self.client.inner.timer.sleep(delay).await;
         Ok(())
     }
 
@@ -480,27 +484,29 @@ pub(super) async fn open_ws(client: &Client, url: &str, what: &str) -> Result<Op
         .map(|t| ("authorization", format!("Bearer {t}")))
         .collect();
     let connect = client.inner.ws.connect(url.to_owned(), headers);
-    Ok(match tokio::time::timeout(DEAD_LINK, connect).await {
-        Ok(Ok(ws)) => Opened::Ws(ws, token),
-        Ok(Err(WsOpenError::Refused { status, body })) => {
-            let err = Error::from_response(status, &body, None, None);
-            if status < 500 && status != 429 {
-                return Err(err);
+    Ok(
+        match within(client.inner.timer.sleep(DEAD_LINK), connect).await {
+            Ok(Ok(ws)) => Opened::Ws(ws, token),
+            Ok(Err(WsOpenError::Refused { status, body })) => {
+                let err = Error::from_response(status, &body, None, None);
+                if status < 500 && status != 429 {
+                    return Err(err);
+                }
+                Opened::Retry(RetryReason::ServerError(status), err)
             }
-            Opened::Retry(RetryReason::ServerError(status), err)
-        }
-        Ok(Err(WsOpenError::Failed(e))) => Opened::Retry(
-            RetryReason::Transport,
-            Error::Transport {
-                message: format!("cannot open the {what}: {e}"),
-                source: Some(Box::new(e)),
-            },
-        ),
-        Err(_) => Opened::Retry(
-            RetryReason::Timeout,
-            Error::Timeout {
-                message: format!("opening the {what}"),
-            },
-        ),
-    })
+            Ok(Err(WsOpenError::Failed(e))) => Opened::Retry(
+                RetryReason::Transport,
+                Error::Transport {
+                    message: format!("cannot open the {what}: {e}"),
+                    source: Some(Box::new(e)),
+                },
+            ),
+            Err(_) => Opened::Retry(
+                RetryReason::Timeout,
+                Error::Timeout {
+                    message: format!("opening the {what}"),
+                },
+            ),
+        },
+    )
 }

@@ -371,3 +371,47 @@ impl WsConnector for TungsteniteConnector {
         })
     }
 }
+
+/// Time, for retry delays, budgets and dead-link detection: the seam a browser build fills
+/// with `setTimeout` and `performance.now()`.
+pub trait Timer: Send + Sync + 'static {
+    /// A future that completes after `duration`.
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+    /// A monotonic clock reading; only differences between readings mean anything.
+    fn now(&self) -> Duration;
+    /// The wall clock (token expiry survives restarts, so it is kept in wall-clock time).
+    fn wall_clock(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now()
+    }
+}
+
+/// The default timer: tokio's (so tests may pause and advance it).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioTimer;
+
+impl Timer for TokioTimer {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+
+    fn now(&self) -> Duration {
+        static ORIGIN: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
+        ORIGIN.get_or_init(tokio::time::Instant::now).elapsed()
+    }
+}
+
+/// A deadline passed before the work finished.
+#[derive(Debug)]
+pub(crate) struct Elapsed;
+
+/// `work`, unless `deadline` (a [`Timer::sleep`]) completes first.
+pub(crate) async fn within<F: Future>(
+    deadline: BoxFuture<'static, ()>,
+    work: F,
+) -> std::result::Result<F::Output, Elapsed> {
+    let work = std::pin::pin!(work);
+    match futures_util::future::select(work, deadline).await {
+        futures_util::future::Either::Left((out, _)) => Ok(out),
+        futures_util::future::Either::Right(_) => Err(Elapsed),
+    }
+}

@@ -456,3 +456,66 @@ async fn through_the_transport_seam_a_keyless_write_whose_answer_is_lost_is_not_
         .expect("list");
     assert_eq!(mine.items.len(), 1, "the server applied it exactly once");
 }
+
+/// A virtual clock: `sleep` returns at once and advances the clock by what was asked, so
+/// time-dependent behaviour is tested without waiting (the timer seam's purpose in tests).
+#[derive(Default)]
+struct VirtualClock {
+    now: Mutex<Duration>,
+    slept: Mutex<Vec<Duration>>,
+}
+
+impl jiga::client::Timer for VirtualClock {
+    fn sleep(&self, d: Duration) -> jiga::client::BoxFuture<'static, ()> {
+        *self.now.lock().expect("lock") += d;
+        self.slept.lock().expect("lock").push(d);
+        Box::pin(std::future::ready(()))
+    }
+    fn now(&self) -> Duration {
+        *self.now.lock().expect("lock")
+    }
+}
+
+#[tokio::test]
+async fn retry_after_and_the_time_budget_run_on_the_injected_clock() {
+    let s = scripted(vec![
+        (429, "retry-after: 7\r\n", LIMITED),
+        (503, "", UNAVAILABLE),
+        (200, "", r#"{"items":[]}"#),
+    ])
+    .await;
+    let clock = Arc::new(VirtualClock::default());
+    let client = Client::builder()
+        .base_url(&s.url)
+        .retry(RetryPolicy {
+            budget: Duration::from_secs(60),
+            ..fast_retry()
+        })
+        .timer(clock.clone())
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    client.featured().await.expect("retried twice");
+    // Seven virtual seconds of Retry-After, then a backoff; no real waiting.
+    let slept = clock.slept.lock().expect("lock").clone();
+    assert_eq!(slept.len(), 2, "{slept:?}");
+    assert_eq!(slept[0], Duration::from_secs(7));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "did not wait for real"
+    );
+
+    // The budget is measured on the same clock: a Retry-After past it is not waited for.
+    let s = scripted(vec![(429, "retry-after: 61\r\n", LIMITED)]).await;
+    let client = Client::builder()
+        .base_url(&s.url)
+        .retry(RetryPolicy {
+            budget: Duration::from_secs(60),
+            ..fast_retry()
+        })
+        .timer(Arc::new(VirtualClock::default()))
+        .build()
+        .expect("client");
+    let e = client.featured().await.expect_err("over budget");
+    assert!(matches!(e, Error::RateLimited { .. }), "{e:?}");
+}
