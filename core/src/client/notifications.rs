@@ -12,8 +12,8 @@ use futures_util::{Stream, StreamExt, stream};
 
 use super::Client;
 use super::error::{Error, Result};
-use super::retry::{RetryEvent, RetryReason};
-use super::stream::{Opened, open_ws, ws_url};
+use super::retry::RetryReason;
+use super::stream::{Opened, open_ws, pause_before_reconnect, ws_url};
 use crate::event::Notification;
 
 /// No frame for this long means the link is dead (the server pings at least every 15 s).
@@ -133,15 +133,7 @@ impl Notes {
             self.finished = true;
             return Err(error);
         }
-        let delay = self.client.inner.retry.backoff(self.failures);
-        self.client.inner.observer.on_retry(&RetryEvent {
-            method: "GET".into(),
-            path: "/v1/events/stream".into(),
-            attempt: self.failures,
-            reason,
-            delay,
-        });
-        self.client.inner.timer.sleep(delay).await;
+        pause_before_reconnect(&self.client, "/v1/events/stream", self.failures, reason).await;
         Ok(())
     }
 }

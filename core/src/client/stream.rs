@@ -426,15 +426,7 @@ impl Events {
         self.state.send_replace(ConnectionState::Reconnecting {
             attempt: self.failures,
         });
-        let delay = self.client.inner.retry.backoff(self.failures);
-        self.client.inner.observer.on_retry(&RetryEvent {
-            method: "GET".into(),
-            path: self.path(),
-            attempt: self.failures,
-            reason,
-            delay,
-        });
-        self.client.inner.timer.sleep(delay).await;
+        pause_before_reconnect(&self.client, &self.path(), self.failures, reason).await;
         Ok(())
     }
 
@@ -509,4 +501,23 @@ pub(super) async fn open_ws(client: &Client, url: &str, what: &str) -> Result<Op
             ),
         },
     )
+}
+
+/// Waits the retry policy's backoff before reconnect number `attempt` of a stream at `path`,
+/// telling the [`RetryObserver`](super::RetryObserver) first.
+pub(super) async fn pause_before_reconnect(
+    client: &Client,
+    path: &str,
+    attempt: u32,
+    reason: RetryReason,
+) {
+    let delay = client.inner.retry.backoff(attempt);
+    client.inner.observer.on_retry(&RetryEvent {
+        method: "GET".into(),
+        path: path.to_owned(),
+        attempt,
+        reason,
+        delay,
+    });
+    client.inner.timer.sleep(delay).await;
 }
