@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::auth::TokenService;
 use crate::config::Config;
@@ -56,6 +57,10 @@ pub struct Shared {
     pub limiter: RateLimiter,
     /// Cancelled when the server shuts down.
     pub shutdown: CancellationToken,
+    /// Open WebSocket connections. Upgraded connections are no longer hyper's, so graceful
+    /// shutdown waits for these itself: each must get to send its 1001 before the process
+    /// exits.
+    pub sockets: TaskTracker,
 }
 
 impl Deref for AppState {
@@ -112,7 +117,13 @@ impl RunningServer {
     /// Stops accepting, closes streams with 1001, finishes in-flight requests (at most 10 s).
     pub async fn shutdown(self) {
         self.state.shutdown.cancel();
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
+        let sockets = self.state.sockets.clone();
+        let drained = async move {
+            let _ = self.task.await;
+            sockets.close();
+            sockets.wait().await;
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(10), drained).await;
     }
 
     /// Waits until the server stops.
@@ -153,6 +164,7 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
         metrics: Metrics::default(),
         limiter,
         shutdown: CancellationToken::new(),
+        sockets: TaskTracker::new(),
     }));
     if config.seed_demo {
         crate::seed::seed_demo(&state).await?;

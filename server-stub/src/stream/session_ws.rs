@@ -143,39 +143,43 @@ pub async fn stream(
             );
         }
     };
-    tune(ws).on_upgrade(move |socket| async move {
-        let user = match auth {
-            Ok(u) => u,
-            Err((code, why)) => return close_with(socket, code, &why).await,
-        };
-        let key = id.clone();
-        let row = match state.db.read(move |c| sessions::get(c, &key)).await {
-            Ok(r) => r,
-            Err(_) => {
-                return close_with(socket, close::GOING_AWAY, "storage unavailable; retry").await;
+    let sockets = state.sockets.clone();
+    tune(ws).on_upgrade(move |socket| {
+        sockets.track_future(async move {
+            let user = match auth {
+                Ok(u) => u,
+                Err((code, why)) => return close_with(socket, code, &why).await,
+            };
+            let key = id.clone();
+            let row = match state.db.read(move |c| sessions::get(c, &key)).await {
+                Ok(r) => r,
+                Err(_) => {
+                    return close_with(socket, close::GOING_AWAY, "storage unavailable; retry")
+                        .await;
+                }
+            };
+            let Some(row) = row else {
+                return close_with(socket, close::NOT_FOUND, "no such session").await;
+            };
+            if row.session.hirer_id != user && row.session.owner_id != user {
+                return close_with(
+                    socket,
+                    close::FORBIDDEN,
+                    "only the hirer and the owner may watch a session",
+                )
+                .await;
             }
-        };
-        let Some(row) = row else {
-            return close_with(socket, close::NOT_FOUND, "no such session").await;
-        };
-        if row.session.hirer_id != user && row.session.owner_id != user {
-            return close_with(
+            serve(
+                state,
                 socket,
-                close::FORBIDDEN,
-                "only the hirer and the owner may watch a session",
+                row.pk,
+                id,
+                row.session.hirer_id == user,
+                row.session.status == SessionStatus::Ended,
+                after,
             )
             .await;
-        }
-        serve(
-            state,
-            socket,
-            row.pk,
-            id,
-            row.session.hirer_id == user,
-            row.session.status == SessionStatus::Ended,
-            after,
-        )
-        .await;
+        })
     })
 }
 
@@ -354,7 +358,8 @@ pub async fn notifications(
     let q: StreamQuery =
         serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     let auth = authenticate(&state, &headers, q.ticket.as_deref(), None);
-    tune(ws).on_upgrade(move |mut socket| async move {
+    let sockets = state.sockets.clone();
+    tune(ws).on_upgrade(move |mut socket| sockets.track_future(async move {
         let user = match auth {
             Ok(u) => u,
             Err((code, why)) => return close_with(socket, code, &why).await,
@@ -377,5 +382,5 @@ pub async fn notifications(
                 () = shutdown.cancelled() => return close_with(socket, close::GOING_AWAY, "server shutting down").await,
             }
         }
-    })
+    }))
 }
