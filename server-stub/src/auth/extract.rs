@@ -9,8 +9,13 @@ use crate::error::AppError;
 /// The `Authorization: Bearer` token of a request, if any.
 #[must_use]
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts
-        .headers
+    bearer_in(&parts.headers)
+}
+
+/// The bearer token of an `Authorization` header, if there is one in that scheme.
+#[must_use]
+pub fn bearer_in(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
         .ok()?;

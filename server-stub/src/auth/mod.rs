@@ -5,6 +5,6 @@ mod extract;
 mod password;
 mod tokens;
 
-pub use extract::{AuthUser, MaybeUser, bearer_token};
+pub use extract::{AuthUser, MaybeUser, bearer_in, bearer_token};
 pub use password::{hash_password, verify_password};
 pub use tokens::{Claims, TokenService};

@@ -249,15 +249,3 @@ pub fn audit(conn: &Connection) -> AppResult<Audit> {
         drifted_balances,
     })
 }
-
-/// Looks up a transaction id's key (used by tests).
-///
-/// # Errors
-/// A database failure.
-pub fn transaction_pk(conn: &Connection, id: &str) -> AppResult<Option<i64>> {
-    Ok(conn
-        .query_row("SELECT pk FROM transactions WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .optional()?)
-}

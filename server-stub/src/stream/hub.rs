@@ -105,11 +105,6 @@ impl Hub {
             self.channels.lock().remove(session_id);
         }
     }
-
-    /// Number of sessions with a live channel.
-    pub fn active_sessions(&self) -> usize {
-        self.channels.lock().len()
-    }
 }
 
 impl Channel {

@@ -72,14 +72,8 @@ pub fn authenticate(
     ticket: Option<&str>,
     session_id: Option<&str>,
 ) -> Result<String, (u16, String)> {
-    if let Some(value) = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        let token = value
-            .split_once(' ')
-            .filter(|(s, _)| s.eq_ignore_ascii_case("bearer"))
-            .map(|(_, t)| t.trim());
+    if headers.contains_key(axum::http::header::AUTHORIZATION) {
+        let token = crate::auth::bearer_in(headers);
         return match token.map(|t| state.tokens.verify(t)) {
             Some(Ok(claims)) => Ok(claims.sub),
             Some(Err(e)) => Err((close::UNAUTHENTICATED, e.to_string())),

@@ -155,15 +155,7 @@ async fn register_validates_password_and_email() {
             json!({"email": email(), "displayName": "No Password"}),
         )
         .await;
-    r.assert_error(400, "invalid_argument");
-    assert!(
-        r.body["error"]["message"]
-            .as_str()
-            .expect("message")
-            .contains("password"),
-        "{}",
-        r.body
-    );
+    r.assert_invalid_field("password");
 }
 
 #[tokio::test]
@@ -490,15 +482,7 @@ async fn users_me_preferences_must_be_an_object() {
                 None,
             )
             .await;
-        r.assert_error(400, "invalid_argument");
-        assert!(
-            r.body["error"]["message"]
-                .as_str()
-                .expect("message")
-                .contains("preferences"),
-            "{}",
-            r.body
-        );
+        r.assert_invalid_field("preferences");
     }
     let r = ts
         .call(
@@ -509,15 +493,7 @@ async fn users_me_preferences_must_be_an_object() {
             None,
         )
         .await;
-    r.assert_error(400, "invalid_argument");
-    assert!(
-        r.body["error"]["message"]
-            .as_str()
-            .expect("message")
-            .contains("displayName"),
-        "{}",
-        r.body
-    );
+    r.assert_invalid_field("displayName");
     // Nothing was changed by the refused requests.
     assert_eq!(
         ts.get("/v1/users/me", Some(&token)).await.body["preferences"],

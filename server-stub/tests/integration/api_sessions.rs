@@ -250,15 +250,7 @@ async fn hire_refusals() {
         (json!({"agentId": s.agent, "budget": 20}), "game"),
     ] {
         let r = hire_with(&ts, &s.hirer, body.clone()).await;
-        r.assert_error(400, "invalid_argument");
-        assert!(
-            r.body["error"]["message"]
-                .as_str()
-                .expect("message")
-                .contains(field),
-            "{body}: {}",
-            r.body
-        );
+        r.assert_invalid_field(field);
     }
     // More than the available balance.
     let r = hire_with(&ts, &s.hirer, ok(51)).await;

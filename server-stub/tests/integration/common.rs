@@ -204,6 +204,17 @@ impl Resp {
         }
     }
 
+    /// Asserts a 400 `invalid_argument` whose message names `field`.
+    pub fn assert_invalid_field(&self, field: &str) {
+        self.assert_error(400, "invalid_argument");
+        let message = self.body["error"]["message"].as_str().expect("message");
+        assert!(
+            message.contains(field),
+            "message does not name '{field}': {}",
+            self.body
+        );
+    }
+
     /// Asserts the contract's error shape and code.
     pub fn assert_error(&self, status: u16, code: &str) {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
