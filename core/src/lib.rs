@@ -6,6 +6,7 @@ pub mod dof;
 pub mod event;
 pub mod model;
 mod time;
+pub mod wire;
 
 #[cfg(feature = "client")]
 pub mod client;

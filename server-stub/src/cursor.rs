@@ -53,9 +53,10 @@ pub fn parse_limit(raw: Option<&str>) -> AppResult<u32> {
     };
     match raw.parse::<u32>() {
         Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(n),
-        _ => Err(AppError::InvalidArgument(format!(
-            "field 'limit': must be an integer between 1 and {MAX_PAGE_SIZE}, got '{raw}'"
-        ))),
+        _ => Err(AppError::invalid(
+            "limit",
+            format!("field 'limit': must be an integer between 1 and {MAX_PAGE_SIZE}, got '{raw}'"),
+        )),
     }
 }
 
@@ -72,9 +73,10 @@ fn decode(cursor: &str) -> AppResult<i64> {
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix("k:").and_then(|n| n.parse::<i64>().ok()))
         .ok_or_else(|| {
-            AppError::InvalidArgument(format!(
-                "field 'cursor': '{cursor}' is not a cursor from this list"
-            ))
+            AppError::invalid(
+                "cursor",
+                format!("field 'cursor': '{cursor}' is not a cursor from this list"),
+            )
         })
 }
 

@@ -9,14 +9,20 @@ use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use jiga::model::{ErrorBody, ErrorCode, ErrorDetail, FieldError};
+use jiga::Dof;
+use jiga::model::{ErrorBody, ErrorCode, ErrorDetail, ErrorDetails, FieldError};
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// 400 `invalid_argument`.
-    #[error("{0}")]
-    InvalidArgument(String),
+    /// 400 `invalid_argument`, naming the input at fault in `details.field`.
+    #[error("{message}")]
+    InvalidArgument {
+        /// The JSON path, header or query parameter at fault (`budget`, `Idempotency-Key`).
+        field: String,
+        /// What is wrong, for people.
+        message: String,
+    },
     /// 401 `unauthenticated`.
     #[error("{0}")]
     Unauthenticated(String),
@@ -46,8 +52,13 @@ pub enum AppError {
     #[error("{0}")]
     IdempotencyConflict(String),
     /// 413 `payload_too_large`.
-    #[error("request body is larger than the 1 MiB limit")]
-    PayloadTooLarge,
+    #[error("{what} is larger than the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// What was too large (`request body`, `command data`).
+        what: &'static str,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// 429 `rate_limited`.
     #[error("rate limit of {limit} requests per minute exceeded; retry in {} s", retry_after.as_secs())]
     RateLimited {
@@ -69,7 +80,7 @@ impl AppError {
     #[must_use]
     pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            AppError::InvalidArgument { .. } => ErrorCode::InvalidArgument,
             AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             AppError::InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
@@ -77,7 +88,7 @@ impl AppError {
             AppError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
             AppError::Conflict(_) => ErrorCode::Conflict,
             AppError::IdempotencyConflict(_) => ErrorCode::IdempotencyConflict,
-            AppError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            AppError::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Unavailable(_) => ErrorCode::Unavailable,
             AppError::Internal(_) => ErrorCode::Internal,
@@ -101,6 +112,30 @@ impl AppError {
         }
     }
 
+    /// The contract's `details` for this error (v1.1): what a program acts on.
+    #[must_use]
+    pub fn details(&self) -> ErrorDetails {
+        match self {
+            AppError::InvalidArgument { field, .. } => ErrorDetails::field(field.clone()),
+            AppError::InsufficientFunds {
+                needed, available, ..
+            } => ErrorDetails {
+                needed: Some(Dof::new(*needed)),
+                available: Some(Dof::new(*available)),
+                ..ErrorDetails::default()
+            },
+            AppError::RateLimited { retry_after, .. } => ErrorDetails {
+                retry_after: Some(retry_after_secs(*retry_after)),
+                ..ErrorDetails::default()
+            },
+            AppError::PayloadTooLarge { limit, .. } => ErrorDetails {
+                limit: Some(*limit),
+                ..ErrorDetails::default()
+            },
+            _ => ErrorDetails::default(),
+        }
+    }
+
     /// The serialized error body for `request_id`.
     #[must_use]
     pub fn body(&self, request_id: &str) -> Vec<u8> {
@@ -109,9 +144,27 @@ impl AppError {
                 code: self.code(),
                 message: self.public_message(),
                 request_id: request_id.to_owned(),
+                details: self.details(),
             },
         };
         serde_json::to_vec(&body).unwrap_or_default()
+    }
+
+    /// A 400 `invalid_argument` naming `field`.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::InvalidArgument {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A 413 for a request body over the contract's 1 MiB.
+    #[must_use]
+    pub fn body_too_large() -> Self {
+        AppError::PayloadTooLarge {
+            what: "request body",
+            limit: crate::http::MAX_BODY as u64,
+        }
     }
 
     /// A 404 for a resource kind and id, quoting the id.
@@ -127,8 +180,18 @@ impl AppError {
 
 impl From<FieldError> for AppError {
     fn from(e: FieldError) -> Self {
-        AppError::InvalidArgument(e.to_string())
+        let message = e.to_string();
+        AppError::InvalidArgument {
+            field: e.field,
+            message,
+        }
     }
+}
+
+/// `Retry-After` in whole seconds, at least 1 (the header and `details.retryAfter` agree).
+#[must_use]
+pub fn retry_after_secs(d: Duration) -> u64 {
+    d.as_secs().max(1)
 }
 
 impl From<rusqlite::Error> for AppError {
@@ -154,6 +217,8 @@ pub struct PendingError {
     pub code: ErrorCode,
     /// Public message.
     pub message: String,
+    /// `details`.
+    pub details: ErrorDetails,
 }
 
 impl IntoResponse for AppError {
@@ -163,7 +228,7 @@ impl IntoResponse for AppError {
         }
         let mut res = self.status().into_response();
         if let AppError::RateLimited { retry_after, .. } = &self {
-            let secs = retry_after.as_secs().max(1);
+            let secs = retry_after_secs(*retry_after);
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 res.headers_mut().insert("retry-after", v);
             }
@@ -171,6 +236,7 @@ impl IntoResponse for AppError {
         res.extensions_mut().insert(PendingError {
             code: self.code(),
             message: self.public_message(),
+            details: self.details(),
         });
         res
     }

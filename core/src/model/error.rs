@@ -1,6 +1,8 @@
 use serde::{Deserialize, Serialize};
 
-/// The body of every non-2xx response: `{"error": {code, message, requestId}}`.
+use crate::Dof;
+
+/// The body of every non-2xx response: `{"error": {code, message, requestId, details?}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
@@ -19,6 +21,56 @@ pub struct ErrorDetail {
     pub message: String,
     /// The request's id, also sent as the `X-Request-Id` header.
     pub request_id: String,
+    /// What a program acts on (contract v1.1), so no client parses `message`; absent for
+    /// codes that carry nothing.
+    #[serde(default, skip_serializing_if = "ErrorDetails::is_empty")]
+    pub details: ErrorDetails,
+}
+
+/// The `details` of an error body: which member is set depends on the code.
+///
+/// | code | member |
+/// |---|---|
+/// | `invalid_argument` | `field`: the JSON path, header or query parameter at fault |
+/// | `insufficient_funds` | `needed`, `available` |
+/// | `rate_limited` | `retryAfter` (seconds, as the header) |
+/// | `payload_too_large` | `limit` (bytes) |
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetails {
+    /// `invalid_argument`: the offending input's name (`budget`, `pricing.perMinute`, `q`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// `insufficient_funds`: what the operation needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needed: Option<Dof>,
+    /// `insufficient_funds`: what the wallet has available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available: Option<Dof>,
+    /// `rate_limited`: seconds until a retry may succeed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// `payload_too_large`: the size limit in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+}
+
+impl ErrorDetails {
+    /// True when no member is set (the body then has no `details`).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        *self == ErrorDetails::default()
+    }
+
+    /// `{field}`.
+    #[must_use]
+    pub fn field(field: impl Into<String>) -> Self {
+        ErrorDetails {
+            field: Some(field.into()),
+            ..ErrorDetails::default()
+        }
+    }
 }
 
 /// The contract's error codes.

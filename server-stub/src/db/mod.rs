@@ -84,19 +84,24 @@ impl Db {
             (Location::Temp(dir), false)
         } else if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err(AppError::InvalidArgument(format!(
-                    "database url '{url}' names no file"
-                )));
+                return Err(AppError::invalid(
+                    "--db",
+                    format!("database url '{url}' names no file"),
+                ));
             }
             (Location::File(PathBuf::from(path)), true)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(AppError::InvalidArgument(format!(
-                "database url '{url}': PostgreSQL is not supported by this build yet; use sqlite://PATH or sqlite::memory:"
-            )));
+            return Err(AppError::invalid(
+                "--db",
+                format!(
+                    "database url '{url}': PostgreSQL is not supported by this build yet; use sqlite://PATH or sqlite::memory:"
+                ),
+            ));
         } else {
-            return Err(AppError::InvalidArgument(format!(
-                "database url '{url}' is not sqlite://PATH or sqlite::memory:"
-            )));
+            return Err(AppError::invalid(
+                "--db",
+                format!("database url '{url}' is not sqlite://PATH or sqlite::memory:"),
+            ));
         };
         let path = location.path();
         let mut conn = open_conn(&path, durable)?;

@@ -33,28 +33,43 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => {}
         None => {
-            return Err(AppError::InvalidArgument(
-                "request body is empty; expected a JSON object".into(),
+            return Err(AppError::invalid(
+                "body",
+                "request body is empty; expected a JSON object",
             ));
         }
         Some(_) => {
-            return Err(AppError::InvalidArgument(
-                "request body must be a JSON object".into(),
+            return Err(AppError::invalid(
+                "body",
+                "request body must be a JSON object",
             ));
         }
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
-        if path == "." || path.is_empty() {
-            AppError::InvalidArgument(format!("invalid JSON body: {inner}"))
+        let inner = e.into_inner().to_string();
+        let root = path == "." || path.is_empty();
+        // serde reports a missing member at its parent's path; `details.field` names the
+        // member itself (`password`, `pricing.perAction`).
+        let missing = inner
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let field = match (root, missing) {
+            (true, Some(m)) => m.to_owned(),
+            (false, Some(m)) => format!("{path}.{m}"),
+            (true, None) => "body".to_owned(),
+            (false, None) => path,
+        };
+        let message = if root && missing.is_none() {
+            format!("invalid JSON body: {inner}")
         } else {
-            AppError::InvalidArgument(format!("field '{path}': {inner}"))
-        }
+            format!("field '{field}': {inner}")
+        };
+        AppError::invalid(field, message)
     })?;
     de.end()
-        .map_err(|e| AppError::InvalidArgument(format!("invalid JSON body: {e}")))?;
+        .map_err(|e| AppError::invalid("body", format!("invalid JSON body: {e}")))?;
     Ok(value)
 }
 
@@ -69,9 +84,9 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
             .map(RawBody)
             .map_err(|e| {
                 if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::PayloadTooLarge
+                    AppError::body_too_large()
                 } else {
-                    AppError::InvalidArgument(format!("cannot read the request body: {e}"))
+                    AppError::invalid("body", format!("cannot read the request body: {e}"))
                 }
             })
     }
@@ -97,7 +112,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
         axum::extract::Path::<String>::from_request_parts(parts, state)
             .await
             .map(|p| PathId(p.0))
-            .map_err(|e| AppError::InvalidArgument(format!("bad path parameter: {e}")))
+            .map_err(|e| AppError::invalid("path", format!("bad path parameter: {e}")))
     }
 }
 
@@ -112,7 +127,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
         serde_path_to_error::deserialize(de)
             .map(Query)
             .map_err(|e| {
-                AppError::InvalidArgument(format!("query parameter '{}': {}", e.path(), e.inner()))
+                let field = e.path().to_string();
+                let message = format!("query parameter '{field}': {}", e.inner());
+                AppError::invalid(field, message)
             })
     }
 }
@@ -158,16 +175,18 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
         let raw = parts.headers.get("idempotency-key").ok_or_else(|| {
-            AppError::InvalidArgument(
-                "missing 'Idempotency-Key' header; this request moves DOF and needs one".into(),
+            AppError::invalid(
+                "Idempotency-Key",
+                "missing 'Idempotency-Key' header; this request moves DOF and needs one",
             )
         })?;
         let key = raw.to_str().ok().filter(|k| {
             (1..=255).contains(&k.len()) && k.bytes().all(|b| (0x20..=0x7e).contains(&b))
         });
         key.map(|k| IdempotencyKey(k.to_owned())).ok_or_else(|| {
-            AppError::InvalidArgument(
-                "header 'Idempotency-Key' must be 1 to 255 printable ASCII characters".into(),
+            AppError::invalid(
+                "Idempotency-Key",
+                "header 'Idempotency-Key' must be 1 to 255 printable ASCII characters",
             )
         })
     }

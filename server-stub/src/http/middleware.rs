@@ -36,6 +36,7 @@ pub async fn request_id(State(state): State<AppState>, mut req: Request, next: N
                 code: err.code,
                 message: err.message,
                 request_id: id.clone(),
+                details: err.details,
             },
         };
         *res.body_mut() = Body::from(serde_json::to_vec(&body).unwrap_or_default());

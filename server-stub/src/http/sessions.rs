@@ -116,7 +116,7 @@ pub async fn list(
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(s.parse::<SessionStatus>().map_err(|e| {
-            AppError::InvalidArgument(format!("query parameter 'status': {}", e.message))
+            AppError::invalid("status", format!("query parameter 'status': {}", e.message))
         })?),
     };
     Ok(axum::Json(

@@ -48,7 +48,7 @@ pub async fn transactions(
     let kind = match q.kind.as_deref().filter(|k| !k.is_empty()) {
         None => None,
         Some(k) => Some(k.parse::<TransactionType>().map_err(|e| {
-            AppError::InvalidArgument(format!("query parameter 'type': {}", e.message))
+            AppError::invalid("type", format!("query parameter 'type': {}", e.message))
         })?),
     };
     Ok(axum::Json(
@@ -147,14 +147,17 @@ pub async fn stripe_webhook(
     RawBody(body): RawBody,
 ) -> AppResult<(StatusCode, axum::Json<serde_json::Value>)> {
     let secret = state.config.stripe_webhook_secret.clone().ok_or_else(|| {
-        AppError::InvalidArgument(
-            "webhooks are not configured on this server (no --stripe-webhook-secret)".into(),
+        AppError::invalid(
+            "Stripe-Signature",
+            "webhooks are not configured on this server (no --stripe-webhook-secret)",
         )
     })?;
     let sig = headers
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| AppError::InvalidArgument("missing 'Stripe-Signature' header".into()))?;
+        .ok_or_else(|| {
+            AppError::invalid("Stripe-Signature", "missing 'Stripe-Signature' header")
+        })?;
     let (mut t, mut v1s) = (None, Vec::new());
     for part in sig.split(',') {
         match part.trim().split_once('=') {
@@ -163,11 +166,13 @@ pub async fn stripe_webhook(
             _ => {}
         }
     }
-    let t =
-        t.ok_or_else(|| AppError::InvalidArgument("'Stripe-Signature' has no valid t=".into()))?;
+    let t = t.ok_or_else(|| {
+        AppError::invalid("Stripe-Signature", "'Stripe-Signature' has no valid t=")
+    })?;
     if (chrono::Utc::now().timestamp() - t).abs() > WEBHOOK_TOLERANCE_SECS {
-        return Err(AppError::InvalidArgument(
-            "webhook timestamp is more than 300 s away from the server's clock".into(),
+        return Err(AppError::invalid(
+            "Stripe-Signature",
+            "webhook timestamp is more than 300 s away from the server's clock",
         ));
     }
     let valid = v1s.iter().any(|v1| {
@@ -183,8 +188,9 @@ pub async fn stripe_webhook(
         mac.verify_slice(&expected).is_ok()
     });
     if !valid {
-        return Err(AppError::InvalidArgument(
-            "webhook signature does not match".into(),
+        return Err(AppError::invalid(
+            "Stripe-Signature",
+            "webhook signature does not match",
         ));
     }
     let event: serde_json::Value = parse_json(&body)?;
@@ -203,7 +209,10 @@ pub async fn stripe_webhook(
         .pointer("/data/object/metadata/topupId")
         .and_then(|v| v.as_str())
         .ok_or_else(|| {
-            AppError::InvalidArgument("field 'data.object.metadata.topupId' is missing".into())
+            AppError::invalid(
+                "data.object.metadata.topupId",
+                "field 'data.object.metadata.topupId' is missing",
+            )
         })?
         .to_owned();
     let now = now_millis();
@@ -224,9 +233,10 @@ pub async fn stripe_webhook(
                 })
                 .optional()?;
             let Some((user_id, amount, status, provider)) = row else {
-                return Err(AppError::InvalidArgument(format!(
-                    "webhook names unknown top-up '{topup_id}'"
-                )));
+                return Err(AppError::invalid(
+                    "data.object.metadata.topupId",
+                    format!("webhook names unknown top-up '{topup_id}'"),
+                ));
             };
             if !event_id.is_empty() {
                 tx.prepare_cached(

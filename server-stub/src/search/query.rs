@@ -5,6 +5,11 @@ use std::str::FromStr;
 
 use jiga::model::limits::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use jiga::model::{AgentType, FieldError, Rank, SearchSort};
+use jiga::wire::query::search::{
+    GAME, HAS_COMMENTATOR, HAS_VOICE_CHAT, PRICE_MAX, PRICE_MIN, PROVIDER, Q, RANK, RATING_MIN,
+    SORT,
+};
+use jiga::wire::query::{CURSOR, LIMIT, TYPE};
 
 /// A marketplace search: text, filters, order and page.
 ///
@@ -81,7 +86,7 @@ fn rating(value: &str) -> Result<f64, FieldError> {
         // `contains` is false for NaN, so "NaN" is refused with the rest.
         Ok(v) if (0.0..=5.0).contains(&v) => Ok(v),
         _ => Err(FieldError::new(
-            "ratingMin",
+            RATING_MIN,
             format!("must be a number between 0 and 5, got '{value}'"),
         )),
     }
@@ -126,21 +131,21 @@ impl SearchQuery {
         for (key, value) in pairs {
             let value = value.as_ref();
             match key.as_ref() {
-                "q" => query.q = Some(value.to_owned()).filter(|q| !q.trim().is_empty()),
-                "rank" => query.rank.push(wire_value("rank", value)?),
-                "type" => query.agent_type.push(wire_value("type", value)?),
-                "provider" if !value.is_empty() => query.provider.push(value.to_owned()),
-                "game" if !value.is_empty() => query.game.push(value.to_owned()),
-                "hasVoiceChat" => query.has_voice_chat = Some(boolean("hasVoiceChat", value)?),
-                "hasCommentator" => {
-                    query.has_commentator = Some(boolean("hasCommentator", value)?);
+                Q => query.q = Some(value.to_owned()).filter(|q| !q.trim().is_empty()),
+                RANK => query.rank.push(wire_value(RANK, value)?),
+                TYPE => query.agent_type.push(wire_value(TYPE, value)?),
+                PROVIDER if !value.is_empty() => query.provider.push(value.to_owned()),
+                GAME if !value.is_empty() => query.game.push(value.to_owned()),
+                HAS_VOICE_CHAT => query.has_voice_chat = Some(boolean(HAS_VOICE_CHAT, value)?),
+                HAS_COMMENTATOR => {
+                    query.has_commentator = Some(boolean(HAS_COMMENTATOR, value)?);
                 }
-                "priceMin" => query.price_min = Some(price("priceMin", value)?),
-                "priceMax" => query.price_max = Some(price("priceMax", value)?),
-                "ratingMin" => query.rating_min = Some(rating(value)?),
-                "sort" => query.sort = Some(wire_value("sort", value)?),
-                "limit" => query.limit = limit(value)?,
-                "cursor" => query.cursor = Some(value.to_owned()).filter(|c| !c.is_empty()),
+                PRICE_MIN => query.price_min = Some(price(PRICE_MIN, value)?),
+                PRICE_MAX => query.price_max = Some(price(PRICE_MAX, value)?),
+                RATING_MIN => query.rating_min = Some(rating(value)?),
+                SORT => query.sort = Some(wire_value(SORT, value)?),
+                LIMIT => query.limit = limit(value)?,
+                CURSOR => query.cursor = Some(value.to_owned()).filter(|c| !c.is_empty()),
                 _ => {}
             }
         }

@@ -15,6 +15,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use jiga::model::{CommandRequest, SessionStatus};
+use jiga::wire::CommandFrame;
 use serde::Deserialize;
 
 use super::hub::{Channel, Read, SLOW_CONSUMER_LIMIT};
@@ -29,21 +30,8 @@ const REPLAY_BATCH: u32 = 512;
 /// Frames copied out of the live window per wake-up.
 const LIVE_BATCH: usize = 512;
 
-/// Close codes of the contract.
-pub mod close {
-    /// Unauthenticated.
-    pub const UNAUTHENTICATED: u16 = 4001;
-    /// Forbidden.
-    pub const FORBIDDEN: u16 = 4003;
-    /// No such session.
-    pub const NOT_FOUND: u16 = 4004;
-    /// Slow consumer.
-    pub const SLOW_CONSUMER: u16 = 4008;
-    /// Session ended.
-    pub const NORMAL: u16 = 1000;
-    /// Server shutting down.
-    pub const GOING_AWAY: u16 = 1001;
-}
+/// Close codes of the contract, shared with the client.
+pub use jiga::wire::close;
 
 /// Frames are written to the socket once this many bytes are queued (or on flush): large
 /// enough that a burst of frames costs one syscall, small enough that the buffer an idle
@@ -130,11 +118,10 @@ pub async fn stream(
         None => 0,
         Some(Ok(n)) => n,
         Some(Err(_)) => {
-            return axum::response::IntoResponse::into_response(
-                crate::error::AppError::InvalidArgument(
-                    "query parameter 'afterSeq': must be a non-negative integer".into(),
-                ),
-            );
+            return axum::response::IntoResponse::into_response(crate::error::AppError::invalid(
+                "afterSeq",
+                "query parameter 'afterSeq': must be a non-negative integer",
+            ));
         }
     };
     let sockets = state.sockets.clone();
@@ -204,14 +191,11 @@ async fn serve(
         while let Some(Ok(msg)) = rx.next().await {
             match msg {
                 Message::Text(t) if is_hirer => {
-                    let Ok(cmd) = serde_json::from_str::<WsCommand>(t.as_str()) else {
+                    let Some(frame) = CommandFrame::from_json(t.as_str()) else {
                         continue;
                     };
-                    let req = CommandRequest {
-                        command_id: cmd.command_id,
-                        data: cmd.data.unwrap_or_else(|| serde_json::json!({})),
-                    };
-                    if cmd.kind == "command" && req.validate().is_ok() {
+                    let req = CommandRequest::from(frame);
+                    if req.validate().is_ok() {
                         let st = reader_state.clone();
                         let sid = reader_id.clone();
                         tokio::spawn(async move {
@@ -331,15 +315,6 @@ async fn serve(
             .await;
     }
     reader.abort();
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WsCommand {
-    #[serde(rename = "type")]
-    kind: String,
-    command_id: String,
-    data: Option<serde_json::Value>,
 }
 
 /// `GET /v1/events/stream`: the caller's notifications.

@@ -140,23 +140,23 @@ async fn create_refuses_out_of_range_fields_naming_them() {
             with(json!({"tags": (0..21).map(|i| format!("t{i}")).collect::<Vec<_>>()})),
             "tags",
         ),
-        (with(json!({"tags": ["x".repeat(51)]})), "tags"),
-        (with(json!({"games": ["g".repeat(51)]})), "games"),
+        (with(json!({"tags": ["x".repeat(51)]})), "tags[0]"),
+        (with(json!({"games": ["g".repeat(51)]})), "games[0]"),
         (with(json!({"rank": "legend"})), "rank"),
         (with(json!({"type": "healer"})), "type"),
         (with(json!({"actionsPerSecond": 0})), "actionsPerSecond"),
         (with(json!({"actionsPerSecond": 1001})), "actionsPerSecond"),
         (
             with(json!({"pricing": {"perMinute": -1, "perAction": 0}})),
-            "perMinute",
+            "pricing.perMinute",
         ),
         (
             with(json!({"pricing": {"perMinute": 1.5, "perAction": 0}})),
-            "perMinute",
+            "pricing.perMinute",
         ),
         (
             with(json!({"pricing": {"perMinute": 1, "perAction": -2}})),
-            "perAction",
+            "pricing.perAction",
         ),
         (
             with(json!({"description": "d".repeat(5001)})),
@@ -165,12 +165,7 @@ async fn create_refuses_out_of_range_fields_naming_them() {
     ];
     for (body, field) in cases {
         let r = create(&ts, &token, body.clone()).await;
-        r.assert_error(400, "invalid_argument");
-        let msg = r.body["error"]["message"].as_str().expect("message");
-        assert!(
-            msg.contains(field),
-            "message for {body} should name '{field}': {msg}"
-        );
+        r.assert_invalid_field(field);
     }
     for missing in ["name", "rank", "type", "provider", "pricing"] {
         let mut body = minimal();

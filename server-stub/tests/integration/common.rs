@@ -207,10 +207,9 @@ impl Resp {
     /// Asserts a 400 `invalid_argument` whose message names `field`.
     pub fn assert_invalid_field(&self, field: &str) {
         self.assert_error(400, "invalid_argument");
-        let message = self.body["error"]["message"].as_str().expect("message");
-        assert!(
-            message.contains(field),
-            "message does not name '{field}': {}",
+        assert_eq!(
+            self.body["error"]["details"]["field"], field,
+            "details.field does not name '{field}': {}",
             self.body
         );
     }
@@ -230,5 +229,29 @@ impl Resp {
             .and_then(|v| v.to_str().ok())
             .expect("X-Request-Id");
         assert_eq!(self.body["error"]["requestId"], rid);
+        // Contract v1.1: `details` carries what a program acts on, per code.
+        let details = &self.body["error"]["details"];
+        match code {
+            "invalid_argument" => assert!(details["field"].is_string(), "body: {}", self.body),
+            "insufficient_funds" => {
+                assert!(details["needed"].is_i64(), "body: {}", self.body);
+                assert!(details["available"].is_i64(), "body: {}", self.body);
+            }
+            "rate_limited" => {
+                let header = self
+                    .headers
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .expect("Retry-After");
+                assert_eq!(details["retryAfter"], header, "body: {}", self.body);
+            }
+            "payload_too_large" => assert!(details["limit"].is_u64(), "body: {}", self.body),
+            _ => assert!(
+                details.is_null() || details.as_object().is_some_and(|o| o.is_empty()),
+                "body: {}",
+                self.body
+            ),
+        }
     }
 }

@@ -159,8 +159,15 @@ async fn a_hire_the_wallet_cannot_cover_is_402_and_moves_nothing() {
         )
         .await;
     r.assert_error(402, "insufficient_funds");
-    let msg = r.body["error"]["message"].as_str().expect("message");
-    assert!(msg.contains("40") && msg.contains("100"), "{msg}");
+    assert_eq!(
+        (
+            r.body["error"]["details"]["needed"].as_i64(),
+            r.body["error"]["details"]["available"].as_i64()
+        ),
+        (Some(100), Some(40)),
+        "{}",
+        r.body
+    );
     let w = srv.get("/v1/wallet", Some(&hirer)).await.body;
     assert_eq!(
         (w["available"].as_i64(), w["held"].as_i64()),
