@@ -14,7 +14,6 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use jiga::accounting::{BudgetGuard, DofMeter, GuardAction, reconcile};
 use jiga::client::{Client, SearchParams};
@@ -141,11 +140,11 @@ async fn main() -> Result<(), BoxError> {
             client.end_session(&id).await
         })
     };
-    let mut events = Box::pin(client.session_events(&session_id));
+    // A handle over the stream's driver: every event once, in order, across reconnects.
+    let events = client.session_events(&session_id);
     let mut settlement = None;
     let mut ended_early = false;
-    while let Some(event) = events.next().await {
-        let event = event?;
+    while let Some(event) = events.next_event().await? {
         meter.observe(&event)?;
         bar.set_position(meter.consumed().get().max(0) as u64);
         match &event.kind {

@@ -34,14 +34,28 @@ cargo fmt --all -- --check
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The portable client alone (no native transports), as the wasm binding builds it.
+cargo clippy -p jiga-core --no-default-features --features client --locked -- -D warnings
+
 step "docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
-step "sans-I/O layer builds for wasm32-unknown-unknown"
+step "jiga-core builds for wasm32-unknown-unknown: the sans-I/O layer, and the portable client"
 install_wasm_toolchain
-RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="${CARGO_TARGET_DIR}-wasm" cargo +deb-web build --locked \
-  -p jiga-core --no-default-features --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort \
-  --config 'target.wasm32-unknown-unknown.linker="wasm-ld-22"'
+wasm_build() {
+  RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="${CARGO_TARGET_DIR}-wasm" cargo +deb-web build --locked \
+    -p jiga-core --no-default-features "$@" --target wasm32-unknown-unknown \
+    -Zbuild-std=std,panic_abort --config 'target.wasm32-unknown-unknown.linker="wasm-ld-22"'
+}
+wasm_build
+wasm_build --features client
+# The portable client must not pull a native transport in.
+if RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="${CARGO_TARGET_DIR}-wasm" cargo +deb-web tree --locked \
+  -p jiga-core --no-default-features --features client --target wasm32-unknown-unknown -e normal \
+  | grep -E 'reqwest|tungstenite|mio '; then
+  echo "the client feature depends on a native transport" >&2
+  exit 1
+fi
 
 step "tests"
 cargo test --workspace --locked --release 2>&1 | tee /tmp/jiga-test.log

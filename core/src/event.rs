@@ -61,8 +61,8 @@ pub enum EventKind {
     Unknown {
         /// The `type` on the wire.
         event_type: String,
-        /// The raw `data`.
-        data: serde_json::Value,
+        /// The `data` as the server sent it (JSON text).
+        data: RawJson,
     },
 }
 
@@ -151,9 +151,89 @@ impl SessionEvent {
     /// Decodes one text frame.
     ///
     /// # Errors
-    /// A `serde_json` error quoting what did not fit.
-    pub fn from_json(text: &str) -> serde_json::Result<Self> {
-        serde_json::from_str(text)
+    /// A [`DecodeError`] quoting what did not fit.
+    pub fn from_json(text: &str) -> Result<Self, DecodeError> {
+        serde_json::from_str(text).map_err(|e| DecodeError::new("session event", &e))
+    }
+}
+
+/// A frame or body that does not decode into the contract's shape.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot decode {what}: {message}")]
+pub struct DecodeError {
+    /// What was being decoded (`session event`, `notification`).
+    pub what: &'static str,
+    /// What did not fit, with its line and column.
+    pub message: String,
+}
+
+impl DecodeError {
+    /// A decode error of `what` from serde's error.
+    #[must_use]
+    pub fn new(what: &'static str, e: &serde_json::Error) -> Self {
+        DecodeError {
+            what,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// JSON text kept as the server sent it, for payloads this SDK gives no type (unknown event
+/// types, notification data): bindings hand it to their language's JSON parser.
+#[derive(Clone, Debug)]
+pub struct RawJson(Box<RawValue>);
+
+impl RawJson {
+    /// The JSON text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    /// Wraps JSON text after checking that it is JSON.
+    ///
+    /// # Errors
+    /// A [`DecodeError`] when `text` is not one JSON value.
+    pub fn from_string(text: String) -> Result<Self, DecodeError> {
+        RawValue::from_string(text)
+            .map(RawJson)
+            .map_err(|e| DecodeError::new("json", &e))
+    }
+
+    /// The JSON text of a serializable value.
+    ///
+    /// # Errors
+    /// When `value` does not serialize (a map with non-string keys).
+    pub fn from_value<T: Serialize>(value: &T) -> Result<Self, DecodeError> {
+        serde_json::value::to_raw_value(value)
+            .map(RawJson)
+            .map_err(|e| DecodeError::new("json", &e))
+    }
+
+    /// Decodes the text into `T`.
+    ///
+    /// # Errors
+    /// A [`DecodeError`] when the text does not fit `T`.
+    pub fn parse<'a, T: Deserialize<'a>>(&'a self) -> Result<T, DecodeError> {
+        serde_json::from_str(self.0.get()).map_err(|e| DecodeError::new("json", &e))
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Serialize for RawJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawJson {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Box::<RawValue>::deserialize(d).map(RawJson)
     }
 }
 
@@ -240,7 +320,7 @@ impl<'de> DeserializeSeed<'de> for KindSeed<'_> {
             }
             other => EventKind::Unknown {
                 event_type: other.to_owned(),
-                data: serde_json::Value::deserialize(d)?,
+                data: RawJson::deserialize(d)?,
             },
         })
     }
@@ -344,8 +424,18 @@ pub struct Notification {
     pub kind: String,
     /// When it happened.
     pub ts: Timestamp,
-    /// Type-specific payload.
-    pub data: serde_json::Value,
+    /// Type-specific payload, as JSON text (`{"sessionId": …}`).
+    pub data: RawJson,
+}
+
+impl Notification {
+    /// Decodes one text frame of the notification stream.
+    ///
+    /// # Errors
+    /// A [`DecodeError`] quoting what did not fit.
+    pub fn from_json(text: &str) -> Result<Self, DecodeError> {
+        serde_json::from_str(text).map_err(|e| DecodeError::new("notification", &e))
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod cursor;
 pub mod dof;
 pub mod event;
 pub mod model;
+pub mod reconnect;
 mod time;
 pub mod wire;
 
@@ -12,7 +13,7 @@ pub mod wire;
 pub mod client;
 
 #[cfg(feature = "client")]
-pub use client::{Client, ClientBuilder, Error, Result};
+pub use client::{Client, ClientBuilder, Error, ErrorKind, Result};
 pub use dof::Dof;
-pub use event::{EventKind, SessionEvent};
+pub use event::{DecodeError, EventKind, RawJson, SessionEvent};
 pub use time::{ParseTimestampError, Timestamp};

@@ -78,14 +78,25 @@ pub mod query {
 
 /// The one frame a client sends on a session stream:
 /// `{"type": "command", "commandId": "...", "data": {...}}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename = "command", rename_all = "camelCase")]
 pub struct CommandFrame {
     /// The caller's id for the command, echoed by `session.command_ack`.
     pub command_id: String,
     /// What the agent is asked to do (a JSON object).
-    #[serde(default = "empty_object")]
     pub data: serde_json::Value,
+}
+
+/// A client frame as read, before its `type` is checked (serde's tagged structs accept any
+/// tag value on input).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClientFrame {
+    #[serde(rename = "type")]
+    kind: String,
+    command_id: String,
+    #[serde(default = "empty_object")]
+    data: serde_json::Value,
 }
 
 fn empty_object() -> serde_json::Value {
@@ -103,7 +114,11 @@ impl CommandFrame {
     /// Decodes a client frame; `None` for anything that is not a command frame.
     #[must_use]
     pub fn from_json(text: &str) -> Option<CommandFrame> {
-        serde_json::from_str(text).ok()
+        let frame: ClientFrame = serde_json::from_str(text).ok()?;
+        (frame.kind == "command").then_some(CommandFrame {
+            command_id: frame.command_id,
+            data: frame.data,
+        })
     }
 }
 

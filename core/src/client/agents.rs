@@ -1,11 +1,12 @@
 //! `/v1/agents/*`: the owner side of agents, versions, publishing and reviews.
 
-use futures_util::Stream;
+use std::sync::Arc;
 
 use super::Client;
 use super::error::Result;
 use super::http::{Req, seg};
-use super::pagination::{PageRequest, paginate};
+use super::pagination::{PageRequest, ReviewPages, VersionPages};
+use super::transport::BoxStream;
 use crate::model::{
     Agent, CreateAgentRequest, CreateReviewRequest, Page, Review, UpdateAgentRequest,
 };
@@ -51,17 +52,25 @@ impl Client {
             .await
     }
 
+    /// An agent's versions page by page, starting at `first`.
+    pub fn agent_version_pages(&self, id: &str, first: PageRequest) -> VersionPages {
+        let (client, id) = (self.clone(), id.to_owned());
+        VersionPages::new(
+            first,
+            Arc::new(move |p| {
+                let (client, id) = (client.clone(), id.clone());
+                Box::pin(async move { client.agent_versions(&id, &p).await })
+            }),
+        )
+    }
+
     /// Every version of an agent, across pages.
     pub fn agent_versions_stream(
         &self,
         id: &str,
         first: PageRequest,
-    ) -> impl Stream<Item = Result<Agent>> + Send {
-        let (client, id) = (self.clone(), id.to_owned());
-        paginate(first, move |p| {
-            let (client, id) = (client.clone(), id.clone());
-            async move { client.agent_versions(&id, &p).await }
-        })
+    ) -> BoxStream<'static, Result<Agent>> {
+        self.agent_version_pages(id, first).into_items()
     }
 
     /// Puts an agent in the marketplace (`POST /v1/agents/{id}/publish`).
@@ -94,17 +103,25 @@ impl Client {
             .await
     }
 
+    /// An agent's reviews page by page, starting at `first`.
+    pub fn review_pages(&self, agent_id: &str, first: PageRequest) -> ReviewPages {
+        let (client, id) = (self.clone(), agent_id.to_owned());
+        ReviewPages::new(
+            first,
+            Arc::new(move |p| {
+                let (client, id) = (client.clone(), id.clone());
+                Box::pin(async move { client.reviews(&id, &p).await })
+            }),
+        )
+    }
+
     /// Every review of an agent, across pages.
     pub fn reviews_stream(
         &self,
         agent_id: &str,
         first: PageRequest,
-    ) -> impl Stream<Item = Result<Review>> + Send {
-        let (client, id) = (self.clone(), agent_id.to_owned());
-        paginate(first, move |p| {
-            let (client, id) = (client.clone(), id.clone());
-            async move { client.reviews(&id, &p).await }
-        })
+    ) -> BoxStream<'static, Result<Review>> {
+        self.review_pages(agent_id, first).into_items()
     }
 
     /// Reviews an ended session of the agent (`POST /v1/agents/{id}/reviews`).

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::Client;
 use super::error::{Error, Result};
 use super::http::Req;
+use super::transport::{BoxFuture, SendOutsideWasm, SyncOutsideWasm};
 use crate::model::{
     AnonymousLoginRequest, AuthResponse, LoginRequest, RefreshRequest, RegisterRequest, User,
 };
@@ -78,7 +79,7 @@ impl Tokens {
 /// `load` is called once when the client is built; `save` after every sign-in and refresh
 /// (with `Some`) and on sign-out or a revoked login (with `None`). Implementations must not
 /// block for long: `save` runs on the calling task.
-pub trait TokenStore: Send + Sync {
+pub trait TokenStore: SendOutsideWasm + SyncOutsideWasm {
     /// The tokens saved last, if any.
     fn load(&self) -> Option<Tokens>;
     /// Replaces the saved tokens (`None` forgets them).
@@ -115,8 +116,7 @@ impl TokenStore for MemoryTokenStore {
 }
 
 /// The boxed future of a refresh.
-pub(crate) type RefreshFuture<'a> =
-    std::pin::Pin<Box<dyn Future<Output = Result<String>> + Send + 'a>>;
+pub(crate) type RefreshFuture<'a> = BoxFuture<'a, Result<String>>;
 
 /// The client's login state: the current tokens and the single-flight refresh lock.
 pub(crate) struct AuthState {

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -12,7 +11,8 @@ use super::Client;
 use super::error::{Error, Result};
 use super::idempotency::IdempotencyKey;
 use super::retry::{RetryEvent, RetryReason};
-use super::transport::{HttpRequest, HttpResponse, TransportError};
+use super::transport::{HttpRequest, HttpResponse, Method, TransportError};
+use crate::wire::header;
 
 /// One logical request: sent once, or several times by the retry loop.
 ///
@@ -40,15 +40,15 @@ impl Req {
     }
 
     pub(crate) fn get(path: impl Into<String>) -> Self {
-        Req::new(Method::GET, path)
+        Req::new(Method::Get, path)
     }
 
     pub(crate) fn post(path: impl Into<String>) -> Self {
-        Req::new(Method::POST, path)
+        Req::new(Method::Post, path)
     }
 
     pub(crate) fn patch(path: impl Into<String>) -> Self {
-        Req::new(Method::PATCH, path)
+        Req::new(Method::Patch, path)
     }
 
     /// Sends no token (sign-in routes).
@@ -93,7 +93,7 @@ impl Req {
 
     /// Whether a try that may have reached the server can be repeated without a second effect.
     fn replayable(&self) -> bool {
-        self.method == Method::GET || self.key.is_some()
+        self.method == Method::Get || self.key.is_some()
     }
 }
 
@@ -115,7 +115,7 @@ fn header_str(res: &HttpResponse, name: &str) -> Option<String> {
 }
 
 fn retry_after(res: &HttpResponse) -> Option<Duration> {
-    res.header("retry-after")?
+    res.header(header::RETRY_AFTER)?
         .trim()
         .parse::<u64>()
         .ok()
@@ -229,10 +229,10 @@ impl Client {
     async fn try_once(&self, req: &Req, token: Option<&str>, attempt: u32) -> Attempt {
         let mut headers = Vec::with_capacity(3);
         if let Some(t) = token {
-            headers.push(("authorization", format!("Bearer {t}")));
+            headers.push((header::AUTHORIZATION, format!("Bearer {t}")));
         }
         if let Some(k) = &req.key {
-            headers.push(("idempotency-key", k.as_str().to_owned()));
+            headers.push((header::IDEMPOTENCY_KEY, k.as_str().to_owned()));
         }
         if req.body.is_some() {
             headers.push(("content-type", "application/json".to_owned()));
@@ -241,7 +241,7 @@ impl Client {
             .inner
             .transport
             .send(HttpRequest {
-                method: req.method.to_string(),
+                method: req.method,
                 url: format!("{}{}", self.inner.base, req.path),
                 query: req.query.clone(),
                 headers,
@@ -253,14 +253,14 @@ impl Client {
             Err(e) => return Attempt::Failed(transport_failure(e, req)),
         };
         let (status, body) = (res.status, res.body.clone());
-        tracing::debug!(status, request_id = ?res.header("x-request-id"), "answer");
+        tracing::debug!(status, request_id = ?res.header(header::REQUEST_ID), "answer");
         if (200..300).contains(&status) {
             return Attempt::Done(body);
         }
         let error = Error::from_response(
             status,
             &body,
-            header_str(&res, "x-request-id"),
+            header_str(&res, header::REQUEST_ID),
             retry_after(&res),
         );
         if status == 401 {
@@ -276,7 +276,7 @@ impl Client {
             409 if req.key.is_some()
                 && attempt > 1
                 && matches!(error, Error::Conflict { .. })
-                && res.header("idempotent-replayed") != Some("true") =>
+                && res.header(header::IDEMPOTENT_REPLAYED) != Some("true") =>
             {
                 Some(RetryReason::InFlight)
             }

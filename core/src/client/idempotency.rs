@@ -18,7 +18,9 @@ impl IdempotencyKey {
     /// A fresh random key (`jiga-` and a ULID).
     #[must_use]
     pub fn generate() -> Self {
-        IdempotencyKey(format!("jiga-{}", ulid::Ulid::new()))
+        // 128 random bits: unique without a clock (which wasm32 has only through the host).
+        let (a, b) = (super::retry::random_u64(), super::retry::random_u64());
+        IdempotencyKey(format!("jiga-{a:016x}{b:016x}"))
     }
 
     /// A key chosen by the application: 1–255 printable ASCII characters.

@@ -1,15 +1,14 @@
 //! `/v1/marketplace/*`: search with every filter and sort, listings, featured, categories.
 
-use futures_util::Stream;
+use std::sync::Arc;
 
 use super::Client;
 use super::error::Result;
 use super::http::{Req, seg};
-use super::pagination::{PageRequest, paginate};
+use super::pagination::{PageRequest, SearchPages};
+use super::transport::BoxStream;
 use crate::Dof;
-use crate::model::{
-    AgentType, Categories, Featured, Listing, Page, Rank, SearchResults, SearchSort,
-};
+use crate::model::{AgentType, Categories, Featured, Listing, Rank, SearchResults, SearchSort};
 
 /// The query of `GET /v1/marketplace/search`. Repeatable filters are OR'ed within a filter;
 /// filters are AND'ed together.
@@ -123,47 +122,52 @@ impl SearchParams {
         self
     }
 
-    /// The query string pairs, in a stable order.
+    /// The query string pairs, in a stable order, named as in [`crate::wire::query`].
     #[must_use]
     pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        use crate::wire::query::search::{
+            GAME, HAS_COMMENTATOR, HAS_VOICE_CHAT, PRICE_MAX, PRICE_MIN, PROVIDER, Q, RANK,
+            RATING_MIN, SORT,
+        };
+        use crate::wire::query::{CURSOR, LIMIT, TYPE};
         let mut q = Vec::new();
         if let Some(text) = &self.q {
-            q.push(("q", text.clone()));
+            q.push((Q, text.clone()));
         }
-        q.extend(self.rank.iter().map(|r| ("rank", r.as_str().to_owned())));
+        q.extend(self.rank.iter().map(|r| (RANK, r.as_str().to_owned())));
         q.extend(
             self.agent_type
                 .iter()
-                .map(|t| ("type", t.as_str().to_owned())),
+                .map(|t| (TYPE, t.as_str().to_owned())),
         );
-        q.extend(self.provider.iter().map(|p| ("provider", p.clone())));
-        q.extend(self.game.iter().map(|g| ("game", g.clone())));
+        q.extend(self.provider.iter().map(|p| (PROVIDER, p.clone())));
+        q.extend(self.game.iter().map(|g| (GAME, g.clone())));
         let flags = [
-            ("hasVoiceChat", self.has_voice_chat),
-            ("hasCommentator", self.has_commentator),
+            (HAS_VOICE_CHAT, self.has_voice_chat),
+            (HAS_COMMENTATOR, self.has_commentator),
         ];
         q.extend(
             flags
                 .into_iter()
                 .filter_map(|(k, v)| v.map(|v| (k, v.to_string()))),
         );
-        let prices = [("priceMin", self.price_min), ("priceMax", self.price_max)];
+        let prices = [(PRICE_MIN, self.price_min), (PRICE_MAX, self.price_max)];
         q.extend(
             prices
                 .into_iter()
                 .filter_map(|(k, v)| v.map(|v| (k, v.get().to_string()))),
         );
         if let Some(r) = self.rating_min {
-            q.push(("ratingMin", r.to_string()));
+            q.push((RATING_MIN, r.to_string()));
         }
         if let Some(s) = self.sort {
-            q.push(("sort", s.as_str().to_owned()));
+            q.push((SORT, s.as_str().to_owned()));
         }
         if let Some(l) = self.page.limit {
-            q.push(("limit", l.to_string()));
+            q.push((LIMIT, l.to_string()));
         }
         if let Some(c) = &self.page.cursor {
-            q.push(("cursor", c.clone()));
+            q.push((CURSOR, c.clone()));
         }
         q
     }
@@ -180,27 +184,26 @@ impl Client {
             .await
     }
 
-    /// Every listing matching `params`, across pages (facets and totals are dropped).
-    pub fn search_stream(
-        &self,
-        params: SearchParams,
-    ) -> impl Stream<Item = Result<Listing>> + Send {
+    /// The results of `params` page by page, each with its `total` and facets.
+    pub fn search_pages(&self, params: SearchParams) -> SearchPages {
         let client = self.clone();
         let first = params.page.clone();
-        paginate(first, move |page| {
-            let client = client.clone();
-            let params = SearchParams {
-                page,
-                ..params.clone()
-            };
-            async move {
-                let r = client.search(&params).await?;
-                Ok(Page {
-                    items: r.items,
-                    next_cursor: r.next_cursor,
-                })
-            }
-        })
+        SearchPages::new(
+            first,
+            Arc::new(move |page| {
+                let client = client.clone();
+                let params = SearchParams {
+                    page,
+                    ..params.clone()
+                };
+                Box::pin(async move { client.search(&params).await })
+            }),
+        )
+    }
+
+    /// Every listing matching `params`, across pages (facets and totals are dropped).
+    pub fn search_stream(&self, params: SearchParams) -> BoxStream<'static, Result<Listing>> {
+        self.search_pages(params).into_items()
     }
 
     /// A published listing (`GET /v1/marketplace/listings/{agentId}`).

@@ -1,37 +1,41 @@
-//! The async client of the store API (feature `client`, on by default).
+//! The client of the store API (feature `client`; its native transports with `native`, on
+//! by default).
 //!
 //! | file | what it holds |
 //! |---|---|
 //! | `mod.rs` | [`Client`] and [`ClientBuilder`] |
-//! | `error.rs` | [`Error`] and [`Result`] |
+//! | `error.rs` | [`Error`], [`ErrorKind`] and [`Result`] |
+//! | `transport.rs` | the seam: [`HttpTransport`], [`WsConnector`], [`Timer`], [`Spawner`] |
+//! | `native.rs` | the native transports: reqwest, tokio-tungstenite, tokio (feature `native`) |
 //! | `http.rs` | the request core: bearer token, refresh on 401, the retry loop |
 //! | `retry.rs` | [`RetryPolicy`], [`RetryObserver`] |
 //! | `idempotency.rs` | [`IdempotencyKey`] |
 //! | `auth.rs` | sign-in, [`Tokens`], [`TokenStore`], the single-flight refresh |
 //! | `users.rs`, `agents.rs`, `marketplace.rs`, `wallet.rs`, `sessions.rs` | one method per route |
-//! | `pagination.rs` | [`PageRequest`] and [`paginate`], a `Stream` over every page |
-//! | `stream.rs` | [`Client::session_events`]: the session stream with resume |
+//! | `pagination.rs` | [`PageRequest`], the named paginators (`next_page`) and their `Stream`s |
+//! | `link.rs` | what both stream drivers share: opening a socket, [`ConnectionState`] |
+//! | `stream.rs` | [`SessionStream`]: a session's events, with resume and commands |
+//! | `notifications.rs` | [`NotificationStream`]: the caller's notifications |
 //!
 //! A [`Client`] is cheap to clone (one `Arc`) and safe to share across tasks; clones share the
-//! connection pool and the login. Dropping a call's future cancels it.
+//! connection pool and the login. Dropping a call's future cancels it. Streams are handles
+//! that own a background driver, so a host that blocks, or never reads, cannot stall them.
 
 mod agents;
 mod auth;
 mod error;
 mod http;
 mod idempotency;
+mod link;
 mod marketplace;
+#[cfg(feature = "native")]
+mod native;
 mod notifications;
 mod pagination;
 mod retry;
 mod sessions;
 mod stream;
-mod transport;
-pub use stream::{ConnectionState, SessionEvents};
-pub use transport::{
-    BoxFuture, HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, Timer, TokioTimer,
-    TransportError, TungsteniteConnector, WsConnection, WsConnector, WsFrame, WsOpenError, WsText,
-};
+pub mod transport;
 mod users;
 mod wallet;
 
@@ -39,12 +43,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use auth::{MemoryTokenStore, TokenStore, Tokens};
-pub use error::{BoxError, Error, Result};
+pub use error::{BoxError, Error, ErrorKind, Result};
 pub use idempotency::IdempotencyKey;
+pub use link::{ConnectionState, StateChanges};
 pub use marketplace::SearchParams;
-pub use pagination::{PageRequest, paginate};
+#[cfg(feature = "native")]
+pub use native::{ReqwestTransport, TokioSpawner, TokioTimer, TungsteniteConnector};
+pub use notifications::NotificationStream;
+pub use pagination::{
+    AgentPages, PageRequest, ReviewPages, SearchPages, SessionPages, TransactionPages, VersionPages,
+};
 pub use retry::{NoopObserver, RetryEvent, RetryObserver, RetryPolicy, RetryReason};
 pub use sessions::SessionFilter;
+pub use stream::SessionStream;
+pub use transport::{
+    BoxFuture, BoxStream, HttpRequest, HttpResponse, HttpTransport, Method, SendOutsideWasm,
+    Spawner, SyncOutsideWasm, Timer, TransportError, WsConnection, WsConnector, WsFrame,
+    WsOpenError, WsText,
+};
 pub use wallet::TransactionFilter;
 
 /// A client of one store server.
@@ -66,6 +82,7 @@ struct Inner {
     transport: Arc<dyn HttpTransport>,
     ws: Arc<dyn WsConnector>,
     timer: Arc<dyn Timer>,
+    spawner: Arc<dyn Spawner>,
     /// The base URL without a trailing slash.
     base: String,
     retry: RetryPolicy,
@@ -108,6 +125,7 @@ pub struct ClientBuilder {
     transport: Option<Arc<dyn HttpTransport>>,
     ws: Option<Arc<dyn WsConnector>>,
     timer: Option<Arc<dyn Timer>>,
+    spawner: Option<Arc<dyn Spawner>>,
 }
 
 impl Default for ClientBuilder {
@@ -122,6 +140,7 @@ impl Default for ClientBuilder {
             transport: None,
             ws: None,
             timer: None,
+            spawner: None,
         }
     }
 }
@@ -163,55 +182,72 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends HTTP through `transport` instead of the default [`ReqwestTransport`] (then
-    /// `timeout` and `connect_timeout` are the transport's business).
+    /// Sends HTTP through `transport` instead of the native `ReqwestTransport` (then
+    /// `timeout` and `connect_timeout` are the transport's business). Required without the
+    /// `native` feature.
     pub fn http_transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
         self.transport = Some(transport);
         self
     }
 
     /// Opens WebSockets (session and notification streams) through `connector` instead of
-    /// the default [`TungsteniteConnector`].
+    /// the native `TungsteniteConnector`. Required without the `native` feature.
     pub fn ws_connector(mut self, connector: Arc<dyn WsConnector>) -> Self {
         self.ws = Some(connector);
         self
     }
 
-    /// Takes time (retry delays, dead-link detection) from `timer` instead of tokio's.
+    /// Takes time (retry delays, dead-link detection, token expiry) from `timer` instead of
+    /// tokio's. Required without the `native` feature.
     pub fn timer(mut self, timer: Arc<dyn Timer>) -> Self {
         self.timer = Some(timer);
+        self
+    }
+
+    /// Runs stream drivers through `spawner` instead of on the tokio runtime the client is
+    /// built in (a binding passes its own runtime's `TokioSpawner::new(handle)`). Required
+    /// without the `native` feature.
+    pub fn spawner(mut self, spawner: Arc<dyn Spawner>) -> Self {
+        self.spawner = Some(spawner);
         self
     }
 
     /// Builds the client, loading any saved tokens from the store.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for a missing or malformed base URL,
-    /// [`Error::Transport`] when the HTTP stack cannot be set up.
+    /// [`Error::InvalidArgument`] for a missing or malformed base URL, a missing seam part
+    /// (without the `native` feature), or no tokio runtime to spawn stream drivers on (with
+    /// it, when no spawner is given); [`Error::Transport`] when the HTTP stack cannot be set
+    /// up.
     pub fn build(self) -> Result<Client> {
-        let bad = |message: String| Error::InvalidArgument {
-            field: Some("baseUrl".into()),
+        let bad = |field: &str, message: String| Error::InvalidArgument {
+            field: Some(field.into()),
             message,
             request_id: None,
         };
         let raw = self
             .base_url
-            .ok_or_else(|| bad("a base url is required".into()))?;
-        let url = reqwest::Url::parse(&raw).map_err(|e| bad(format!("'{raw}': {e}")))?;
+            .ok_or_else(|| bad("baseUrl", "a base url is required".into()))?;
+        let url = url::Url::parse(&raw).map_err(|e| bad("baseUrl", format!("'{raw}': {e}")))?;
         if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
-            return Err(bad(format!(
-                "'{raw}' must be an http or https url without a query"
-            )));
+            return Err(bad(
+                "baseUrl",
+                format!("'{raw}' must be an http or https url without a query"),
+            ));
         }
-        let transport = match self.transport {
-            Some(t) => t,
-            None => Arc::new(ReqwestTransport::new(self.timeout, self.connect_timeout)?),
-        };
+        let seams = Seams {
+            transport: self.transport,
+            ws: self.ws,
+            timer: self.timer,
+            spawner: self.spawner,
+        }
+        .complete(self.timeout, self.connect_timeout)?;
         Ok(Client {
             inner: Arc::new(Inner {
-                transport,
-                ws: self.ws.unwrap_or_else(|| Arc::new(TungsteniteConnector)),
-                timer: self.timer.unwrap_or_else(|| Arc::new(TokioTimer)),
+                transport: seams.0,
+                ws: seams.1,
+                timer: seams.2,
+                spawner: seams.3,
                 base: url.as_str().trim_end_matches('/').to_owned(),
                 retry: self.retry,
                 observer: self.observer,
@@ -221,18 +257,83 @@ impl ClientBuilder {
     }
 }
 
+/// The seam parts a builder was given; the rest are filled with the native defaults.
+struct Seams {
+    transport: Option<Arc<dyn HttpTransport>>,
+    ws: Option<Arc<dyn WsConnector>>,
+    timer: Option<Arc<dyn Timer>>,
+    spawner: Option<Arc<dyn Spawner>>,
+}
+
+type Complete = (
+    Arc<dyn HttpTransport>,
+    Arc<dyn WsConnector>,
+    Arc<dyn Timer>,
+    Arc<dyn Spawner>,
+);
+
+impl Seams {
+    #[cfg(feature = "native")]
+    fn complete(self, timeout: Duration, connect_timeout: Duration) -> Result<Complete> {
+        let transport: Arc<dyn HttpTransport> = match self.transport {
+            Some(t) => t,
+            None => Arc::new(ReqwestTransport::new(timeout, connect_timeout)?),
+        };
+        let spawner: Arc<dyn Spawner> = match self.spawner {
+            Some(s) => s,
+            None => Arc::new(TokioSpawner::current()?),
+        };
+        Ok((
+            transport,
+            self.ws.unwrap_or_else(|| Arc::new(TungsteniteConnector)),
+            self.timer.unwrap_or_else(|| Arc::new(TokioTimer)),
+            spawner,
+        ))
+    }
+
+    /// Without native transports every part must be given (a wasm binding gives them all).
+    #[cfg(not(feature = "native"))]
+    fn complete(self, _timeout: Duration, _connect_timeout: Duration) -> Result<Complete> {
+        let missing = |what: &str| Error::InvalidArgument {
+            field: Some(what.into()),
+            message: format!(
+                "this build has no native transports (feature `native`): give ClientBuilder::{what}"
+            ),
+            request_id: None,
+        };
+        Ok((
+            self.transport.ok_or_else(|| missing("http_transport"))?,
+            self.ws.ok_or_else(|| missing("ws_connector"))?,
+            self.timer.ok_or_else(|| missing("timer"))?,
+            self.spawner.ok_or_else(|| missing("spawner"))?,
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn client_is_send_sync_and_clone() {
+    fn client_and_handles_are_send_sync_and_clone() {
         fn check<T: Send + Sync + Clone + 'static>() {}
         check::<Client>();
+        check::<SessionStream>();
+        check::<NotificationStream>();
+        check::<SearchPages>();
     }
 
     #[test]
-    fn base_url_is_checked() {
+    fn outside_a_runtime_the_builder_asks_for_a_spawner() {
+        let e = Client::builder()
+            .base_url("http://127.0.0.1:3000")
+            .build()
+            .expect_err("no runtime");
+        assert_eq!(e.field(), Some("spawner"));
+    }
+
+    #[tokio::test]
+    async fn base_url_is_checked() {
         assert!(Client::builder().build().is_err());
         assert!(Client::builder().base_url("ftp://x").build().is_err());
         assert!(Client::builder().base_url("not a url").build().is_err());

@@ -1,139 +1,149 @@
-//! The caller's notifications (`GET /v1/events/stream`): [`Client::notifications`].
+//! The caller's notifications (`GET /v1/events/stream`): [`Client::notifications`] returns a
+//! [`NotificationStream`], a handle over the same driver as the session stream.
 //!
 //! Notifications are live only — the contract keeps no backlog — so after a cut the stream
 //! reconnects and goes on with what is sent from then; what was sent while the link was down
 //! is not replayed. Use the REST routes (wallet, sessions) to catch up on state after a
 //! reconnect if that matters.
 
-use std::time::Duration;
+use std::sync::Arc;
 
-use super::transport::{WsFrame, within};
-use futures_util::{Stream, StreamExt, stream};
+use futures_util::Stream;
 
 use super::Client;
-use super::error::{Error, Result};
-use super::retry::RetryReason;
-use super::stream::{Opened, open_ws, pause_before_reconnect, ws_url};
+use super::error::Result;
+use super::link::{self, ConnectionState, Inbox, Protocol, StateChanges};
+use super::transport::BoxFuture;
 use crate::event::Notification;
+use crate::reconnect::{Frame, Link, NotificationMachine};
 
-/// No frame for this long means the link is dead (the server pings at least every 15 s).
-const DEAD_LINK: Duration = Duration::from_secs(30);
-/// Reconnects in a row without a frame before the stream gives up.
-const MAX_RECONNECTS: u32 = 20;
+/// The signed-in user's notifications, as returned by [`Client::notifications`].
+///
+/// A handle like [`SessionStream`](super::SessionStream): clones share one socket; read it
+/// with [`next`](NotificationStream::next) or as a `Stream`; [`close`](NotificationStream::close)
+/// or dropping the last clone closes it.
+pub struct NotificationStream {
+    inbox: Arc<Inbox<Notification>>,
+    pending: std::sync::Mutex<Option<BoxFuture<'static, Result<Option<Notification>>>>>,
+}
 
-struct Notes {
-    client: Client,
-    ws: Option<super::stream::Ws>,
-    failures: u32,
-    finished: bool,
+impl Clone for NotificationStream {
+    fn clone(&self) -> Self {
+        NotificationStream {
+            inbox: Arc::clone(&self.inbox),
+            pending: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl std::fmt::Debug for NotificationStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotificationStream")
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
+}
+
+impl NotificationStream {
+    /// The next notification; `Ok(None)` once closed or after an error was returned.
+    ///
+    /// # Errors
+    /// The error that ended the stream, once: [`Error::Unauthenticated`](super::Error) when
+    /// the server refuses the caller (after one refresh), [`Error::Decode`](super::Error) on a
+    /// frame that is not the contract's, transport errors after 20 reconnects in a row.
+    pub async fn next(&self) -> Result<Option<Notification>> {
+        self.inbox.next().await
+    }
+
+    /// The connection's state now.
+    #[must_use]
+    pub fn state(&self) -> ConnectionState {
+        self.inbox.state()
+    }
+
+    /// The changes of the connection's state.
+    #[must_use]
+    pub fn state_changes(&self) -> StateChanges {
+        self.inbox.state_changes()
+    }
+
+    /// Closes the stream; pending and later reads return `Ok(None)`.
+    pub fn close(&self) {
+        self.inbox.close();
+    }
+}
+
+impl Stream for NotificationStream {
+    type Item = Result<Notification>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let pending = this
+            .pending
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let fut = pending.get_or_insert_with(|| {
+            let inbox = Arc::clone(&this.inbox);
+            Box::pin(async move { inbox.next().await })
+        });
+        let out = std::task::ready!(fut.as_mut().poll(cx));
+        *pending = None;
+        std::task::Poll::Ready(out.transpose())
+    }
+}
+
+struct NotificationProtocol {
+    machine: NotificationMachine,
+}
+
+impl Protocol for NotificationProtocol {
+    type Item = Notification;
+    const WHAT: &'static str = "notifications stream";
+
+    fn path_and_query(&self) -> String {
+        "/v1/events/stream".to_owned()
+    }
+
+    fn ticket_path(&self) -> String {
+        "/v1/events/stream-tickets".to_owned()
+    }
+
+    fn link(&mut self) -> &mut Link {
+        &mut self.machine.link
+    }
+
+    fn on_text(&mut self, text: &str) -> Frame<Notification> {
+        self.machine.on_text(text)
+    }
+
+    fn skim(&mut self, _text: &str) -> Option<String> {
+        // Live only: a notification dropped while the reader is behind is not read again.
+        None
+    }
+
+    fn ack_of(_item: &Notification) -> Option<&str> {
+        None
+    }
+
+    fn is_finished(&self) -> bool {
+        false
+    }
 }
 
 impl Client {
     /// The signed-in user's notifications (`agent.hired`, `transaction.completed`,
-    /// `session.ended`, `review.submitted`, `agent.published`, …) as a stream that reconnects
-    /// by itself after a cut. It ends with an error when the server refuses the caller, or
-    /// after 20 failed reconnects in a row. Dropping it closes the connection.
-    pub fn notifications(&self) -> impl Stream<Item = Result<Notification>> + Send + 'static {
-        let notes = Notes {
-            client: self.clone(),
-            ws: None,
-            failures: 0,
-            finished: false,
+    /// `session.ended`, `review.submitted`, `agent.published`, …) as a handle that reconnects
+    /// by itself after a cut (see [`NotificationStream`]).
+    pub fn notifications(&self) -> NotificationStream {
+        let protocol = NotificationProtocol {
+            machine: NotificationMachine::new(),
         };
-        stream::unfold(Box::new(notes), |mut n| async move {
-            let item = n.next().await?;
-            Some((item, n))
-        })
-    }
-}
-
-impl Notes {
-    async fn next(&mut self) -> Option<Result<Notification>> {
-        loop {
-            if self.finished {
-                return None;
-            }
-            let Some(ws) = self.ws.as_mut() else {
-                let url = ws_url(&self.client, "/v1/events/stream");
-                match open_ws(&self.client, &url, "notifications stream").await {
-                    Ok(Opened::Ws(ws, _)) => self.ws = Some(ws),
-                    Ok(Opened::Retry(reason, error)) => {
-                        if let Err(e) = self.backoff(reason, error).await {
-                            return Some(Err(e));
-                        }
-                    }
-                    Err(e) => {
-                        self.finished = true;
-                        return Some(Err(e));
-                    }
-                }
-                continue;
-            };
-            let (reason, error) =
-                match within(self.client.inner.timer.sleep(DEAD_LINK), ws.next()).await {
-                    Ok(Some(Ok(WsFrame::Text(text)))) => {
-                        self.failures = 0;
-                        return Some(serde_json::from_str(text.as_str()).map_err(|e| {
-                            Error::Decode {
-                                message: format!("notification frame: {e}"),
-                            }
-                        }));
-                    }
-                    Ok(Some(Ok(WsFrame::Close(frame)))) => {
-                        let code = frame.as_ref().map(|(code, _)| *code);
-                        let reason = frame.map(|(_, reason)| reason).unwrap_or_default();
-                        if matches!(code, Some(4001 | 4003)) {
-                            self.finished = true;
-                            return Some(Err(Error::Unauthenticated {
-                                message: reason,
-                                request_id: None,
-                            }));
-                        }
-                        (
-                            RetryReason::Transport,
-                            Error::Transport {
-                                message: format!("notifications closed with {code:?}: {reason}"),
-                                source: None,
-                            },
-                        )
-                    }
-                    // Pings are answered by tungstenite.
-                    Ok(Some(Ok(_))) => continue,
-                    Ok(Some(Err(e))) => (
-                        RetryReason::Transport,
-                        Error::Transport {
-                            message: format!("notifications cut: {e}"),
-                            source: Some(Box::new(e)),
-                        },
-                    ),
-                    Ok(None) => (
-                        RetryReason::Transport,
-                        Error::Transport {
-                            message: "notifications closed without a close frame".into(),
-                            source: None,
-                        },
-                    ),
-                    Err(_) => (
-                        RetryReason::Timeout,
-                        Error::Timeout {
-                            message: "notifications showed no frame for 30 s".into(),
-                        },
-                    ),
-                };
-            self.ws = None;
-            if let Err(e) = self.backoff(reason, error).await {
-                return Some(Err(e));
-            }
+        NotificationStream {
+            inbox: Arc::new(link::spawn(self, protocol, None)),
+            pending: std::sync::Mutex::new(None),
         }
-    }
-
-    async fn backoff(&mut self, reason: RetryReason, error: Error) -> Result<()> {
-        self.failures += 1;
-        if self.failures > MAX_RECONNECTS {
-            self.finished = true;
-            return Err(error);
-        }
-        pause_before_reconnect(&self.client, "/v1/events/stream", self.failures, reason).await;
-        Ok(())
     }
 }

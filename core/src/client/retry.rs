@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::transport::{SendOutsideWasm, SyncOutsideWasm};
+
 /// How the client retries a failed request.
 ///
 /// Retried: connection failures, 5xx answers and 429 (waiting for `Retry-After` when the server
@@ -53,7 +55,7 @@ impl RetryPolicy {
             .saturating_mul(1u32 << retry.saturating_sub(1).min(20))
             .min(self.max_backoff);
         let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
-        Duration::from_millis(rand::random_range(0..=millis))
+        Duration::from_millis(random_u64() % millis.saturating_add(1))
     }
 }
 
@@ -89,7 +91,7 @@ pub struct RetryEvent {
 }
 
 /// Watches retries (metrics, logs). Called before each wait; must not block.
-pub trait RetryObserver: Send + Sync {
+pub trait RetryObserver: SendOutsideWasm + SyncOutsideWasm {
     /// A retry is about to happen.
     fn on_retry(&self, event: &RetryEvent);
 }
@@ -102,7 +104,7 @@ impl RetryObserver for NoopObserver {
     fn on_retry(&self, _event: &RetryEvent) {}
 }
 
-impl<F: Fn(&RetryEvent) + Send + Sync> RetryObserver for F {
+impl<F: Fn(&RetryEvent) + SendOutsideWasm + SyncOutsideWasm> RetryObserver for F {
     fn on_retry(&self, event: &RetryEvent) {
         self(event);
     }
@@ -118,6 +120,23 @@ impl fmt::Display for RetryReason {
             RetryReason::InFlight => f.write_str("first try still in flight"),
         }
     }
+}
+
+/// 64 random bits from the operating system (the browser's `crypto.getRandomValues` on
+/// wasm32), for jitter and idempotency keys.
+pub(crate) fn random_u64() -> u64 {
+    getrandom::u64().unwrap_or_else(|e| {
+        // An OS without a random source is not one the SDK is built for; rather than fail a
+        // request, fall back to a process-wide splitmix64 sequence (unique within the
+        // process, which is what an idempotency key needs from one client).
+        tracing::warn!(error = %e, "no random source; using a counter-based sequence");
+        static STATE: std::sync::atomic::AtomicU64 =
+            std::sync::atomic::AtomicU64::new(0x853c_49e6_748f_ea9b);
+        let mut z = STATE.fetch_add(0x9E37_79B9_7F4A_7C15, std::sync::atomic::Ordering::Relaxed);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    })
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 //! `/v1/hires` and `/v1/sessions/*`: hiring, sessions, commands, ending, stream tickets.
 
-use futures_util::Stream;
+use std::sync::Arc;
 
 use super::Client;
 use super::error::Result;
 use super::http::{Req, seg};
 use super::idempotency::IdempotencyKey;
-use super::pagination::{PageRequest, paginate};
+use super::pagination::{PageRequest, SessionPages};
+use super::transport::BoxStream;
 use crate::model::{
     CommandAccepted, CommandRequest, EndSessionResponse, HireRequest, HireResponse, Page, Session,
     SessionStatus, StreamTicket,
@@ -63,25 +64,30 @@ impl Client {
     /// [`Error::InvalidArgument`](super::Error::InvalidArgument) for a bad page request,
     /// [`Error::Unauthenticated`](super::Error::Unauthenticated).
     pub async fn sessions(&self, filter: &SessionFilter) -> Result<Page<Session>> {
-        let req = Req::get("/v1/sessions").query_opt("status", filter.status);
+        let req = Req::get("/v1/sessions").query_opt(crate::wire::query::STATUS, filter.status);
         self.call(filter.page.apply(req)).await
     }
 
-    /// Every session matching `filter`, across pages.
-    pub fn sessions_stream(
-        &self,
-        filter: SessionFilter,
-    ) -> impl Stream<Item = Result<Session>> + Send {
+    /// The sessions matching `filter`, page by page.
+    pub fn session_pages(&self, filter: SessionFilter) -> SessionPages {
         let client = self.clone();
         let first = filter.page.clone();
-        paginate(first, move |page| {
-            let client = client.clone();
-            let filter = SessionFilter {
-                status: filter.status,
-                page,
-            };
-            async move { client.sessions(&filter).await }
-        })
+        SessionPages::new(
+            first,
+            Arc::new(move |page| {
+                let client = client.clone();
+                let filter = SessionFilter {
+                    status: filter.status,
+                    page,
+                };
+                Box::pin(async move { client.sessions(&filter).await })
+            }),
+        )
+    }
+
+    /// Every session matching `filter`, across pages.
+    pub fn sessions_stream(&self, filter: SessionFilter) -> BoxStream<'static, Result<Session>> {
+        self.session_pages(filter).into_items()
     }
 
     /// Sends a command to the session's agent (`POST /v1/sessions/{id}/commands`); the

@@ -1,26 +1,104 @@
-//! The HTTP transport seam: everything the client sends goes through one [`HttpTransport`].
+//! The transport seam: everything the client sends, opens, waits for or spawns goes through
+//! five traits, so the client's logic — tokens, retries, idempotency keys, resume, error
+//! mapping — never names an HTTP stack, a socket library or a runtime.
 //!
-//! The client's logic — tokens, retries, idempotency keys, error mapping — sits above this
-//! trait and never sees the HTTP stack. The default, [`ReqwestTransport`], is reqwest over
-//! tokio; a host can plug its own (a browser's `fetch`, an engine's HTTP layer, or a transport
-//! that injects faults on purpose in tests) with [`ClientBuilder::http_transport`].
+//! | trait | native default (feature `native`) | a browser build fills it with |
+//! |---|---|---|
+//! | [`HttpTransport`] | `ReqwestTransport` | `fetch` |
+//! | [`WsConnector`] / [`WsConnection`] | `TungsteniteConnector` | the browser's `WebSocket` |
+//! | [`Timer`] | `TokioTimer` | `setTimeout`, `performance.now()`, `Date.now()` |
+//! | [`Spawner`] | `TokioSpawner` | `wasm_bindgen_futures::spawn_local` |
 //!
-//! [`ClientBuilder::http_transport`]: super::ClientBuilder::http_transport
+//! Natively every future and every seam object is `Send`; on wasm32 they need not be (browser
+//! futures hold JS values), which [`SendOutsideWasm`] and [`BoxFuture`] express once.
+//!
+//! A host or a test injects its own with [`ClientBuilder`](super::ClientBuilder).
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use super::error::{BoxError, Error, Result};
+use super::error::BoxError;
 
-/// A boxed, sendable future (what [`HttpTransport::send`] returns).
+/// `Send` natively; nothing on wasm32, where browser futures and JS handles are not `Send`
+/// (as matrix-sdk-common's `SendOutsideWasm`).
+#[cfg(not(target_arch = "wasm32"))]
+pub trait SendOutsideWasm: Send {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Send + ?Sized> SendOutsideWasm for T {}
+/// `Send` natively; nothing on wasm32, where browser futures and JS handles are not `Send`
+/// (as matrix-sdk-common's `SendOutsideWasm`).
+#[cfg(target_arch = "wasm32")]
+pub trait SendOutsideWasm {}
+#[cfg(target_arch = "wasm32")]
+impl<T: ?Sized> SendOutsideWasm for T {}
+
+/// `Sync` natively; nothing on wasm32.
+#[cfg(not(target_arch = "wasm32"))]
+pub trait SyncOutsideWasm: Sync {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Sync + ?Sized> SyncOutsideWasm for T {}
+/// `Sync` natively; nothing on wasm32.
+#[cfg(target_arch = "wasm32")]
+pub trait SyncOutsideWasm {}
+#[cfg(target_arch = "wasm32")]
+impl<T: ?Sized> SyncOutsideWasm for T {}
+
+/// A boxed future, `Send` natively (what the seam's methods return).
+#[cfg(not(target_arch = "wasm32"))]
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// A boxed future, `Send` natively (what the seam's methods return).
+#[cfg(target_arch = "wasm32")]
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// A boxed stream, `Send` natively (what the paging streams return).
+#[cfg(not(target_arch = "wasm32"))]
+pub type BoxStream<'a, T> = Pin<Box<dyn futures_util::Stream<Item = T> + Send + 'a>>;
+/// A boxed stream, `Send` natively (what the paging streams return).
+#[cfg(target_arch = "wasm32")]
+pub type BoxStream<'a, T> = Pin<Box<dyn futures_util::Stream<Item = T> + 'a>>;
+
+/// The HTTP methods the contract uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PATCH`
+    Patch,
+    /// `PUT`
+    Put,
+    /// `DELETE`
+    Delete,
+}
+
+impl Method {
+    /// The method as sent on the wire.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One try of a request, as the client hands it to the transport.
 #[derive(Clone)]
 pub struct HttpRequest {
-    /// `GET`, `POST`, `PATCH`.
-    pub method: String,
+    /// The method.
+    pub method: Method,
     /// Absolute URL without the query.
     pub url: String,
     /// Query parameters, not yet encoded.
@@ -38,6 +116,24 @@ impl std::fmt::Debug for HttpRequest {
             .field("method", &self.method)
             .field("url", &self.url)
             .finish_non_exhaustive()
+    }
+}
+
+impl HttpRequest {
+    /// The URL with the query percent-encoded (for transports that take one string).
+    #[must_use]
+    pub fn full_url(&self) -> String {
+        if self.query.is_empty() {
+            return self.url.clone();
+        }
+        let mut url = self.url.clone();
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.query {
+            ser.append_pair(k, v);
+        }
+        url.push('?');
+        url.push_str(&ser.finish());
+        url
     }
 }
 
@@ -95,7 +191,7 @@ pub enum TransportError {
 }
 
 /// Sends one HTTP request and reads the whole answer.
-pub trait HttpTransport: Send + Sync + 'static {
+pub trait HttpTransport: SendOutsideWasm + SyncOutsideWasm + 'static {
     /// Sends `req`.
     ///
     /// # Errors
@@ -107,100 +203,19 @@ pub trait HttpTransport: Send + Sync + 'static {
     ) -> BoxFuture<'_, std::result::Result<HttpResponse, TransportError>>;
 }
 
-/// The default transport: reqwest (rustls) on tokio.
-#[derive(Clone, Debug)]
-pub struct ReqwestTransport {
-    http: reqwest::Client,
-}
-
-impl ReqwestTransport {
-    /// A transport with a time limit per try and per connection.
-    ///
-    /// # Errors
-    /// [`Error::Transport`] when the HTTP stack cannot be set up.
-    pub fn new(timeout: Duration, connect_timeout: Duration) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(connect_timeout)
-            .user_agent(concat!("jiga-core/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Transport {
-                message: format!("cannot set up the http client: {e}"),
-                source: Some(Box::new(e)),
-            })?;
-        Ok(ReqwestTransport { http })
-    }
-}
-
-fn classify(e: reqwest::Error) -> TransportError {
-    let message = e.to_string();
-    if e.is_connect() {
-        TransportError::NotSent {
-            message,
-            source: Some(Box::new(e)),
-        }
-    } else if e.is_timeout() {
-        TransportError::Timeout { message }
-    } else {
-        TransportError::Broken {
-            message,
-            source: Some(Box::new(e)),
-        }
-    }
-}
-
-impl HttpTransport for ReqwestTransport {
-    fn send(
-        &self,
-        req: HttpRequest,
-    ) -> BoxFuture<'_, std::result::Result<HttpResponse, TransportError>> {
-        Box::pin(async move {
-            let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| {
-                TransportError::NotSent {
-                    message: format!("bad method '{}': {e}", req.method),
-                    source: None,
-                }
-            })?;
-            let mut rb = self.http.request(method, &req.url);
-            if !req.query.is_empty() {
-                rb = rb.query(&req.query);
-            }
-            for (name, value) in &req.headers {
-                rb = rb.header(*name, value);
-            }
-            if let Some(body) = req.body {
-                rb = rb.body(body);
-            }
-            let res = rb.send().await.map_err(classify)?;
-            let status = res.status().as_u16();
-            let headers = res
-                .headers()
-                .iter()
-                .filter_map(|(k, v)| {
-                    v.to_str()
-                        .ok()
-                        .map(|v| (k.as_str().to_owned(), v.to_owned()))
-                })
-                .collect();
-            let body = res.bytes().await.map_err(classify)?;
-            Ok(HttpResponse {
-                status,
-                headers,
-                body,
-            })
-        })
-    }
+/// What a frame's text is borrowed from, for transports that hand frames over without a copy.
+pub trait TextBuffer: SendOutsideWasm + SyncOutsideWasm + 'static {
+    /// The text (valid UTF-8, checked once by the transport).
+    fn text(&self) -> &str;
 }
 
 /// The text of a WebSocket frame: valid UTF-8, shared without a copy when the transport
-/// allows it (the default transport's frames are never copied nor validated twice).
-#[derive(Clone, Debug)]
+/// allows it (the native transport's frames are never copied nor validated twice).
 pub struct WsText(TextRepr);
 
-#[derive(Clone, Debug)]
 enum TextRepr {
     Owned(String),
-    Tungstenite(tokio_tungstenite::tungstenite::Utf8Bytes),
+    Shared(Box<dyn TextBuffer>),
 }
 
 impl WsText {
@@ -209,8 +224,20 @@ impl WsText {
     pub fn as_str(&self) -> &str {
         match &self.0 {
             TextRepr::Owned(s) => s,
-            TextRepr::Tungstenite(t) => t.as_str(),
+            TextRepr::Shared(t) => t.text(),
         }
+    }
+
+    /// Text held by a transport's own buffer.
+    #[must_use]
+    pub fn shared(buffer: impl TextBuffer) -> Self {
+        WsText(TextRepr::Shared(Box::new(buffer)))
+    }
+}
+
+impl std::fmt::Debug for WsText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("WsText").field(&self.as_str()).finish()
     }
 }
 
@@ -221,7 +248,7 @@ impl From<String> for WsText {
 }
 
 /// One frame received on a WebSocket, as the client needs it.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum WsFrame {
     /// A text frame.
@@ -234,7 +261,7 @@ pub enum WsFrame {
 
 /// An open WebSocket: a stream of frames, and text going the other way.
 pub trait WsConnection:
-    futures_util::Stream<Item = std::result::Result<WsFrame, TransportError>> + Send + Unpin
+    futures_util::Stream<Item = std::result::Result<WsFrame, TransportError>> + SendOutsideWasm + Unpin
 {
     /// Sends one text frame.
     ///
@@ -262,8 +289,9 @@ pub enum WsOpenError {
 }
 
 /// Opens WebSockets; the seam a browser build fills with the browser's WebSocket.
-pub trait WsConnector: Send + Sync + 'static {
-    /// Opens `url` with `headers` (the bearer token among them).
+pub trait WsConnector: SendOutsideWasm + SyncOutsideWasm + 'static {
+    /// Opens `url` with `headers` (the bearer token among them, unless
+    /// [`WsConnector::sends_headers`] is false).
     ///
     /// # Errors
     /// [`WsOpenError`].
@@ -272,132 +300,30 @@ pub trait WsConnector: Send + Sync + 'static {
         url: String,
         headers: Vec<(&'static str, String)>,
     ) -> BoxFuture<'_, std::result::Result<Box<dyn WsConnection>, WsOpenError>>;
-}
 
-/// The default connector: tokio-tungstenite (rustls for `wss://`).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct TungsteniteConnector;
-
-struct TungsteniteConnection(
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
-);
-
-impl futures_util::Stream for TungsteniteConnection {
-    type Item = std::result::Result<WsFrame, TransportError>;
-
-    fn poll_next(
-        mut self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        use tokio_tungstenite::tungstenite::Message;
-        Pin::new(&mut self.0).poll_next(cx).map(|item| {
-            item.map(|r| match r {
-                // Zero-copy: the frame's bytes move into `WsFrame` as they are.
-                Ok(Message::Text(t)) => Ok(WsFrame::Text(WsText(TextRepr::Tungstenite(t)))),
-                Ok(Message::Close(f)) => Ok(WsFrame::Close(
-                    f.map(|f| (u16::from(f.code), f.reason.to_string())),
-                )),
-                Ok(_) => Ok(WsFrame::Other),
-                Err(e) => Err(TransportError::Broken {
-                    message: e.to_string(),
-                    source: Some(Box::new(e)),
-                }),
-            })
-        })
+    /// Whether `connect` can send headers. A browser's WebSocket cannot: the client then
+    /// fetches a single-use stream ticket before each connection and puts it in the URL.
+    fn sends_headers(&self) -> bool {
+        true
     }
 }
 
-impl WsConnection for TungsteniteConnection {
-    fn send_text(
-        &mut self,
-        text: String,
-    ) -> BoxFuture<'_, std::result::Result<(), TransportError>> {
-        use futures_util::SinkExt;
-        Box::pin(async move {
-            self.0
-                .send(tokio_tungstenite::tungstenite::Message::text(text))
-                .await
-                .map_err(|e| TransportError::Broken {
-                    message: e.to_string(),
-                    source: Some(Box::new(e)),
-                })
-        })
-    }
-
-    fn close(&mut self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            let _ = self.0.close(None).await;
-        })
-    }
-}
-
-impl WsConnector for TungsteniteConnector {
-    fn connect(
-        &self,
-        url: String,
-        headers: Vec<(&'static str, String)>,
-    ) -> BoxFuture<'_, std::result::Result<Box<dyn WsConnection>, WsOpenError>> {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        use tokio_tungstenite::tungstenite::http::HeaderValue;
-        Box::pin(async move {
-            let bad = |message: String| {
-                WsOpenError::Failed(TransportError::NotSent {
-                    message,
-                    source: None,
-                })
-            };
-            let mut req = url
-                .as_str()
-                .into_client_request()
-                .map_err(|e| bad(format!("bad url '{url}': {e}")))?;
-            for (name, value) in headers {
-                let value = HeaderValue::from_str(&value)
-                    .map_err(|_| bad(format!("header '{name}' is not a valid value")))?;
-                req.headers_mut().insert(name, value);
-            }
-            match tokio_tungstenite::connect_async(req).await {
-                Ok((ws, _)) => Ok(Box::new(TungsteniteConnection(ws)) as Box<dyn WsConnection>),
-                Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
-                    Err(WsOpenError::Refused {
-                        status: res.status().as_u16(),
-                        body: res.body().clone().unwrap_or_default(),
-                    })
-                }
-                Err(e) => Err(WsOpenError::Failed(TransportError::NotSent {
-                    message: e.to_string(),
-                    source: Some(Box::new(e)),
-                })),
-            }
-        })
-    }
-}
-
-/// Time, for retry delays, budgets and dead-link detection: the seam a browser build fills
-/// with `setTimeout` and `performance.now()`.
-pub trait Timer: Send + Sync + 'static {
+/// Time, for retry delays, budgets, dead-link detection and token expiry.
+pub trait Timer: SendOutsideWasm + SyncOutsideWasm + 'static {
     /// A future that completes after `duration`.
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
     /// A monotonic clock reading; only differences between readings mean anything.
     fn now(&self) -> Duration;
     /// The wall clock (token expiry survives restarts, so it is kept in wall-clock time).
-    fn wall_clock(&self) -> std::time::SystemTime {
-        std::time::SystemTime::now()
-    }
+    /// Required: `SystemTime::now()` panics on wasm32.
+    fn wall_clock(&self) -> SystemTime;
 }
 
-/// The default timer: tokio's (so tests may pause and advance it).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct TokioTimer;
-
-impl Timer for TokioTimer {
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-
-    fn now(&self) -> Duration {
-        static ORIGIN: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
-        ORIGIN.get_or_init(tokio::time::Instant::now).elapsed()
-    }
+/// Runs the client's background tasks: the drivers of session and notification streams,
+/// which own their socket so that a handle works whoever polls it (or nobody).
+pub trait Spawner: SendOutsideWasm + SyncOutsideWasm + 'static {
+    /// Runs `task` to completion in the background.
+    fn spawn(&self, task: BoxFuture<'static, ()>);
 }
 
 /// A deadline passed before the work finished.
@@ -413,5 +339,25 @@ pub(crate) async fn within<F: Future>(
     match futures_util::future::select(work, deadline).await {
         futures_util::future::Either::Left((out, _)) => Ok(out),
         futures_util::future::Either::Right(_) => Err(Elapsed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_url_encodes_the_query() {
+        let req = HttpRequest {
+            method: Method::Get,
+            url: "http://h/v1/marketplace/search".into(),
+            query: vec![("q", "chess coach".into()), ("rank", "gold&x".into())],
+            headers: vec![],
+            body: None,
+        };
+        assert_eq!(
+            req.full_url(),
+            "http://h/v1/marketplace/search?q=chess+coach&rank=gold%26x"
+        );
     }
 }

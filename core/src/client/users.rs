@@ -1,11 +1,12 @@
 //! `/v1/users/*`.
 
-use futures_util::Stream;
+use std::sync::Arc;
 
 use super::Client;
 use super::error::Result;
 use super::http::{Req, seg};
-use super::pagination::{PageRequest, paginate};
+use super::pagination::{AgentPages, PageRequest};
+use super::transport::BoxStream;
 use crate::model::{Agent, Me, Page, UpdateMeRequest};
 
 impl Client {
@@ -45,12 +46,20 @@ impl Client {
         self.call(page.apply(Req::get("/v1/users/me/agents"))).await
     }
 
-    /// Every agent of the caller, across pages.
-    pub fn my_agents_stream(&self, first: PageRequest) -> impl Stream<Item = Result<Agent>> + Send {
+    /// The caller's agents page by page, starting at `first`.
+    pub fn my_agent_pages(&self, first: PageRequest) -> AgentPages {
         let client = self.clone();
-        paginate(first, move |p| {
-            let client = client.clone();
-            async move { client.my_agents(&p).await }
-        })
+        AgentPages::new(
+            first,
+            Arc::new(move |p| {
+                let client = client.clone();
+                Box::pin(async move { client.my_agents(&p).await })
+            }),
+        )
+    }
+
+    /// Every agent of the caller, across pages.
+    pub fn my_agents_stream(&self, first: PageRequest) -> BoxStream<'static, Result<Agent>> {
+        self.my_agent_pages(first).into_items()
     }
 }

@@ -1,12 +1,13 @@
 //! `/v1/wallet/*`: the wallet, its ledger transactions and top-ups.
 
-use futures_util::Stream;
+use std::sync::Arc;
 
 use super::Client;
 use super::error::Result;
 use super::http::Req;
 use super::idempotency::IdempotencyKey;
-use super::pagination::{PageRequest, paginate};
+use super::pagination::{PageRequest, TransactionPages};
+use super::transport::BoxStream;
 use crate::model::{Page, Topup, TopupRequest, Transaction, TransactionType, Wallet};
 
 /// The query of `GET /v1/wallet/transactions`.
@@ -33,25 +34,34 @@ impl Client {
     /// [`Error::InvalidArgument`](super::Error::InvalidArgument) for a bad page request,
     /// [`Error::Unauthenticated`](super::Error::Unauthenticated).
     pub async fn transactions(&self, filter: &TransactionFilter) -> Result<Page<Transaction>> {
-        let req = Req::get("/v1/wallet/transactions").query_opt("type", filter.kind);
+        let req =
+            Req::get("/v1/wallet/transactions").query_opt(crate::wire::query::TYPE, filter.kind);
         self.call(filter.page.apply(req)).await
+    }
+
+    /// The transactions matching `filter`, page by page.
+    pub fn transaction_pages(&self, filter: TransactionFilter) -> TransactionPages {
+        let client = self.clone();
+        let first = filter.page.clone();
+        TransactionPages::new(
+            first,
+            Arc::new(move |page| {
+                let client = client.clone();
+                let filter = TransactionFilter {
+                    kind: filter.kind,
+                    page,
+                };
+                Box::pin(async move { client.transactions(&filter).await })
+            }),
+        )
     }
 
     /// Every transaction matching `filter`, across pages.
     pub fn transactions_stream(
         &self,
         filter: TransactionFilter,
-    ) -> impl Stream<Item = Result<Transaction>> + Send {
-        let client = self.clone();
-        let first = filter.page.clone();
-        paginate(first, move |page| {
-            let client = client.clone();
-            let filter = TransactionFilter {
-                kind: filter.kind,
-                page,
-            };
-            async move { client.transactions(&filter).await }
-        })
+    ) -> BoxStream<'static, Result<Transaction>> {
+        self.transaction_pages(filter).into_items()
     }
 
     /// Tops the wallet up (`POST /v1/wallet/topups`), under a fresh idempotency key reused by

@@ -4,6 +4,8 @@
 mod agents;
 mod auth;
 mod common;
+mod errors;
+mod handles;
 mod marketplace;
 mod retry;
 mod sessions;

@@ -474,6 +474,10 @@ impl jiga::client::Timer for VirtualClock {
     fn now(&self) -> Duration {
         *self.now.lock().expect("lock")
     }
+
+    fn wall_clock(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now()
+    }
 }
 
 #[tokio::test]

@@ -27,6 +27,9 @@ impl Notifier {
             users.remove(user_id);
             return;
         }
+        let Ok(data) = jiga::RawJson::from_value(&data) else {
+            return;
+        };
         let n = Notification {
             id: new_id("ntf"),
             kind: kind.to_owned(),
