@@ -256,6 +256,20 @@ enum Stop {
     Finished,
 }
 
+/// Returns to the executor once, runnable at once (a reader woken on this worker runs first).
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return std::task::Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    })
+    .await;
+}
+
 /// Resolves when `close` is set (or its handle is gone).
 async fn closed(close: &mut watch::Receiver<bool>) {
     let _ = close.wait_for(|c| *c).await;
@@ -355,6 +369,10 @@ impl<P: Protocol> Driver<P> {
                 }
             }
             if took {
+                // Let a reader on this worker take the batch before reading on.
+                if !self.batch.is_empty() && self.flush() && self.batch.is_empty() {
+                    yield_once().await;
+                }
                 continue;
             }
             let Some(ws) = self.ws.as_mut() else { continue };
