@@ -15,6 +15,7 @@
 //! `afterSeq` = the last event it queued, so delivery stays exactly once.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ use super::Client;
 use super::error::{Error, Result};
 use super::http::Req;
 use super::retry::{RetryEvent, RetryReason};
-use super::transport::{SendOutsideWasm, WsConnection, WsFrame, WsOpenError, within};
+use super::transport::{BoxFuture, SendOutsideWasm, WsConnection, WsFrame, WsOpenError, within};
 use crate::model::StreamTicket;
 use crate::reconnect::{DEAD_LINK, Frame, Link, LinkLoss, Next};
 use crate::wire::{header, query};
@@ -193,6 +194,27 @@ impl<T> Inbox<T> {
     pub(super) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
+}
+
+/// The read in progress of a handle's `Stream` impl (kept per clone, not shared).
+pub(super) type PendingRead<T> = std::sync::Mutex<Option<BoxFuture<'static, Result<Option<T>>>>>;
+
+/// `Stream::poll_next` of a handle over `inbox`, keeping the read in progress in `pending`.
+pub(super) fn poll_next_item<T: SendOutsideWasm + 'static>(
+    inbox: &Arc<Inbox<T>>,
+    pending: &mut PendingRead<T>,
+    cx: &mut std::task::Context<'_>,
+) -> std::task::Poll<Option<Result<T>>> {
+    let pending = pending
+        .get_mut()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let fut = pending.get_or_insert_with(|| {
+        let inbox = Arc::clone(inbox);
+        Box::pin(async move { inbox.next().await })
+    });
+    let out = std::task::ready!(fut.as_mut().poll(cx));
+    *pending = None;
+    std::task::Poll::Ready(out.transpose())
 }
 
 /// Spawns the driver of `protocol` on the client's spawner and returns the handle's end.

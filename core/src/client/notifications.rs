@@ -12,8 +12,7 @@ use futures_util::Stream;
 
 use super::Client;
 use super::error::Result;
-use super::link::{self, ConnectionState, Inbox, Protocol, StateChanges};
-use super::transport::BoxFuture;
+use super::link::{self, ConnectionState, Inbox, PendingRead, Protocol, StateChanges};
 use crate::event::Notification;
 use crate::reconnect::{Frame, Link, NotificationMachine};
 
@@ -24,7 +23,7 @@ use crate::reconnect::{Frame, Link, NotificationMachine};
 /// or dropping the last clone closes it.
 pub struct NotificationStream {
     inbox: Arc<Inbox<Notification>>,
-    pending: std::sync::Mutex<Option<BoxFuture<'static, Result<Option<Notification>>>>>,
+    pending: PendingRead<Notification>,
 }
 
 impl Clone for NotificationStream {
@@ -81,17 +80,7 @@ impl Stream for NotificationStream {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        let pending = this
-            .pending
-            .get_mut()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let fut = pending.get_or_insert_with(|| {
-            let inbox = Arc::clone(&this.inbox);
-            Box::pin(async move { inbox.next().await })
-        });
-        let out = std::task::ready!(fut.as_mut().poll(cx));
-        *pending = None;
-        std::task::Poll::Ready(out.transpose())
+        link::poll_next_item(&this.inbox, &mut this.pending, cx)
     }
 }
 

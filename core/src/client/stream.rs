@@ -16,8 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::Client;
 use super::error::{Error, Result};
 use super::http::seg;
-use super::link::{self, ConnectionState, Inbox, Outgoing, Protocol, StateChanges};
-use super::transport::BoxFuture;
+use super::link::{self, ConnectionState, Inbox, Outgoing, PendingRead, Protocol, StateChanges};
 use crate::SessionEvent;
 use crate::event::EventKind;
 use crate::model::CommandRequest;
@@ -47,12 +46,12 @@ const COMMAND_QUEUE: usize = 32;
 pub struct SessionStream {
     shared: Arc<Shared>,
     /// The read in progress of the `Stream` impl (not shared between clones).
-    pending: std::sync::Mutex<Option<BoxFuture<'static, Result<Option<SessionEvent>>>>>,
+    pending: PendingRead<SessionEvent>,
 }
 
 struct Shared {
     session_id: String,
-    inbox: Inbox<SessionEvent>,
+    inbox: Arc<Inbox<SessionEvent>>,
     commands: mpsc::Sender<Outgoing>,
 }
 
@@ -188,17 +187,7 @@ impl Stream for SessionStream {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        let pending = this
-            .pending
-            .get_mut()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let fut = pending.get_or_insert_with(|| {
-            let shared = Arc::clone(&this.shared);
-            Box::pin(async move { shared.inbox.next().await })
-        });
-        let out = std::task::ready!(fut.as_mut().poll(cx));
-        *pending = None;
-        std::task::Poll::Ready(out.transpose())
+        link::poll_next_item(&this.shared.inbox, &mut this.pending, cx)
     }
 }
 
@@ -277,7 +266,7 @@ impl Client {
         SessionStream {
             shared: Arc::new(Shared {
                 session_id: session_id.to_owned(),
-                inbox,
+                inbox: Arc::new(inbox),
                 commands,
             }),
             pending: std::sync::Mutex::new(None),

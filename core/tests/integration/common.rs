@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use jiga::client::{MemoryTokenStore, RetryPolicy, TokenStore, Tokens};
 use jiga::model::{
-    Agent, AgentType, CreateAgentRequest, Pricing, Rank, TopupProvider, TopupRequest,
+    Agent, AgentType, CreateAgentRequest, HireRequest, Pricing, Rank, TopupProvider, TopupRequest,
 };
 use jiga::{Client, Dof};
 use jiga_server::{Config, RunningServer};
@@ -105,6 +105,39 @@ impl Harness {
         let agent = owner.create_agent(&req).await.expect("create");
         let agent = owner.publish_agent(&agent.id).await.expect("publish");
         (owner, agent)
+    }
+}
+
+/// A hire of `agent` for chess with `budget` DOF.
+pub fn hire(agent: &str, budget: i64) -> HireRequest {
+    HireRequest {
+        agent_id: agent.into(),
+        game: "chess".into(),
+        budget: Dof::new(budget),
+        max_minutes: None,
+    }
+}
+
+impl Harness {
+    /// A running session of an agent acting `actions_per_second`, hired with `budget` by a
+    /// hirer funded with `funds`.
+    pub async fn running_session(
+        &self,
+        actions_per_second: u32,
+        funds: i64,
+        budget: i64,
+    ) -> (Client, Client, String) {
+        let (owner, agent) = self
+            .published_agent(|r| r.actions_per_second = actions_per_second)
+            .await;
+        let hirer = self.funded(funds).await;
+        let sid = hirer
+            .hire(&hire(&agent.id, budget))
+            .await
+            .expect("hire")
+            .session
+            .id;
+        (owner, hirer, sid)
     }
 }
 

@@ -5,19 +5,10 @@
 use std::time::Duration;
 
 use jiga::client::{IdempotencyKey, PageRequest, RetryPolicy, SearchParams};
-use jiga::model::{HireRequest, TopupProvider, TopupRequest};
+use jiga::model::{TopupProvider, TopupRequest};
 use jiga::{Dof, Error, ErrorKind};
 
-use crate::common::{Harness, unique};
-
-fn hire(agent: &str, budget: i64) -> HireRequest {
-    HireRequest {
-        agent_id: agent.into(),
-        game: "chess".into(),
-        budget: Dof::new(budget),
-        max_minutes: None,
-    }
-}
+use crate::common::{Harness, hire, unique};
 
 fn assert_server_error(e: &Error, kind: ErrorKind, status: u16, code: &str) {
     assert_eq!(e.kind(), kind, "{e:?}");

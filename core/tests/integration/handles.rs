@@ -9,19 +9,10 @@ use std::time::Duration;
 use jiga::client::{
     BoxFuture, ConnectionState, TungsteniteConnector, WsConnection, WsConnector, WsOpenError,
 };
-use jiga::model::{EndReason, HireRequest};
-use jiga::{Dof, ErrorKind, EventKind};
+use jiga::model::EndReason;
+use jiga::{ErrorKind, EventKind};
 
-use crate::common::{Harness, fast_retry};
-
-fn hire(agent: &str, budget: i64) -> HireRequest {
-    HireRequest {
-        agent_id: agent.into(),
-        game: "chess".into(),
-        budget: Dof::new(budget),
-        max_minutes: None,
-    }
-}
+use crate::common::{Harness, fast_retry, hire};
 
 /// The C ABI and a synchronous Python client hold a handle and block on it from threads that
 /// have no runtime: one thread reads every event, another sends a command and waits for its
@@ -94,14 +85,7 @@ fn blocking_host_threads_read_command_and_end_without_a_runtime() {
 #[tokio::test]
 async fn a_command_resolves_while_nobody_reads_events() {
     let h = Harness::start().await;
-    let (_, agent) = h.published_agent(|r| r.actions_per_second = 20).await;
-    let hirer = h.funded(10_000).await;
-    let sid = hirer
-        .hire(&hire(&agent.id, 5_000))
-        .await
-        .expect("hire")
-        .session
-        .id;
+    let (_, hirer, sid) = h.running_session(20, 10_000, 5_000).await;
     let events = hirer.session_events(&sid);
     tokio::time::timeout(
         Duration::from_secs(10),
@@ -127,14 +111,7 @@ async fn a_command_resolves_while_nobody_reads_events() {
 #[tokio::test]
 async fn a_reader_far_behind_loses_nothing_and_commands_still_resolve() {
     let h = Harness::start().await;
-    let (_, agent) = h.published_agent(|r| r.actions_per_second = 1000).await;
-    let hirer = h.funded(1_000_000).await;
-    let sid = hirer
-        .hire(&hire(&agent.id, 500_000))
-        .await
-        .expect("hire")
-        .session
-        .id;
+    let (_, hirer, sid) = h.running_session(1000, 1_000_000, 500_000).await;
     let events = hirer.session_events(&sid);
     // 1000 actions/s for 4 s: about 8,000 events, four times what the queue holds.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -169,14 +146,7 @@ async fn a_reader_far_behind_loses_nothing_and_commands_still_resolve() {
 #[tokio::test]
 async fn close_ends_reads_and_pending_commands() {
     let h = Harness::start().await;
-    let (owner, agent) = h.published_agent(|r| r.actions_per_second = 5).await;
-    let hirer = h.funded(10_000).await;
-    let sid = hirer
-        .hire(&hire(&agent.id, 5_000))
-        .await
-        .expect("hire")
-        .session
-        .id;
+    let (owner, hirer, sid) = h.running_session(5, 10_000, 5_000).await;
     let events = hirer.session_events(&sid);
     let first = events.next_event().await.expect("ok").expect("an event");
     assert_eq!(first.seq, 1);

@@ -2,20 +2,11 @@
 
 use futures_util::TryStreamExt;
 use jiga::client::{IdempotencyKey, PageRequest, SessionFilter};
-use jiga::model::{CommandRequest, CreateReviewRequest, EndReason, HireRequest, SessionStatus};
+use jiga::model::{CommandRequest, CreateReviewRequest, EndReason, SessionStatus};
 use jiga::{Dof, Error};
 use serde_json::json;
 
-use crate::common::Harness;
-
-fn hire(agent: &str, budget: i64) -> HireRequest {
-    HireRequest {
-        agent_id: agent.into(),
-        game: "chess".into(),
-        budget: Dof::new(budget),
-        max_minutes: None,
-    }
-}
+use crate::common::{Harness, hire};
 
 #[tokio::test]
 async fn a_402_carries_needed_and_available() {

@@ -9,12 +9,12 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use jiga::accounting::{DofMeter, reconcile};
 use jiga::client::{MemoryTokenStore, RetryEvent, RetryObserver, RetryPolicy};
-use jiga::model::{EndReason, HireRequest};
-use jiga::{Client, Dof, Error, EventKind, SessionEvent};
+use jiga::model::EndReason;
+use jiga::{Client, Error, EventKind, SessionEvent};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::common::{Harness, fast_retry, unique};
+use crate::common::{Harness, fast_retry, hire, unique};
 
 /// A proxy that cuts every connection after a random number (300..6000) of bytes from the
 /// server; it counts the connections it cut.
@@ -62,15 +62,6 @@ async fn chopping_proxy(upstream: SocketAddr) -> (String, Arc<AtomicUsize>) {
         }
     });
     (url, cuts)
-}
-
-fn hire(agent: &str, budget: i64) -> HireRequest {
-    HireRequest {
-        agent_id: agent.into(),
-        game: "chess".into(),
-        budget: Dof::new(budget),
-        max_minutes: None,
-    }
 }
 
 /// Reads events until `session.ended`, checking order and feeding the meter; ends the session
