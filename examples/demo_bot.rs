@@ -120,6 +120,7 @@ async fn main() -> Result<(), BoxError> {
             game,
             budget,
             max_minutes: Some(5),
+            expected_pricing: Some(pick.agent.pricing),
         })
         .await?;
     let session_id = hired.session.id.clone();

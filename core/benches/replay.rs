@@ -124,6 +124,7 @@ fn main() {
                 game: "bench".into(),
                 budget: Dof::new(1_000_000),
                 max_minutes: None,
+                expected_pricing: None,
             })
             .await
             .expect("hire");

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::agent::wire_enum;
+use super::agent::{Pricing, wire_enum};
 use super::validate::{FieldError, chars_between, int_between};
 use crate::{Dof, Timestamp};
 
@@ -84,6 +84,11 @@ pub struct HireRequest {
     /// 1..=240, default 60.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_minutes: Option<u32>,
+    /// The pricing the hirer saw on the listing (contract v1.1): when given and different
+    /// from the agent's pricing now, the hire is refused with 409 `conflict`, so an owner
+    /// cannot raise the price under a hirer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_pricing: Option<Pricing>,
 }
 
 impl HireRequest {
@@ -95,6 +100,10 @@ impl HireRequest {
         chars_between("agentId", &self.agent_id, 1, 100)?;
         chars_between("game", self.game.trim(), 1, 50)?;
         int_between("budget", self.budget.get(), 1, MAX_BUDGET)?;
+        if let Some(p) = &self.expected_pricing {
+            int_between("expectedPricing.perMinute", p.per_minute.get(), 0, i64::MAX)?;
+            int_between("expectedPricing.perAction", p.per_action.get(), 0, i64::MAX)?;
+        }
         if let Some(m) = self.max_minutes {
             int_between("maxMinutes", i64::from(m), 1, i64::from(MAX_MAX_MINUTES))?;
         }
@@ -254,9 +263,29 @@ mod tests {
             game: "chess".into(),
             budget: Dof::new(9),
             max_minutes: None,
+            expected_pricing: None,
         };
         assert!(h.validate().is_ok());
         assert!(h.validate_budget(Dof::new(10)).is_err());
         assert!(h.validate_budget(Dof::new(9)).is_ok());
+    }
+
+    #[test]
+    fn expected_pricing_is_optional_on_the_wire_and_checked() {
+        let json = r#"{"agentId":"a","game":"chess","budget":9}"#;
+        let h: HireRequest = serde_json::from_str(json).expect("decodes");
+        assert_eq!(h.expected_pricing, None);
+        assert_eq!(serde_json::to_string(&h).expect("encodes"), json);
+        let with = HireRequest {
+            expected_pricing: Some(Pricing {
+                per_minute: Dof::new(-1),
+                per_action: Dof::new(0),
+            }),
+            ..h
+        };
+        assert_eq!(
+            with.validate().map_err(|e| e.field),
+            Err("expectedPricing.perMinute".to_owned())
+        );
     }
 }

@@ -115,6 +115,7 @@ pub fn hire(agent: &str, budget: i64) -> HireRequest {
         game: "chess".into(),
         budget: Dof::new(budget),
         max_minutes: None,
+        expected_pricing: None,
     }
 }
 
