@@ -78,7 +78,7 @@ fn main() {
             .await
             .expect("listings");
         {
-            let mut index = b.server.state().search.write();
+            let mut index = b.server.state().catalog.index.write();
             for l in listings {
                 index.upsert(l);
             }

@@ -1,92 +1,34 @@
-//! [`AppState`], everything a request handler can reach, and [`start`], which opens storage,
-//! resumes sessions and serves HTTP until shut down.
+//! [`start`]: opens storage, builds the state, resumes sessions and serves HTTP until shut
+//! down; [`RunningServer`] is the handle on it. The accept loop is ours (see [`serve`]) so
+//! that every connection has the contract's header-read timeout.
 
-use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use parking_lot::{Mutex, RwLock};
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::auth::TokenService;
+use crate::auth::{LoginThrottle, TokenService};
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
-use crate::search::SearchIndex;
-use crate::sim::runner::{self, Runner};
+use crate::sim::brain::SimBrains;
+use crate::sim::runner::{Runner, RunnerDeps};
+use crate::state::{AppState, Shared};
 use crate::stream::hub::Hub;
 use crate::stream::notify::Notifier;
+use crate::stream::tickets::TicketStore;
 
 /// Kernel send buffer of each connection.
 const SEND_BUFFER: usize = 256 * 1024;
-
-/// Shared server state; cheap to clone.
-#[derive(Clone)]
-pub struct AppState(Arc<Shared>);
-
-/// The parts of the server state.
-pub struct Shared {
-    /// Configuration.
-    pub config: Config,
-    /// Storage.
-    pub db: Db,
-    /// Access tokens.
-    pub tokens: TokenService,
-    /// Live session events.
-    pub hub: Hub,
-    /// Live notifications.
-    pub notifier: Notifier,
-    /// Running sessions.
-    pub runner: Runner,
-    /// The marketplace index.
-    pub search: RwLock<SearchIndex>,
-    /// Idempotency keys whose request is being processed right now.
-    pub inflight: Mutex<HashSet<(String, String)>>,
-    /// Unused stream tickets: ticket → (session id, user id, expiry in Unix ms).
-    pub tickets: Mutex<HashMap<String, (String, String, i64)>>,
-    /// Listing views not yet written to storage.
-    pub pending_views: Mutex<HashMap<String, i64>>,
-    /// Request metrics.
-    pub metrics: Metrics,
-    /// Rate limits.
-    pub limiter: RateLimiter,
-    /// Cancelled when the server shuts down.
-    pub shutdown: CancellationToken,
-    /// Open WebSocket connections. Upgraded connections are no longer hyper's, so graceful
-    /// shutdown waits for these itself: each must get to send its 1001 before the process
-    /// exits.
-    pub sockets: TaskTracker,
-}
-
-impl Deref for AppState {
-    type Target = Shared;
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-impl AppState {
-    /// Re-reads a listing from storage into the search index (or drops it if unpublished).
-    pub async fn refresh_listing(&self, agent_id: &str) {
-        let id = agent_id.to_owned();
-        match self.db.read(move |c| db::agents::listing(c, &id)).await {
-            Ok(Some(l)) => self.search.write().upsert(l),
-            Ok(None) => self.search.write().remove(agent_id),
-            Err(e) => tracing::warn!(error = %e, agent_id, "could not refresh a listing"),
-        }
-    }
-
-    /// [`AppState::refresh_listing`] in the background.
-    pub fn refresh_listing_later(&self, agent_id: &str) {
-        let (state, id) = (self.clone(), agent_id.to_owned());
-        tokio::spawn(async move { state.refresh_listing(&id).await });
-    }
-}
 
 /// A server that is running.
 pub struct RunningServer {
@@ -149,63 +91,131 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
     };
     let tokens = TokenService::new(&secret, config.access_token_ttl);
     tokens.revoke(db.read(db::users::revoked_families).await?);
-    let limiter = RateLimiter::new(config.rate_limit_anonymous, config.rate_limit_authenticated);
-    let state = AppState(Arc::new(Shared {
+    let metrics = Arc::new(Metrics::default());
+    let shutdown = CancellationToken::new();
+    let hub = Arc::new(Hub::default());
+    let notifier = Arc::new(Notifier::default());
+    let catalog = Arc::new(Catalog::new(db.clone()));
+    let runner = Runner::new(RunnerDeps {
+        db: db.clone(),
+        hub: hub.clone(),
+        notifier: notifier.clone(),
+        catalog: catalog.clone(),
+        metrics: metrics.clone(),
+        shutdown: shutdown.clone(),
+        fee_bps: config.platform_fee_bps,
+        brains: Arc::new(SimBrains),
+    });
+    let state = AppState::new(Shared {
+        limiter: Arc::new(RateLimiter::new(
+            config.rate_limit_anonymous,
+            config.rate_limit_authenticated,
+        )),
         config: config.clone(),
         db,
         tokens,
-        hub: Hub::default(),
-        notifier: Notifier::default(),
-        runner: Runner::default(),
-        search: RwLock::new(SearchIndex::new()),
-        inflight: Mutex::new(HashSet::new()),
-        tickets: Mutex::new(HashMap::new()),
-        pending_views: Mutex::new(HashMap::new()),
-        metrics: Metrics::default(),
-        limiter,
-        shutdown: CancellationToken::new(),
+        hub,
+        notifier,
+        runner,
+        catalog,
+        inflight: Mutex::new(Default::default()),
+        tickets: Arc::new(TicketStore::default()),
+        metrics,
+        logins: LoginThrottle::default(),
+        shutdown,
         sockets: TaskTracker::new(),
-    }));
+    });
     if config.seed_demo {
         crate::seed::seed_demo(&state).await?;
     }
-    let listings = state.db.read(db::agents::all_listings).await?;
-    {
-        let mut index = state.search.write();
-        for l in listings {
-            index.upsert(l);
-        }
-    }
-    let resumed = runner::resume_all(&state).await?;
+    state.catalog.load().await?;
+    let resumed = state.runner.resume_all().await?;
     if resumed > 0 {
         tracing::info!(resumed, "resumed active sessions");
     }
-    crate::http::spawn_background(&state);
+    state.catalog.spawn_chores(state.shutdown.clone());
+    state.tickets.spawn_sweeper(state.shutdown.clone());
+    state.limiter.spawn_sweeper(state.shutdown.clone());
 
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|e| AppError::internal(format!("cannot bind {}: {e}", config.bind)))?;
     let addr = listener.local_addr().map_err(AppError::internal)?;
-    // Small fixed send buffers: a stalled viewer is noticed (and cut as a slow consumer) after
-    // a few hundred KiB instead of the kernel's autotuned megabytes, and idle connections stay
-    // light. No Nagle delay for small event frames.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-        let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(SEND_BUFFER);
-    });
     let router = crate::http::router(state.clone());
-    let shutdown = state.shutdown.clone();
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { shutdown.cancelled().await });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "server failed");
-        }
-    });
+    let task = tokio::spawn(serve(
+        listener,
+        router,
+        state.shutdown.clone(),
+        Duration::from_secs(config.header_read_timeout_secs.max(1)),
+    ));
     Ok(RunningServer { addr, state, task })
+}
+
+/// Accepts connections until `shutdown`, then lets each finish its in-flight requests.
+///
+/// Hand-written rather than `axum::serve`, which gives hyper no timer and so no header-read
+/// timeout: here a connection that has not sent a request's headers within `header_timeout`
+/// of being opened (or of its previous response) is closed, so a silent or trickling client
+/// cannot hold a connection and its task for ever.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+    header_timeout: Duration,
+) {
+    let connections = TaskTracker::new();
+    loop {
+        let (tcp, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of descriptors or the like: pause instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = shutdown.cancelled() => break,
+        };
+        // Small fixed send buffers: a stalled viewer is noticed (and cut as a slow consumer)
+        // after a few hundred KiB instead of the kernel's autotuned megabytes, and idle
+        // connections stay light. No Nagle delay for small event frames.
+        let _ = tcp.set_nodelay(true);
+        let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(SEND_BUFFER);
+        let router = router.clone();
+        let service = hyper::service::service_fn(
+            move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                let mut router = router.clone();
+                async move { tower::Service::call(&mut router, req.map(axum::body::Body::new)).await }
+            },
+        );
+        let shutdown = shutdown.clone();
+        connections.spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let conn = builder
+                .serve_connection(TokioIo::new(tcp), service)
+                .with_upgrades();
+            tokio::pin!(conn);
+            tokio::select! {
+                r = conn.as_mut() => {
+                    if let Err(e) = r {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                    return;
+                }
+                () = shutdown.cancelled() => conn.as_mut().graceful_shutdown(),
+            }
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    connections.close();
+    connections.wait().await;
 }
 
 impl RunningServer {

@@ -59,6 +59,15 @@ pub struct Config {
     /// Access-token lifetime in seconds.
     #[arg(long, env = "JIGA_ACCESS_TOKEN_TTL", default_value_t = 900)]
     pub access_token_ttl: u64,
+
+    /// Active sessions one hirer may have at once (the contract's Limits: 20).
+    #[arg(long, env = "JIGA_MAX_ACTIVE_SESSIONS", default_value_t = 20)]
+    pub max_active_sessions_per_hirer: u32,
+
+    /// Seconds a connection has to send a request's headers before it is closed (the
+    /// contract's Limits: 10).
+    #[arg(long, env = "JIGA_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
 }
 
 fn parse_flag(s: &str) -> Result<bool, String> {
@@ -86,6 +95,8 @@ impl Config {
             seed_demo: false,
             log_json: false,
             access_token_ttl: 900,
+            max_active_sessions_per_hirer: 20,
+            header_read_timeout_secs: 10,
         }
     }
 }

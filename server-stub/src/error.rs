@@ -67,6 +67,15 @@ pub enum AppError {
         /// When the window resets.
         retry_after: Duration,
     },
+    /// 429 `rate_limited` for a quota or a throttle other than the per-minute limits (the
+    /// failed-login window, active sessions per hirer, commands in flight).
+    #[error("{message}")]
+    Quota {
+        /// What was refused and why, for people.
+        message: String,
+        /// When trying again may succeed.
+        retry_after: Duration,
+    },
     /// 503 `unavailable`.
     #[error("{0}")]
     Unavailable(String),
@@ -89,7 +98,7 @@ impl AppError {
             AppError::Conflict(_) => ErrorCode::Conflict,
             AppError::IdempotencyConflict(_) => ErrorCode::IdempotencyConflict,
             AppError::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
-            AppError::RateLimited { .. } => ErrorCode::RateLimited,
+            AppError::RateLimited { .. } | AppError::Quota { .. } => ErrorCode::RateLimited,
             AppError::Unavailable(_) => ErrorCode::Unavailable,
             AppError::Internal(_) => ErrorCode::Internal,
         }
@@ -124,10 +133,12 @@ impl AppError {
                 available: Some(Dof::new(*available)),
                 ..ErrorDetails::default()
             },
-            AppError::RateLimited { retry_after, .. } => ErrorDetails {
-                retry_after: Some(retry_after_secs(*retry_after)),
-                ..ErrorDetails::default()
-            },
+            AppError::RateLimited { retry_after, .. } | AppError::Quota { retry_after, .. } => {
+                ErrorDetails {
+                    retry_after: Some(retry_after_secs(*retry_after)),
+                    ..ErrorDetails::default()
+                }
+            }
             AppError::PayloadTooLarge { limit, .. } => ErrorDetails {
                 limit: Some(*limit),
                 ..ErrorDetails::default()
@@ -227,7 +238,9 @@ impl IntoResponse for AppError {
             tracing::error!(%cause, "internal error");
         }
         let mut res = self.status().into_response();
-        if let AppError::RateLimited { retry_after, .. } = &self {
+        if let AppError::RateLimited { retry_after, .. } | AppError::Quota { retry_after, .. } =
+            &self
+        {
             let secs = retry_after_secs(*retry_after);
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 res.headers_mut().insert("retry-after", v);

@@ -2,7 +2,10 @@
 //!
 //! ## A map of the crate
 //!
-//! - [`app`]: the shared state and the start/shutdown sequence.
+//! - [`app`]: the start/shutdown sequence and the accept loop.
+//! - [`state`]: [`AppState`], what handlers reach; it sits below `http` and above the parts.
+//! - [`domain`]: the hire, charging and settlement rules, apart from HTTP and SQL.
+//! - [`catalog`]: the marketplace as served (search index, counted views) and its chore.
 //! - [`http`]: the router, middleware (request ids, errors, rate limits, metrics) and one
 //!   module of handlers per API area; [`openapi`] builds `/v1/openapi.json` from the same
 //!   route table.
@@ -15,9 +18,11 @@
 
 pub mod app;
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod cursor;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod http;
 pub mod ids;
@@ -27,8 +32,10 @@ pub mod ratelimit;
 pub mod search;
 pub mod seed;
 pub mod sim;
+pub mod state;
 pub mod stream;
 
-pub use app::{AppState, RunningServer, start};
+pub use app::{RunningServer, start};
 pub use config::Config;
 pub use error::{AppError, AppResult};
+pub use state::AppState;

@@ -1,127 +1,151 @@
-//! Prometheus metrics: request counts and latency histograms per route and status, plus the
-//! store's gauges (rendered from storage at scrape time, so they are exact).
+//! Prometheus metrics, exposed with `prometheus-client`: request counts and latency histograms
+//! per route and status, active sessions, DOF consumed, ledger transactions by type and
+//! session events. A scrape reads counters only, never storage: the ledger's totals are kept
+//! by the writer as it commits ([`crate::db::LedgerTotals`]), so a scrape costs the same
+//! however large the ledger grows.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use parking_lot::Mutex;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+use crate::db::LedgerTotals;
 
 /// Histogram bucket bounds, in seconds.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
-#[derive(Default)]
-struct Hist {
-    buckets: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
 }
 
-/// The server's request metrics.
-#[derive(Default)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TypeLabels {
+    r#type: String,
+}
+
+type Latency = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+/// The server's metrics.
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<(String, String), Hist>>,
-    events: AtomicU64,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Latency,
+    events: Counter,
+    active_sessions: Gauge,
+    dof_consumed: Counter,
+    transactions: Family<TypeLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "jiga_http_requests",
+            "HTTP requests by method, route and status",
+            requests.clone(),
+        );
+        let latency: Latency = Family::new_with_constructor(|| Histogram::new(BUCKETS));
+        registry.register(
+            "jiga_http_request_duration_seconds",
+            "HTTP request latency by method and route",
+            latency.clone(),
+        );
+        let active_sessions = Gauge::default();
+        registry.register(
+            "jiga_active_sessions",
+            "Sessions running on this server",
+            active_sessions.clone(),
+        );
+        let dof_consumed = Counter::default();
+        registry.register(
+            "jiga_dof_consumed",
+            "DOF consumed by all sessions",
+            dof_consumed.clone(),
+        );
+        let transactions = Family::<TypeLabels, Counter>::default();
+        registry.register(
+            "jiga_ledger_transactions",
+            "Ledger transactions by type",
+            transactions.clone(),
+        );
+        let events = Counter::default();
+        registry.register(
+            "jiga_session_events",
+            "Session events emitted by this process",
+            events.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            events,
+            active_sessions,
+            dof_consumed,
+            transactions,
+        }
+    }
 }
 
 impl Metrics {
-    /// Records one finished request.
+    /// Records one finished request. Routes are the router's templates (`/v1/agents/{id}`),
+    /// so the label sets are bounded by the route table.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        *self
-            .requests
-            .lock()
-            .entry((method.to_owned(), route.to_owned(), status))
-            .or_default() += 1;
-        let secs = elapsed.as_secs_f64();
-        let mut lat = self.latency.lock();
-        let h = lat
-            .entry((method.to_owned(), route.to_owned()))
-            .or_default();
-        for (i, b) in BUCKETS.iter().enumerate() {
-            if secs <= *b {
-                h.buckets[i] += 1;
-            }
-        }
-        h.count += 1;
-        h.sum += secs;
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
     }
 
     /// Counts session events emitted.
     pub fn events_emitted(&self, n: u64) {
-        self.events.fetch_add(n, Ordering::Relaxed);
+        self.events.inc_by(n);
     }
 
-    /// The text exposition, with the store gauges given by the caller.
+    /// The text exposition: the store's figures as of now (`active_sessions` and the ledger's
+    /// running totals), then every metric.
     #[must_use]
-    pub fn render(&self, gauges: &StoreGauges) -> String {
+    pub fn render(&self, active_sessions: usize, ledger: &LedgerTotals) -> String {
+        self.active_sessions
+            .set(i64::try_from(active_sessions).unwrap_or(i64::MAX));
+        // Counters only go up: bring each to the running total.
+        let consumed = u64::try_from(ledger.consumed()).unwrap_or(0);
+        self.dof_consumed
+            .inc_by(consumed.saturating_sub(self.dof_consumed.get()));
+        for (kind, n) in ledger.by_type() {
+            let c = self.transactions.get_or_create(&TypeLabels {
+                r#type: kind.as_str().to_owned(),
+            });
+            c.inc_by(n.saturating_sub(c.get()));
+        }
         let mut out = String::new();
-        out.push_str(
-            "# HELP jiga_http_requests_total HTTP requests by method, route and status.\n",
-        );
-        out.push_str("# TYPE jiga_http_requests_total counter\n");
-        for ((m, r, s), n) in self.requests.lock().iter() {
-            let _ = writeln!(
-                out,
-                "jiga_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {n}"
-            );
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "could not encode the metrics");
         }
-        out.push_str(
-            "# HELP jiga_http_request_duration_seconds HTTP request latency by method and route.\n",
-        );
-        out.push_str("# TYPE jiga_http_request_duration_seconds histogram\n");
-        for ((m, r), h) in self.latency.lock().iter() {
-            for (i, b) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "jiga_http_request_duration_seconds_bucket{{method=\"{m}\",route=\"{r}\",le=\"{b}\"}} {}",
-                    h.buckets[i]
-                );
-            }
-            let _ = writeln!(
-                out,
-                "jiga_http_request_duration_seconds_bucket{{method=\"{m}\",route=\"{r}\",le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                out,
-                "jiga_http_request_duration_seconds_sum{{method=\"{m}\",route=\"{r}\"}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "jiga_http_request_duration_seconds_count{{method=\"{m}\",route=\"{r}\"}} {}",
-                h.count
-            );
-        }
-        out.push_str("# HELP jiga_active_sessions Sessions running on this server.\n# TYPE jiga_active_sessions gauge\n");
-        let _ = writeln!(out, "jiga_active_sessions {}", gauges.active_sessions);
-        out.push_str("# HELP jiga_dof_consumed_total DOF consumed by all sessions.\n# TYPE jiga_dof_consumed_total counter\n");
-        let _ = writeln!(out, "jiga_dof_consumed_total {}", gauges.dof_consumed);
-        out.push_str("# HELP jiga_ledger_transactions_total Ledger transactions by type.\n# TYPE jiga_ledger_transactions_total counter\n");
-        for (t, n) in &gauges.transactions_by_type {
-            let _ = writeln!(out, "jiga_ledger_transactions_total{{type=\"{t}\"}} {n}");
-        }
-        out.push_str("# HELP jiga_session_events_total Session events emitted by this process.\n# TYPE jiga_session_events_total counter\n");
-        let _ = writeln!(
-            out,
-            "jiga_session_events_total {}",
-            self.events.load(Ordering::Relaxed)
-        );
         out
     }
-}
-
-/// Store-wide figures read at scrape time.
-#[derive(Clone, Debug, Default)]
-pub struct StoreGauges {
-    /// Running sessions.
-    pub active_sessions: usize,
-    /// Sum of `consumed` over all sessions.
-    pub dof_consumed: i64,
-    /// Transaction counts per type.
-    pub transactions_by_type: Vec<(String, i64)>,
 }

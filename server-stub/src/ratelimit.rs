@@ -1,19 +1,48 @@
-//! Fixed-window rate limits: per client address without a token, per user with one.
+//! Fixed-window rate limits: per client address without a token (IPv6 per /64), per user with
+//! one.
+//!
+//! Hand-written rather than `governor`: governor's GCRA refills continuously (at 100 per
+//! minute, one request every 0.6 s), so it has no window whose reset `RateLimit-Reset` could
+//! announce, and its "remaining" creeps back up between requests; the contract's headers
+//! describe fixed windows ("seconds until the window resets"), which this is, in one map
+//! under one short lock. Finished windows are swept by a chore, so the map holds only the
+//! callers of the last minute.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
+use tokio_util::sync::CancellationToken;
 
 const WINDOW: Duration = Duration::from_secs(60);
 
 /// Who a request is counted against.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Caller {
-    /// No (valid) token: the client's address.
-    Anonymous(std::net::IpAddr),
+    /// No (valid) token, or a credential route: the client's address ([`Caller::address`]).
+    Anonymous(IpAddr),
     /// A signed-in user.
     User(String),
+}
+
+impl Caller {
+    /// The anonymous caller of `ip`: IPv4 addresses one by one, IPv6 addresses per /64 (one
+    /// host usually holds a whole /64).
+    #[must_use]
+    pub fn address(ip: IpAddr) -> Caller {
+        let ip = match ip {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => IpAddr::V4(v4),
+                None => {
+                    let bits = u128::from(v6) & !((1u128 << 64) - 1);
+                    IpAddr::V6(bits.into())
+                }
+            },
+            v4 => v4,
+        };
+        Caller::Anonymous(ip)
+    }
 }
 
 /// The state of a caller's window after counting a request.
@@ -58,10 +87,6 @@ impl RateLimiter {
         }
         let now = Instant::now();
         let mut windows = self.windows.lock();
-        if windows.len() > 100_000 {
-            // Forget finished windows so a flood of addresses cannot grow memory for ever.
-            windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
-        }
         let (start, count) = windows.entry(caller).or_insert((now, 0));
         if now.duration_since(*start) >= WINDOW {
             *start = now;
@@ -84,6 +109,42 @@ impl RateLimiter {
     }
 }
 
+impl RateLimiter {
+    /// Forgets finished windows.
+    pub fn sweep(&self) {
+        let now = Instant::now();
+        self.windows
+            .lock()
+            .retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+    }
+
+    /// Number of callers with a window.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.windows.lock().len()
+    }
+
+    /// True when no caller has a window.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The limiter's chore: sweeps finished windows every window until shutdown.
+    pub fn spawn_sweeper(self: &std::sync::Arc<Self>, shutdown: CancellationToken) {
+        let limiter = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(WINDOW);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => limiter.sweep(),
+                    () = shutdown.cancelled() => break,
+                }
+            }
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +163,19 @@ mod tests {
         );
         assert_eq!(rl.check(ip).map(|v| v.allowed), Some(false));
         assert_eq!(rl.check(Caller::User("u".into())), None);
+    }
+
+    #[test]
+    fn ipv6_addresses_count_per_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("v6");
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().expect("v6");
+        let c: IpAddr = "2001:db8:1:3::1".parse().expect("v6");
+        assert_eq!(Caller::address(a), Caller::address(b));
+        assert_ne!(Caller::address(a), Caller::address(c));
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().expect("mapped");
+        assert_eq!(
+            Caller::address(mapped),
+            Caller::Anonymous([10, 0, 0, 1].into())
+        );
     }
 }

@@ -4,10 +4,10 @@
 use jiga::model::{AgentType, CreateAgentRequest, Pricing, Rank, TopupProvider, TransactionType};
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::db::{self, ledger};
 use crate::error::AppResult;
 use crate::ids::{new_id, now_millis};
+use crate::state::AppState;
 
 /// The demo player's login.
 pub const DEMO_EMAIL: &str = "demo@jiga.dev";

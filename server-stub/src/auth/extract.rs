@@ -3,8 +3,14 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
-use crate::app::AppState;
+use super::TokenService;
 use crate::error::AppError;
+
+/// State that can check access tokens; the extractors need nothing else of it.
+pub trait TokenSource: Send + Sync {
+    /// The token service.
+    fn tokens(&self) -> &TokenService;
+}
 
 /// The `Authorization: Bearer` token of a request, if any.
 #[must_use]
@@ -30,14 +36,14 @@ pub struct AuthUser {
     pub id: String,
 }
 
-impl FromRequestParts<AppState> for AuthUser {
+impl<S: TokenSource> FromRequestParts<S> for AuthUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let token = bearer_token(parts).ok_or_else(|| {
             AppError::Unauthenticated("missing 'Authorization: Bearer <token>' header".into())
         })?;
-        let claims = state.tokens.verify(token)?;
+        let claims = state.tokens().verify(token)?;
         Ok(AuthUser { id: claims.sub })
     }
 }
@@ -46,10 +52,10 @@ impl FromRequestParts<AppState> for AuthUser {
 #[derive(Clone, Debug)]
 pub struct MaybeUser(pub Option<AuthUser>);
 
-impl FromRequestParts<AppState> for MaybeUser {
+impl<S: TokenSource> FromRequestParts<S> for MaybeUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         if bearer_token(parts).is_none() {
             return Ok(MaybeUser(None));
         }

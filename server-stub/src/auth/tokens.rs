@@ -1,6 +1,6 @@
 //! HS256 access tokens and the in-memory deny list of revoked logins.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use parking_lot::RwLock;
@@ -28,7 +28,9 @@ pub struct TokenService {
     validation: Validation,
     /// Access-token lifetime in seconds.
     pub ttl_secs: u64,
-    revoked: RwLock<HashSet<String>>,
+    /// Revoked logins, each until the last access token it may have issued has expired
+    /// (after that its tokens fail on `exp` anyway), so the list does not only grow.
+    revoked: RwLock<HashMap<String, i64>>,
 }
 
 impl TokenService {
@@ -44,7 +46,7 @@ impl TokenService {
             decoding: DecodingKey::from_secret(secret),
             validation,
             ttl_secs,
-            revoked: RwLock::new(HashSet::new()),
+            revoked: RwLock::new(HashMap::new()),
         }
     }
 
@@ -79,7 +81,7 @@ impl TokenService {
                     _ => format!("access token is invalid: {e}"),
                 })
             })?;
-        if self.revoked.read().contains(&data.claims.sid) {
+        if self.revoked.read().contains_key(&data.claims.sid) {
             return Err(AppError::Unauthenticated(
                 "this login was revoked; sign in again".into(),
             ));
@@ -87,8 +89,37 @@ impl TokenService {
         Ok(data.claims)
     }
 
-    /// Adds logins to the deny list.
+    /// Adds logins to the deny list, forgetting those whose tokens have all expired.
     pub fn revoke<I: IntoIterator<Item = String>>(&self, families: I) {
-        self.revoked.write().extend(families);
+        self.revoke_at(families, chrono::Utc::now().timestamp());
+    }
+
+    fn revoke_at<I: IntoIterator<Item = String>>(&self, families: I, now: i64) {
+        // A token issued up to now expires at most one lifetime (and a second of rounding)
+        // from now.
+        let until = now + self.ttl_secs as i64 + 1;
+        let mut revoked = self.revoked.write();
+        revoked.retain(|_, exp| *exp > now);
+        revoked.extend(families.into_iter().map(|f| (f, until)));
+    }
+
+    /// Number of logins on the deny list.
+    #[must_use]
+    pub fn revoked_len(&self) -> usize {
+        self.revoked.read().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regression_revoked_logins_are_forgotten_once_their_tokens_expired() {
+        let t = TokenService::new(b"secret", 900);
+        t.revoke_at((0..1000).map(|i| format!("lgn_{i}")), 0);
+        assert_eq!(t.revoked_len(), 1000);
+        t.revoke_at(["lgn_new".to_owned()], 902);
+        assert_eq!(t.revoked_len(), 1, "only the new revocation is kept");
     }
 }

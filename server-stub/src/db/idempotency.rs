@@ -100,6 +100,7 @@ where
         return Ok((prev.response, None));
     }
     tx.execute_batch("SAVEPOINT idem_op")?;
+    let tally = super::ledger::tally();
     match op(tx) {
         Ok(value) => {
             tx.execute_batch("RELEASE idem_op")?;
@@ -112,6 +113,7 @@ where
             Ok((resp, Some(value)))
         }
         Err(e) if e.status().is_client_error() && e.status().as_u16() != 429 => {
+            super::ledger::restore_tally(tally);
             tx.execute_batch("ROLLBACK TO idem_op; RELEASE idem_op")?;
             let resp = StoredResponse {
                 status: e.status().as_u16(),
@@ -121,6 +123,7 @@ where
             Ok((resp, None))
         }
         Err(e) => {
+            super::ledger::restore_tally(tally);
             tx.execute_batch("ROLLBACK TO idem_op; RELEASE idem_op")?;
             Err(e)
         }

@@ -5,6 +5,8 @@
 //! posting that would leave a user's `available` or `held` account negative. It runs inside a
 //! writer job, so a refusal rolls the whole job back.
 
+use std::cell::RefCell;
+
 use jiga::Timestamp;
 use jiga::model::{LedgerEntry, Page, Transaction, TransactionType, Wallet};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -13,37 +15,84 @@ use crate::cursor::{PageReq, page_from};
 use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
 
-/// Ledger account names.
-pub mod account {
-    /// A user's spendable DOF.
-    #[must_use]
-    pub fn available(user_id: &str) -> String {
-        format!("user:{user_id}:available")
-    }
-    /// A user's DOF reserved by active sessions.
-    #[must_use]
-    pub fn held(user_id: &str) -> String {
-        format!("user:{user_id}:held")
-    }
-    /// What a session has consumed, until settlement empties it.
-    #[must_use]
-    pub fn consumed(session_id: &str) -> String {
-        format!("session:{session_id}:consumed")
-    }
-    /// Money coming in from a payment provider.
-    #[must_use]
-    pub fn external(provider: &str) -> String {
-        format!("external:{provider}")
-    }
-    /// The platform's fees.
-    pub const PLATFORM_REVENUE: &str = "platform:revenue";
+pub use crate::domain::account;
 
-    /// True for accounts that may never go negative (users' `available` and `held`).
-    #[must_use]
-    pub fn must_stay_non_negative(account: &str) -> bool {
-        account.starts_with("user:")
-            && (account.ends_with(":available") || account.ends_with(":held"))
+/// What the postings of the current write transaction add to the ledger's running totals:
+/// transactions per type (in [`TransactionType::ALL`]'s order) and DOF consumed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Transactions per type.
+    pub by_type: [u64; TransactionType::ALL.len()],
+    /// DOF moved into sessions' consumed accounts.
+    pub consumed: i64,
+}
+
+thread_local! {
+    /// Postings of this thread's open write transaction. Only the writer thread's tally is
+    /// read (it applies it to [`super::LedgerTotals`] when its transaction commits and drops
+    /// it when it does not); a thread posting outside the writer (tests, benchmarks) only
+    /// counts into a tally nobody reads, of fixed size.
+    static TALLY: RefCell<Tally> = RefCell::new(Tally::default());
+}
+
+/// The tally so far (a job saves it and restores it if it rolls back).
+#[must_use]
+pub fn tally() -> Tally {
+    TALLY.with(|t| *t.borrow())
+}
+
+/// Restores a saved tally (a job rolled back).
+pub fn restore_tally(saved: Tally) {
+    TALLY.with(|t| *t.borrow_mut() = saved);
+}
+
+/// Takes the tally, leaving it empty (the transaction committed or failed).
+#[must_use]
+pub fn take_tally() -> Tally {
+    TALLY.with(|t| std::mem::take(&mut *t.borrow_mut()))
+}
+
+fn count(kind: TransactionType, entries: &[(&str, i64)]) {
+    TALLY.with(|t| {
+        let mut t = t.borrow_mut();
+        if let Some(i) = TransactionType::ALL.iter().position(|k| *k == kind)
+            && let Some(n) = t.by_type.get_mut(i)
+        {
+            *n += 1;
+        }
+        if kind == TransactionType::Consume {
+            let consumed: i64 = entries
+                .iter()
+                .filter(|(a, _)| a.starts_with("session:"))
+                .map(|(_, n)| *n)
+                .sum();
+            t.consumed = t.consumed.saturating_add(consumed);
+        }
+    });
+}
+
+/// The ledger's totals from storage (one scan, at start).
+///
+/// # Errors
+/// A database failure.
+pub fn totals(conn: &Connection) -> AppResult<Tally> {
+    let mut tally = Tally::default();
+    let rows = conn
+        .prepare("SELECT type, COUNT(*) FROM transactions GROUP BY type")?
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (ty, n) in rows {
+        if let Some(i) = TransactionType::ALL.iter().position(|k| k.as_str() == ty)
+            && let Some(slot) = tally.by_type.get_mut(i)
+        {
+            *slot = u64::try_from(n).unwrap_or(0);
+        }
     }
+    tally.consumed =
+        conn.query_row("SELECT COALESCE(SUM(consumed), 0) FROM sessions", [], |r| {
+            r.get(0)
+        })?;
+    Ok(tally)
 }
 
 /// A written transaction: its primary key and id.
@@ -103,6 +152,7 @@ pub fn post(
             });
         }
     }
+    count(kind, entries);
     Ok(Posted { pk, id })
 }
 
@@ -123,8 +173,18 @@ pub fn balance(conn: &Connection, account: &str) -> AppResult<i64> {
 /// # Errors
 /// A database failure.
 pub fn wallet(conn: &Connection, user_id: &str) -> AppResult<Wallet> {
-    let available = balance(conn, &account::available(user_id))?;
-    let held = balance(conn, &account::held(user_id))?;
+    // One statement, so both balances come from one snapshot: two reads outside a transaction
+    // may straddle a commit (a hold moves DOF from one to the other) and show a wallet that
+    // never existed.
+    let (available, held): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT COALESCE((SELECT balance FROM accounts WHERE id = ?1), 0), \
+                    COALESCE((SELECT balance FROM accounts WHERE id = ?2), 0)",
+        )?
+        .query_row(
+            params![account::available(user_id), account::held(user_id)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
     Wallet::from_accounts(available.into(), held.into())
         .ok_or_else(|| AppError::internal("wallet overflow"))
 }

@@ -149,6 +149,10 @@ CREATE TABLE idempotency (
     PRIMARY KEY (user_id, key)
 ) WITHOUT ROWID;
 "#,
+    // 2: the hire's cap of active sessions per hirer counts them through this index.
+    r#"
+CREATE INDEX sessions_active_hirer ON sessions(hirer_id) WHERE status = 'active';
+"#,
 ];
 
 /// Applies every migration the database has not seen.

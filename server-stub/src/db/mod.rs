@@ -23,6 +23,9 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+use jiga::model::TransactionType;
 
 use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags};
@@ -30,6 +33,40 @@ use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
 pub use writer::WriteStats;
+
+/// The ledger's running totals (transactions per type, DOF consumed): read from storage once
+/// at start, then advanced by the writer as each transaction commits, so `/metrics` never
+/// scans the ledger.
+#[derive(Debug, Default)]
+pub struct LedgerTotals {
+    by_type: [AtomicU64; TransactionType::ALL.len()],
+    consumed: AtomicI64,
+}
+
+impl LedgerTotals {
+    fn add(&self, t: &ledger::Tally) {
+        for (slot, n) in self.by_type.iter().zip(t.by_type) {
+            slot.fetch_add(n, Ordering::Relaxed);
+        }
+        self.consumed.fetch_add(t.consumed, Ordering::Relaxed);
+    }
+
+    /// Committed transactions per type.
+    #[must_use]
+    pub fn by_type(&self) -> Vec<(TransactionType, u64)> {
+        TransactionType::ALL
+            .iter()
+            .zip(&self.by_type)
+            .map(|(k, n)| (*k, n.load(Ordering::Relaxed)))
+            .collect()
+    }
+
+    /// DOF consumed by all sessions.
+    #[must_use]
+    pub fn consumed(&self) -> i64 {
+        self.consumed.load(Ordering::Relaxed)
+    }
+}
 
 /// Number of reader connections.
 const READERS: usize = 4;
@@ -63,7 +100,8 @@ pub struct Db {
 struct Inner {
     writer: writer::WriterHandle,
     readers: Mutex<Vec<Connection>>,
-    reader_permits: Semaphore,
+    reader_permits: Arc<Semaphore>,
+    totals: Arc<LedgerTotals>,
     _location: Location,
 }
 
@@ -106,7 +144,9 @@ impl Db {
         let path = location.path();
         let mut conn = open_conn(&path, durable)?;
         migrate::run(&mut conn)?;
-        let writer = writer::spawn(conn)?;
+        let totals = Arc::new(LedgerTotals::default());
+        totals.add(&ledger::totals(&conn)?);
+        let writer = writer::spawn(conn, totals.clone())?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let c = open_conn(&path, durable)?;
@@ -117,7 +157,8 @@ impl Db {
             inner: Arc::new(Inner {
                 writer,
                 readers: Mutex::new(readers),
-                reader_permits: Semaphore::new(READERS),
+                reader_permits: Arc::new(Semaphore::new(READERS)),
+                totals,
                 _location: location,
             }),
         })
@@ -132,14 +173,19 @@ impl Db {
         F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let _permit = self
+        let permit = self
             .inner
             .reader_permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| AppError::Unavailable("storage is shutting down".into()))?;
         let inner = self.inner.clone();
+        // The permit moves into the blocking task: a caller that gives up (its request was
+        // dropped) must not hand its permit on while its connection is still in use, or the
+        // next reader finds the pool empty.
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let conn = inner.readers.lock().pop();
             let Some(conn) = conn else {
                 return Err(AppError::internal("reader pool empty despite a permit"));
@@ -163,6 +209,12 @@ impl Db {
         T: Send + 'static,
     {
         self.inner.writer.submit(f).await
+    }
+
+    /// The ledger's committed totals.
+    #[must_use]
+    pub fn ledger_totals(&self) -> &LedgerTotals {
+        &self.inner.totals
     }
 
     /// Counters of the writer: commits and jobs so far.
@@ -193,4 +245,28 @@ fn open_conn(path: &Path, durable: bool) -> AppResult<Connection> {
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn regression_cancelled_read_keeps_its_permit_until_its_connection_is_back() {
+        let db = Db::open("sqlite::memory:").expect("open");
+        for _ in 0..READERS {
+            let slow = db.read(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                Ok(())
+            });
+            // Gives up long before the read is done.
+            let _ = tokio::time::timeout(std::time::Duration::from_millis(20), slow).await;
+        }
+        let reads: Vec<_> = (0..READERS)
+            .map(|_| db.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)))
+            .collect();
+        for r in futures_util::future::join_all(reads).await {
+            assert_eq!(r.expect("a reader connection"), 1);
+        }
+    }
 }

@@ -1,7 +1,8 @@
-//! Sessions: hire, charges and events, end and settlement — each a step of one writer job, so
-//! the ledger, the session row and the event log move together or not at all.
+//! Sessions in storage: hire, charges and events, end and settlement — each a step of one
+//! writer job, so the ledger, the session row and the event log move together or not at all.
+//! What each step does is decided by [`crate::domain::session`]; this module writes it.
 
-use jiga::event::{AgentAction, ChargeReason, DofUpdate, EventKind, SessionEvent};
+use jiga::event::{ChargeReason, DofUpdate, EventKind, SessionEvent};
 use jiga::model::{
     Agent, DEFAULT_MAX_MINUTES, EndReason, HireRequest, Page, Session, SessionStatus, Settlement,
     TransactionType,
@@ -12,17 +13,14 @@ use serde_json::json;
 
 use super::ledger::{self, account};
 use crate::cursor::{PageReq, page_from};
+pub use crate::domain::session::Op;
+use crate::domain::session::{Decision, Ending, HirePolicy, Meter, decide, settle};
 use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
 
-/// One stored event frame: its seq and its exact JSON text.
-///
-/// The text is kept as the WebSocket's own string type, so a frame serialized once at storage
-/// time goes to every viewer as a reference-count bump, without a copy or a UTF-8 re-check.
-pub type Frame = (u64, FrameText);
-
-/// Shared, immutable frame text.
-pub type FrameText = axum::extract::ws::Utf8Bytes;
+/// One stored event frame: its seq and its exact JSON text, serialized once at storage time
+/// (the hub shares it between viewers without copying it again).
+pub type Frame = (u64, String);
 
 /// A session with the server-side state the simulated agent needs.
 #[derive(Clone, Debug)]
@@ -105,6 +103,18 @@ pub fn active(conn: &Connection) -> AppResult<Vec<SessionRow>> {
         .collect::<Result<Vec<_>, _>>()?)
 }
 
+/// Number of active sessions `hirer` has (read inside the hire's job, so the cap holds under
+/// concurrent hires).
+///
+/// # Errors
+/// A database failure.
+pub fn active_count(conn: &Connection, hirer: &str) -> AppResult<u32> {
+    let n: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM sessions WHERE hirer_id = ?1 AND status = 'active'")?
+        .query_row([hirer], |r| r.get(0))?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
 /// Sessions the caller hired, newest first.
 ///
 /// # Errors
@@ -139,7 +149,7 @@ pub fn events_after(
     Ok(conn
         .prepare_cached("SELECT seq, frame FROM session_events WHERE session_pk = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?
         .query_map(params![session_pk, after as i64, limit], |r| {
-            Ok((r.get::<_, i64>(0)? as u64, FrameText::from(r.get::<_, String>(1)?)))
+            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
         })?
         .collect::<Result<Vec<_>, _>>()?)
 }
@@ -161,7 +171,7 @@ fn emit(
     tx.prepare_cached("INSERT INTO session_events (session_pk, seq, frame) VALUES (?1, ?2, ?3)")?
         .execute(params![row.pk, seq as i64, text])?;
     row.session.last_seq = seq;
-    out.push((seq, FrameText::from(text)));
+    out.push((seq, text));
     Ok(())
 }
 
@@ -194,6 +204,7 @@ pub fn hire(
     hirer: &str,
     agent: &Agent,
     req: &HireRequest,
+    policy: &HirePolicy,
     now: i64,
 ) -> AppResult<(SessionRow, Vec<Frame>)> {
     let available = ledger::balance(tx, &account::available(hirer))?;
@@ -261,24 +272,16 @@ pub fn hire(
     )?;
     // The first charge of every session is its first minute, at start, before any action.
     // Validation guarantees the budget covers it.
-    apply(tx, &mut row, &[Op::Minute], 2000, now, &mut frames)?;
+    apply(
+        tx,
+        &mut row,
+        &[Op::Minute],
+        policy.fee_bps,
+        now,
+        &mut frames,
+    )?;
     save(tx, &row)?;
     Ok((row, frames))
-}
-
-/// One step of a running session.
-#[derive(Clone, Debug)]
-pub enum Op {
-    /// Charge the next started minute.
-    Minute,
-    /// Perform (and charge) one action.
-    Action(AgentAction),
-    /// Say something.
-    Commentary(String),
-    /// Acknowledge a command.
-    CommandAck(String),
-    /// End the session.
-    End(EndReason),
 }
 
 fn charge(
@@ -339,47 +342,29 @@ pub fn apply(
     out: &mut Vec<Frame>,
 ) -> AppResult<Option<Settlement>> {
     for op in ops {
-        if row.session.status == SessionStatus::Ended {
-            break;
-        }
-        let price = row.agent.pricing;
-        match op {
-            Op::Minute => {
-                if price.per_minute > row.session.remaining {
-                    return end(tx, row, EndReason::BudgetExhausted, fee_bps, now, out).map(Some);
+        let meter = Meter {
+            status: row.session.status,
+            pricing: row.agent.pricing,
+            remaining: row.session.remaining,
+        };
+        match decide(&meter, op) {
+            Decision::Nothing => break,
+            Decision::End(reason) => return end(tx, row, reason, fee_bps, now, out).map(Some),
+            Decision::Step {
+                event,
+                charge: due,
+                minute,
+                action,
+            } => {
+                row.minutes_charged += u64::from(minute);
+                row.actions_done += u64::from(action);
+                if let Some(kind) = event {
+                    emit(tx, row, kind, now, out)?;
                 }
-                row.minutes_charged += 1;
-                if !price.per_minute.is_zero() {
-                    charge(tx, row, price.per_minute, ChargeReason::Minute, now, out)?;
+                if let Some((amount, reason)) = due {
+                    charge(tx, row, amount, reason, now, out)?;
                 }
             }
-            Op::Action(a) => {
-                if price.per_action > row.session.remaining {
-                    return end(tx, row, EndReason::BudgetExhausted, fee_bps, now, out).map(Some);
-                }
-                row.actions_done += 1;
-                emit(tx, row, EventKind::Action(a.clone()), now, out)?;
-                if !price.per_action.is_zero() {
-                    charge(tx, row, price.per_action, ChargeReason::Action, now, out)?;
-                }
-            }
-            Op::Commentary(text) => emit(
-                tx,
-                row,
-                EventKind::Commentary { text: text.clone() },
-                now,
-                out,
-            )?,
-            Op::CommandAck(id) => emit(
-                tx,
-                row,
-                EventKind::CommandAck {
-                    command_id: id.clone(),
-                },
-                now,
-                out,
-            )?,
-            Op::End(reason) => return end(tx, row, *reason, fee_bps, now, out).map(Some),
         }
     }
     save(tx, row)?;
@@ -406,33 +391,20 @@ pub fn end(
         )));
     }
     let s = &row.session;
-    let st = Settlement::compute(s.budget, s.consumed, fee_bps).ok_or_else(|| {
-        AppError::internal(format!("session '{}' consumed more than its budget", s.id))
-    })?;
+    let (st, postings) = settle(
+        &Ending {
+            session_id: &s.id,
+            hirer_id: &s.hirer_id,
+            owner_id: &s.owner_id,
+            budget: s.budget,
+            consumed: s.consumed,
+        },
+        fee_bps,
+    )?;
     let meta = json!({"sessionId": s.id});
-    if !st.consumed.is_zero() {
-        let consumed_acct = account::consumed(&s.id);
-        let owner_acct = account::available(&s.owner_id);
-        let mut entries: Vec<(&str, i64)> = vec![
-            (&consumed_acct, -st.consumed.get()),
-            (&owner_acct, st.owner_earnings.get()),
-        ];
-        if !st.platform_fee.is_zero() {
-            entries.push((account::PLATFORM_REVENUE, st.platform_fee.get()));
-        }
-        ledger::post(tx, TransactionType::Settle, &entries, &meta, now)?;
-    }
-    if !st.released.is_zero() {
-        ledger::post(
-            tx,
-            TransactionType::Release,
-            &[
-                (&account::held(&s.hirer_id), -st.released.get()),
-                (&account::available(&s.hirer_id), st.released.get()),
-            ],
-            &meta,
-            now,
-        )?;
+    for p in &postings {
+        let entries: Vec<(&str, i64)> = p.entries.iter().map(|(a, n)| (a.as_str(), *n)).collect();
+        ledger::post(tx, p.kind, &entries, &meta, now)?;
     }
     row.session.status = SessionStatus::Ended;
     row.session.end_reason = Some(reason);

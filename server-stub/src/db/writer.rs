@@ -6,10 +6,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rusqlite::{Connection, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
+use super::LedgerTotals;
+use super::ledger;
 use crate::error::{AppError, AppResult};
 
 /// The most jobs one transaction takes; bounds the latency of the jobs at its front.
 const MAX_BATCH: usize = 2048;
+/// Jobs waiting for the writer, at most; past this, callers wait for room (backpressure)
+/// instead of the queue growing without bound.
+const QUEUE: usize = 4 * MAX_BATCH;
 
 trait Job: Send {
     /// Runs inside the open transaction (within the job's own savepoint).
@@ -40,12 +45,14 @@ where
         let out = match sql("SAVEPOINT job") {
             Err(e) => Err(AppError::from(e)),
             Ok(()) => {
+                let tally = ledger::tally();
                 // A panicking job must not take the writer thread (and every later write) down.
                 let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(tx)))
                     .unwrap_or_else(|_| Err(AppError::internal("a write job panicked")));
                 let end = if out.is_ok() {
                     sql("RELEASE job")
                 } else {
+                    ledger::restore_tally(tally);
                     sql("ROLLBACK TO job").and_then(|()| sql("RELEASE job"))
                 };
                 match end {
@@ -86,7 +93,7 @@ struct Counters {
 }
 
 pub(super) struct WriterHandle {
-    tx: mpsc::UnboundedSender<Box<dyn Job>>,
+    tx: mpsc::Sender<Box<dyn Job>>,
     counters: Arc<Counters>,
 }
 
@@ -104,6 +111,7 @@ impl WriterHandle {
         });
         self.tx
             .send(job)
+            .await
             .map_err(|_| AppError::Unavailable("storage writer has stopped".into()))?;
         rx.await
             .map_err(|_| AppError::Unavailable("storage writer has stopped".into()))?
@@ -117,8 +125,8 @@ impl WriterHandle {
     }
 }
 
-pub(super) fn spawn(mut conn: Connection) -> AppResult<WriterHandle> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Box<dyn Job>>();
+pub(super) fn spawn(mut conn: Connection, totals: Arc<LedgerTotals>) -> AppResult<WriterHandle> {
+    let (tx, mut rx) = mpsc::channel::<Box<dyn Job>>(QUEUE);
     let counters = Arc::new(Counters::default());
     let c = counters.clone();
     std::thread::Builder::new()
@@ -135,6 +143,10 @@ pub(super) fn spawn(mut conn: Connection) -> AppResult<WriterHandle> {
                     }
                 }
                 let committed = run_batch(&mut conn, &mut batch);
+                let tally = ledger::take_tally();
+                if committed {
+                    totals.add(&tally);
+                }
                 c.commits.fetch_add(u64::from(committed), Ordering::Relaxed);
                 c.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
                 for job in batch.drain(..) {

@@ -8,12 +8,12 @@ use jiga::model::{
 };
 
 use super::extract::{Json, PathId, Query};
-use crate::app::AppState;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::cursor::PageParams;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::ids::now_millis;
+use crate::state::AppState;
 
 /// `POST /v1/agents`.
 pub async fn create(
@@ -68,7 +68,7 @@ pub async fn update(
         .write(move |tx| db::agents::update(tx, &key, &user.id, &req, now))
         .await?;
     if agent.status == AgentStatus::Published {
-        state.refresh_listing(&id).await;
+        state.catalog.refresh(&id).await;
     }
     Ok(axum::Json(agent))
 }
@@ -102,7 +102,7 @@ async fn set_published(
         .db
         .write(move |tx| db::agents::set_published(tx, &key, &uid, publish, now))
         .await?;
-    state.refresh_listing(&id).await;
+    state.catalog.refresh(&id).await;
     if publish {
         state.notifier.notify(
             &user.id,
@@ -184,9 +184,10 @@ pub async fn create_review(
             )
         })
         .await?;
-    state.refresh_listing(&id).await;
+    state.catalog.refresh(&id).await;
     if let Some(owner) = state
-        .search
+        .catalog
+        .index
         .read()
         .get(&id)
         .map(|l| l.agent.owner_id.clone())

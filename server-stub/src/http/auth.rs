@@ -7,11 +7,11 @@ use jiga::model::{
 };
 
 use super::extract::Json;
-use crate::app::AppState;
 use crate::auth::{hash_password, verify_password};
 use crate::db::users::{self, Rotation};
 use crate::error::{AppError, AppResult};
 use crate::ids::now_millis;
+use crate::state::AppState;
 
 /// Refresh tokens live 30 days.
 const REFRESH_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -58,6 +58,15 @@ pub async fn login(
     State(state): State<AppState>,
     Json(req): Json<LoginRequest>,
 ) -> AppResult<axum::Json<AuthResponse>> {
+    if let Err(retry_after) = state.logins.check(&req.email) {
+        return Err(AppError::Quota {
+            message: format!(
+                "too many failed logins for this email; retry in {} s",
+                retry_after.as_secs().max(1)
+            ),
+            retry_after,
+        });
+    }
     let email = req.email.clone();
     let found = state.db.read(move |c| users::find_login(c, &email)).await?;
     // Verify against a dummy hash when the email is unknown, so timing does not reveal accounts.
@@ -67,8 +76,10 @@ pub async fn login(
     };
     let ok = verify_password(req.password, hash).await;
     let Some(user) = user.filter(|_| ok) else {
+        state.logins.failed(&req.email);
         return Err(AppError::Unauthenticated("wrong email or password".into()));
     };
+    state.logins.succeeded(&req.email);
     let now = now_millis();
     let uid = user.id.clone();
     let (family, token) = state

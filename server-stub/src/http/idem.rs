@@ -7,11 +7,11 @@ use axum::response::Response;
 use axum::body::Bytes;
 
 use super::extract::IdemRequest;
-use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::db::idempotency::{self, IdemKey, StoredResponse};
 use crate::error::{AppError, AppResult};
 use crate::ids::{now_millis, sha256_hex};
+use crate::state::AppState;
 
 /// Releases an in-flight key when the request finishes, whatever happens.
 struct InFlight<'a> {

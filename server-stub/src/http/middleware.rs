@@ -10,11 +10,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::extract::RequestId;
-use crate::app::AppState;
 use crate::auth::bearer_token;
 use crate::error::{AppError, PendingError};
 use crate::ids::new_id;
 use crate::ratelimit::Caller;
+use crate::state::AppState;
 
 /// Gives every request an id (`X-Request-Id`), renders pending error bodies with it, and
 /// records the request in the metrics.
@@ -59,6 +59,15 @@ fn exempt(path: &str) -> bool {
     matches!(path, "/health" | "/ready" | "/metrics") || path.starts_with("/v1/webhooks/")
 }
 
+/// Routes counted against the caller's address whatever token the request carries, so a
+/// token (free from `/v1/auth/anonymous`) does not lift the limit on guessing passwords.
+fn credential_route(path: &str) -> bool {
+    matches!(
+        path,
+        "/v1/auth/login" | "/v1/auth/register" | "/v1/auth/anonymous" | "/v1/auth/refresh"
+    )
+}
+
 /// Rate limits: per address without a token, per user with one; `RateLimit-*` headers on
 /// every limited route.
 pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -66,14 +75,19 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let caller = match bearer_token(&parts).and_then(|t| state.tokens.verify(t).ok()) {
-        Some(claims) => Caller::User(claims.sub),
-        None => {
-            let ip = parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
-            Caller::Anonymous(ip)
+    let address = || {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        Caller::address(ip)
+    };
+    let caller = if credential_route(parts.uri.path()) {
+        address()
+    } else {
+        match bearer_token(&parts).and_then(|t| state.tokens.verify(t).ok()) {
+            Some(claims) => Caller::User(claims.sub),
+            None => address(),
         }
     };
     let req = Request::from_parts(parts, body);

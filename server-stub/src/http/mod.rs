@@ -27,9 +27,9 @@ use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::openapi::{ApiDoc, Doc};
+use crate::state::AppState;
 use crate::stream::session_ws;
 
 /// The body limit of the contract.
@@ -287,7 +287,7 @@ fn api() -> Routes {
             .ok::<HireResponse>(201)
             .auth()
             .idempotent()
-            .errors(&[402, 403, 404]),
+            .errors(&[402, 403, 404, 409, 429]),
         )
         .add(
             "/v1/sessions",
@@ -313,7 +313,7 @@ fn api() -> Routes {
                 .body::<CommandRequest>()
                 .ok::<CommandAccepted>(202)
                 .auth()
-                .errors(&[403, 404, 409]),
+                .errors(&[403, 404, 409, 413, 429]),
         )
         .add(
             "/v1/sessions/{id}/end",
@@ -345,6 +345,16 @@ fn api() -> Routes {
             .query("afterSeq", "last seq processed, default 0")
             .query("ticket", "single-use credential for browsers")
             .ok_untyped(101),
+        )
+        .add(
+            "/v1/events/stream-tickets",
+            post(sessions::notification_ticket),
+            Doc::post(
+                "/v1/events/stream-tickets",
+                "A single-use notifications-stream credential (60 s)",
+            )
+            .ok::<StreamTicket>(201)
+            .auth(),
         )
         .add(
             "/v1/events/stream",
@@ -462,22 +472,4 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
         ])
         .max_age(Duration::from_secs(600));
     Some(layer)
-}
-
-/// Background chores: writing listing views, forgetting expired tickets.
-pub fn spawn_background(state: &AppState) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(2));
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                () = state.shutdown.cancelled() => break,
-            }
-            marketplace::flush_views(&state).await;
-            let now = crate::ids::now_millis();
-            state.tickets.lock().retain(|_, (_, _, exp)| *exp > now);
-        }
-        marketplace::flush_views(&state).await;
-    });
 }

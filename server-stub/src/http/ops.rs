@@ -5,9 +5,8 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::error::AppError;
-use crate::metrics::StoreGauges;
+use crate::state::AppState;
 
 /// `GET /health`.
 pub async fn health() -> axum::Json<serde_json::Value> {
@@ -25,34 +24,18 @@ pub async fn ready(
     }
 }
 
-/// `GET /metrics`.
+/// `GET /metrics`: counters only, no storage read, so a scrape costs the same whatever the
+/// size of the ledger.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let gauges = state
-        .db
-        .read(|c| {
-            let dof_consumed =
-                c.query_row("SELECT COALESCE(SUM(consumed), 0) FROM sessions", [], |r| {
-                    r.get(0)
-                })?;
-            let transactions_by_type = c
-                .prepare("SELECT type, COUNT(*) FROM transactions GROUP BY type ORDER BY type")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(StoreGauges {
-                active_sessions: 0,
-                dof_consumed,
-                transactions_by_type,
-            })
-        })
-        .await
-        .unwrap_or_default();
-    let gauges = StoreGauges {
-        active_sessions: state.runner.len(),
-        ..gauges
-    };
+    let text = state
+        .metrics
+        .render(state.runner.len(), state.db.ledger_totals());
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(&gauges),
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
     )
 }

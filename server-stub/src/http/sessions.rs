@@ -1,29 +1,39 @@
-//! `/v1/hires` and `/v1/sessions/*`.
+//! `/v1/hires`, `/v1/sessions/*` and `/v1/events/stream-tickets`.
+
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiga::model::{
-    AgentStatus, CommandAccepted, CommandRequest, HireRequest, HireResponse, Page, Session,
+    CommandAccepted, CommandRequest, HireRequest, HireResponse, Page, Pricing, Session,
     SessionStatus, StreamTicket,
 };
 use serde::Deserialize;
-use tokio::sync::oneshot;
 
 use super::extract::{IdemRequest, Json, PathId, Query, parse_json};
 use super::idem;
-use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::cursor::PageParams;
 use crate::db::idempotency::run_stored;
 use crate::db::sessions::{self, SessionRow};
 use crate::db::{self as store};
+use crate::domain::session::{HirePolicy, MAX_COMMAND_DATA_BYTES};
 use crate::error::{AppError, AppResult};
-use crate::ids::{new_secret, now_millis};
-use crate::sim::runner::Msg;
+use crate::ids::now_millis;
+use crate::sim::runner::{MAX_COMMANDS_IN_FLIGHT, NotTaken};
+use crate::state::{AppState, detached};
+use crate::stream::tickets::{Scope, TICKET_TTL_SECS};
 
-/// Stream tickets are valid this long.
-pub const TICKET_TTL_SECS: u64 = 60;
+/// The contract's v1.1 `expectedPricing` of `POST /v1/hires`, which the core's
+/// [`HireRequest`] does not carry yet. Read from the same body in a second pass (unknown
+/// fields are ignored both ways); `#[serde(flatten)]` would lose the field paths of errors.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Expected {
+    #[serde(default)]
+    expected_pricing: Option<Pricing>,
+}
 
 /// `POST /v1/hires`.
 pub async fn hire(
@@ -34,47 +44,63 @@ pub async fn hire(
     let st = state.clone();
     let hirer = user.id.clone();
     idem::run(&state, &user, idem_req, move |ik, body| async move {
-        let req = match parse_json::<HireRequest>(&body)
-            .and_then(|r| r.validate().map(|()| r).map_err(AppError::from))
-        {
+        let parsed = parse_json::<HireRequest>(&body).and_then(|req| {
+            req.validate()?;
+            let expected = parse_json::<Expected>(&body)?.expected_pricing;
+            Ok((req, expected))
+        });
+        let (req, expected) = match parsed {
             Ok(r) => r,
             Err(e) => return idem::refuse(&st, ik, e).await,
         };
-        let now = now_millis();
-        let (stored, hired) = st
-            .db
-            .write(move |tx| {
-                let mut hired: Option<(SessionRow, Vec<sessions::Frame>)> = None;
-                let (stored, _) = run_stored(tx, &ik, 201, now, |tx| {
-                    let agent = store::agents::get(tx, &req.agent_id)?
-                        .filter(|a| a.status == AgentStatus::Published)
-                        .ok_or_else(|| AppError::not_found("published agent", &req.agent_id))?;
-                    if agent.owner_id == hirer {
-                        return Err(AppError::Forbidden("you cannot hire your own agent".into()));
-                    }
-                    req.validate_budget(agent.pricing.per_minute)?;
-                    let (row, frames) = sessions::hire(tx, &hirer, &agent, &req, now)?;
-                    let resp = HireResponse {
-                        session: row.session.clone(),
-                        stream_path: format!("/v1/sessions/{}/stream", row.session.id),
-                    };
-                    hired = Some((row, frames));
-                    Ok(resp)
-                })?;
-                Ok((stored, hired))
-            })
-            .await?;
-        if let Some((row, frames)) = hired {
-            st.hub.publish(&row.session.id, &frames, false);
-            st.notifier.notify(
-                &row.session.owner_id,
-                "agent.hired",
-                serde_json::json!({"agentId": row.session.agent_id, "sessionId": row.session.id}),
-            );
-            st.refresh_listing_later(&row.session.agent_id);
-            st.runner.spawn(st.clone(), row);
-        }
-        Ok(stored)
+        let policy = HirePolicy {
+            max_active_per_hirer: st.config.max_active_sessions_per_hirer,
+            fee_bps: st.config.platform_fee_bps,
+        };
+        // The effect and everything that must follow it (publishing `session.started`,
+        // starting the session's agent) run detached from this request: a client that goes
+        // away mid-request must not leave a committed session without its agent.
+        detached(async move {
+            let now = now_millis();
+            let (stored, hired) = st
+                .db
+                .write(move |tx| {
+                    let mut hired: Option<(SessionRow, Vec<sessions::Frame>)> = None;
+                    let (stored, _) = run_stored(tx, &ik, 201, now, |tx| {
+                        let agent = store::agents::get(tx, &req.agent_id)?;
+                        let active = sessions::active_count(tx, &hirer)?;
+                        let agent = policy.check(
+                            agent.as_ref(),
+                            &req.agent_id,
+                            &hirer,
+                            &req,
+                            expected.as_ref(),
+                            active,
+                        )?;
+                        let (row, frames) = sessions::hire(tx, &hirer, agent, &req, &policy, now)?;
+                        let resp = HireResponse {
+                            session: row.session.clone(),
+                            stream_path: format!("/v1/sessions/{}/stream", row.session.id),
+                        };
+                        hired = Some((row, frames));
+                        Ok(resp)
+                    })?;
+                    Ok((stored, hired))
+                })
+                .await?;
+            if let Some((row, frames)) = hired {
+                st.hub.publish(&row.session.id, frames, false);
+                st.notifier.notify(
+                    &row.session.owner_id,
+                    "agent.hired",
+                    serde_json::json!({"agentId": row.session.agent_id, "sessionId": row.session.id}),
+                );
+                st.catalog.refresh_later(&row.session.agent_id);
+                st.runner.spawn(row);
+            }
+            Ok(stored)
+        })
+        .await
     })
     .await
 }
@@ -127,39 +153,6 @@ pub async fn list(
     ))
 }
 
-/// Sends a command to a running session and waits for its acknowledgement to be in the stream.
-///
-/// # Errors
-/// `conflict` when the session is not running.
-pub async fn send_command(
-    state: &AppState,
-    session_id: &str,
-    req: CommandRequest,
-) -> AppResult<()> {
-    let tx = state.runner.get(session_id).ok_or_else(|| {
-        AppError::Conflict(format!(
-            "session '{session_id}' has ended; it takes no more commands"
-        ))
-    })?;
-    let (reply, rx) = oneshot::channel();
-    tx.send(Msg::Command {
-        command_id: req.command_id,
-        data: req.data,
-        reply,
-    })
-    .await
-    .map_err(|_| {
-        AppError::Conflict(format!(
-            "session '{session_id}' has ended; it takes no more commands"
-        ))
-    })?;
-    rx.await.map_err(|_| {
-        AppError::Conflict(format!(
-            "session '{session_id}' ended before the command was acknowledged"
-        ))
-    })?
-}
-
 /// `POST /v1/sessions/{id}/commands`.
 pub async fn command(
     State(state): State<AppState>,
@@ -168,18 +161,41 @@ pub async fn command(
     Json(req): Json<CommandRequest>,
 ) -> AppResult<(StatusCode, axum::Json<CommandAccepted>)> {
     req.validate()?;
+    if !command_data_fits(&req) {
+        return Err(AppError::PayloadTooLarge {
+            what: "command data",
+            limit: MAX_COMMAND_DATA_BYTES as u64,
+        });
+    }
     let row = visible_session(&state, &id, &user).await?;
     if row.session.hirer_id != user.id {
         return Err(AppError::Forbidden(
             "only the hirer may send commands".into(),
         ));
     }
+    let slot = state.runner.begin_command(&id).map_err(|e| match e {
+        NotTaken::NotRunning => AppError::Conflict(format!(
+            "session '{id}' has ended; it takes no more commands"
+        )),
+        NotTaken::Busy => AppError::Quota {
+            message: format!(
+                "session '{id}' has {MAX_COMMANDS_IN_FLIGHT} commands waiting for their acknowledgement; retry shortly"
+            ),
+            retry_after: Duration::from_secs(1),
+        },
+    })?;
     let command_id = req.command_id.clone();
-    send_command(&state, &id, req).await?;
+    slot.send(req).await?;
     Ok((
         StatusCode::ACCEPTED,
         axum::Json(CommandAccepted { command_id }),
     ))
+}
+
+/// True when a command's `data`, serialized, is within the contract's 16 KiB.
+#[must_use]
+pub fn command_data_fits(req: &CommandRequest) -> bool {
+    serde_json::to_vec(&req.data).is_ok_and(|v| v.len() <= MAX_COMMAND_DATA_BYTES)
 }
 
 /// `POST /v1/sessions/{id}/end`.
@@ -204,45 +220,44 @@ pub async fn end(
             )
             .await;
         }
-        let ended = || AppError::Conflict(format!("session '{id}' has already ended"));
-        let Some(tx) = st.runner.get(&id) else {
-            return idem::refuse(&st, ik, ended()).await;
-        };
-        let (reply, rx) = oneshot::channel();
-        if tx
-            .send(Msg::End {
-                key: ik.clone(),
-                reply,
-            })
-            .await
-            .is_err()
-        {
-            return idem::refuse(&st, ik, ended()).await;
-        }
-        match rx.await {
+        match st.runner.end(&id, ik.clone()).await {
             Ok(answer) => answer,
-            // The session ended by itself meanwhile.
-            Err(_) => idem::refuse(&st, ik, ended()).await,
+            // Stopping for shutdown with the end not applied: not a final answer, so it is
+            // not stored and the key may be retried once the server is back.
+            Err(_) if st.runner.stopping() => Err(AppError::Unavailable(
+                "the server is shutting down; retry the end with the same key".into(),
+            )),
+            Err(_) => {
+                // No task runs the session: it ended by itself, or (a bug) it was left active
+                // without its agent. Only the first is a final "already ended".
+                let key = id.clone();
+                let active = st
+                    .db
+                    .read(move |c| sessions::get(c, &key))
+                    .await?
+                    .is_some_and(|r| r.session.status == SessionStatus::Active);
+                if active {
+                    tracing::error!(session_id = %id, "active session without its agent");
+                    return Err(AppError::Unavailable(format!(
+                        "session '{id}' is not running on this server; retry shortly"
+                    )));
+                }
+                let ended = AppError::Conflict(format!("session '{id}' has already ended"));
+                idem::refuse(&st, ik, ended).await
+            }
         }
     })
     .await
 }
 
-/// `POST /v1/sessions/{id}/stream-tickets`.
+/// `POST /v1/sessions/{id}/stream-tickets`: a ticket that opens this session's stream only.
 pub async fn stream_ticket(
     State(state): State<AppState>,
     user: AuthUser,
     PathId(id): PathId,
 ) -> AppResult<(StatusCode, axum::Json<StreamTicket>)> {
     visible_session(&state, &id, &user).await?;
-    let ticket = format!("tkt_{}", new_secret());
-    let expires = now_millis() + (TICKET_TTL_SECS as i64) * 1000;
-    {
-        let mut tickets = state.tickets.lock();
-        let now = now_millis();
-        tickets.retain(|_, (_, _, exp)| *exp > now);
-        tickets.insert(ticket.clone(), (id, user.id, expires));
-    }
+    let ticket = state.tickets.issue(&user.id, Scope::Session(id));
     Ok((
         StatusCode::CREATED,
         axum::Json(StreamTicket {
@@ -250,4 +265,19 @@ pub async fn stream_ticket(
             expires_in: TICKET_TTL_SECS,
         }),
     ))
+}
+
+/// `POST /v1/events/stream-tickets`: a ticket that opens the caller's notifications only.
+pub async fn notification_ticket(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> (StatusCode, axum::Json<StreamTicket>) {
+    let ticket = state.tickets.issue(&user.id, Scope::Notifications);
+    (
+        StatusCode::CREATED,
+        axum::Json(StreamTicket {
+            ticket,
+            expires_in: TICKET_TTL_SECS,
+        }),
+    )
 }

@@ -4,11 +4,11 @@ use axum::extract::State;
 use jiga::model::{Agent, Me, Page, UpdateMeRequest};
 
 use super::extract::{Json, PathId, Query};
-use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::cursor::PageParams;
 use crate::db;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// `GET /v1/users/me`.
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> AppResult<axum::Json<Me>> {
@@ -39,7 +39,7 @@ pub async fn update_me(
             .read(move |c| db::agents::published_ids_of(c, &id))
             .await?
         {
-            state.refresh_listing(&agent).await;
+            state.catalog.refresh(&agent).await;
         }
     }
     Ok(axum::Json(me))

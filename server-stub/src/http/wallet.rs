@@ -11,16 +11,17 @@ use jiga::model::{
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::json;
+use subtle::ConstantTimeEq;
 
 use super::extract::{IdemRequest, Query, RawBody, parse_json};
 use super::idem;
-use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::cursor::PageParams;
 use crate::db::idempotency::run_stored;
 use crate::db::ledger::{self, account};
 use crate::error::{AppError, AppResult};
 use crate::ids::{new_id, now_millis};
+use crate::state::AppState;
 
 /// `GET /v1/wallet`.
 pub async fn get(State(state): State<AppState>, user: AuthUser) -> AppResult<axum::Json<Wallet>> {
@@ -140,6 +141,45 @@ pub async fn topup(
 /// Events older or newer than this (seconds) are refused.
 const WEBHOOK_TOLERANCE_SECS: i64 = 300;
 
+/// The most `v1=` entries a `Stripe-Signature` header may carry (the contract's Limits).
+pub const MAX_SIGNATURES: usize = 8;
+
+/// Parses `t=<unix>,v1=<64 hex>,...`: at most [`MAX_SIGNATURES`] `v1` entries, each exactly 32
+/// bytes of hex; other keys (Stripe's `v0`) are ignored. Bounded before any HMAC is computed,
+/// so a header of thousands of entries costs one pass over it.
+///
+/// # Errors
+/// `invalid_argument` naming `Stripe-Signature` for a missing `t`, too many `v1` entries or an
+/// entry that is not 64 hex characters.
+pub fn parse_stripe_signature(header: &str) -> AppResult<(i64, Vec<[u8; 32]>)> {
+    let bad = |why: String| {
+        AppError::invalid(
+            "Stripe-Signature",
+            format!("header 'Stripe-Signature': {why}"),
+        )
+    };
+    let (mut t, mut v1s) = (None, Vec::new());
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", v)) => t = v.parse::<i64>().ok(),
+            Some(("v1", v)) => {
+                if v1s.len() == MAX_SIGNATURES {
+                    return Err(bad(format!("more than {MAX_SIGNATURES} v1 entries")));
+                }
+                let mut sig = [0u8; 32];
+                if v.len() != 64 || hex::decode_to_slice(v, &mut sig).is_err() {
+                    let shown: String = v.chars().take(70).collect();
+                    return Err(bad(format!("v1 entry '{shown}' is not 64 hex characters")));
+                }
+                v1s.push(sig);
+            }
+            _ => {}
+        }
+    }
+    let t = t.ok_or_else(|| bad("no valid t=".into()))?;
+    Ok((t, v1s))
+}
+
 /// `POST /v1/webhooks/payments/stripe`.
 pub async fn stripe_webhook(
     State(state): State<AppState>,
@@ -158,35 +198,25 @@ pub async fn stripe_webhook(
         .ok_or_else(|| {
             AppError::invalid("Stripe-Signature", "missing 'Stripe-Signature' header")
         })?;
-    let (mut t, mut v1s) = (None, Vec::new());
-    for part in sig.split(',') {
-        match part.trim().split_once('=') {
-            Some(("t", v)) => t = v.parse::<i64>().ok(),
-            Some(("v1", v)) => v1s.push(v.to_owned()),
-            _ => {}
-        }
-    }
-    let t = t.ok_or_else(|| {
-        AppError::invalid("Stripe-Signature", "'Stripe-Signature' has no valid t=")
-    })?;
+    let (t, v1s) = parse_stripe_signature(sig)?;
     if (chrono::Utc::now().timestamp() - t).abs() > WEBHOOK_TOLERANCE_SECS {
         return Err(AppError::invalid(
             "Stripe-Signature",
             "webhook timestamp is more than 300 s away from the server's clock",
         ));
     }
-    let valid = v1s.iter().any(|v1| {
-        let Ok(expected) = hex::decode(v1) else {
-            return false;
-        };
-        let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else {
-            return false;
-        };
-        mac.update(t.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(&body);
-        mac.verify_slice(&expected).is_ok()
-    });
+    // One HMAC over the body, whatever the number of entries; each entry is then a 32-byte
+    // constant-time comparison.
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else {
+        return Err(AppError::internal("webhook secret unusable as an HMAC key"));
+    };
+    mac.update(t.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(&body);
+    let expected = mac.finalize().into_bytes();
+    let valid = v1s
+        .iter()
+        .fold(false, |any, v1| any | bool::from(v1.ct_eq(&expected[..])));
     if !valid {
         return Err(AppError::invalid(
             "Stripe-Signature",

@@ -15,28 +15,64 @@ use super::SearchQuery;
 
 /// Interned strings: provider and game names, both as listed and lowercased.
 ///
-/// Ids are never reused or dropped, so the table holds every distinct value ever indexed;
-/// it stays small because providers and games are few compared with listings.
+/// Each id counts the listings holding it; an id no listing holds any more is dropped and
+/// reused, so the table (and the facet counters every query sizes by it) holds the values of
+/// the listings indexed now, not every value ever indexed: an owner renaming games over and
+/// over cannot grow it.
 #[derive(Debug, Default)]
 pub(crate) struct Interner {
     ids: HashMap<String, u32>,
     names: Vec<String>,
+    refs: Vec<u32>,
+    free: Vec<u32>,
 }
 
 impl Interner {
-    /// The id of `s`, adding it when new.
+    /// The id of `s`, adding it when new; counts one more holder.
     pub(crate) fn intern(&mut self, s: &str) -> u32 {
         if let Some(&id) = self.ids.get(s) {
+            if let Some(r) = self.refs.get_mut(id as usize) {
+                *r += 1;
+            }
             return id;
         }
-        // More than u32::MAX distinct strings cannot be indexed in memory anyway.
-        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => {
+                self.names.push(String::new());
+                self.refs.push(0);
+                // More than u32::MAX distinct strings cannot be indexed in memory anyway.
+                u32::try_from(self.names.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        if let (Some(name), Some(r)) = (
+            self.names.get_mut(id as usize),
+            self.refs.get_mut(id as usize),
+        ) {
+            s.clone_into(name);
+            *r = 1;
+        }
         self.ids.insert(s.to_owned(), id);
-        self.names.push(s.to_owned());
         id
     }
 
-    /// The id of `s` if it was ever interned.
+    /// One holder of `id` is gone; the string is dropped with its last holder.
+    pub(crate) fn release(&mut self, id: u32) {
+        let i = id as usize;
+        let Some(r) = self.refs.get_mut(i) else {
+            return;
+        };
+        *r = r.saturating_sub(1);
+        if *r == 0
+            && let Some(name) = self.names.get_mut(i)
+        {
+            self.ids.remove(name.as_str());
+            name.clear();
+            self.free.push(id);
+        }
+    }
+
+    /// The id of `s` if a listing holds it.
     fn lookup(&self, s: &str) -> Option<u32> {
         self.ids.get(s).copied()
     }
@@ -47,6 +83,11 @@ impl Interner {
 
     fn len(&self) -> usize {
         self.names.len()
+    }
+
+    /// Distinct strings held by listings now.
+    pub(crate) fn live(&self) -> usize {
+        self.ids.len()
     }
 }
 
@@ -117,16 +158,17 @@ impl DocFields {
     /// Reduces a listing's filterable values to integers.
     pub(crate) fn of(listing: &Listing, strings: &mut Interner) -> Self {
         let a = &listing.agent;
-        let mut games: Vec<u32> = a.games.iter().map(|g| strings.intern(g)).collect();
+        // Distinct strings first, so each is interned (and counted) once per listing.
+        let mut listed: Vec<&str> = a.games.iter().map(String::as_str).collect();
+        listed.sort_unstable();
+        listed.dedup();
+        let mut games: Vec<u32> = listed.iter().map(|g| strings.intern(g)).collect();
         games.sort_unstable();
-        games.dedup();
-        let mut games_lc: Vec<u32> = a
-            .games
-            .iter()
-            .map(|g| strings.intern(&g.to_lowercase()))
-            .collect();
+        let mut lower: Vec<String> = a.games.iter().map(|g| g.to_lowercase()).collect();
+        lower.sort_unstable();
+        lower.dedup();
+        let mut games_lc: Vec<u32> = lower.iter().map(|g| strings.intern(g)).collect();
         games_lc.sort_unstable();
-        games_lc.dedup();
         DocFields {
             rank: position(Rank::ALL, &a.rank),
             agent_type: position(AgentType::ALL, &a.agent_type),
@@ -138,6 +180,15 @@ impl DocFields {
             commentator: a.has_commentator,
             price: a.pricing.per_minute.get(),
             rating: listing.rating,
+        }
+    }
+
+    /// Releases the interned strings this listing held (it left the index or was replaced).
+    pub(crate) fn release(&self, strings: &mut Interner) {
+        strings.release(self.provider);
+        strings.release(self.provider_lc);
+        for id in self.games.iter().chain(self.games_lc.iter()) {
+            strings.release(id);
         }
     }
 

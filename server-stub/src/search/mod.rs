@@ -131,7 +131,9 @@ impl SearchIndex {
             && doc.words == words
         {
             doc.keys = StaticKeys::of(&listing);
-            doc.fields = DocFields::of(&listing, &mut self.strings);
+            let old =
+                std::mem::replace(&mut doc.fields, DocFields::of(&listing, &mut self.strings));
+            old.release(&mut self.strings);
             *doc.listing = listing;
             return;
         }
@@ -165,6 +167,7 @@ impl SearchIndex {
         };
         if let Some(doc) = self.slots.get_mut(slot as usize).and_then(Option::take) {
             self.vocab.remove(slot, doc.words.iter().map(|(w, _)| w));
+            doc.fields.release(&mut self.strings);
             self.free.push(slot);
         }
     }
@@ -376,6 +379,13 @@ impl SearchIndex {
                 .then_with(|| a.agent_type.as_str().cmp(b.agent_type.as_str()))
         });
         Categories { games, types }
+    }
+
+    /// Number of distinct provider and game strings held (for diagnostics and tests).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn interned_len(&self) -> usize {
+        self.strings.live()
     }
 
     /// Number of distinct words indexed (for diagnostics and tests).

@@ -54,6 +54,30 @@ fn wire_value<T: FromStr<Err = FieldError>>(field: &str, value: &str) -> Result<
         .map_err(|e: FieldError| FieldError::new(field, e.message))
 }
 
+/// The most characters `q` may have (the contract's Limits).
+pub const MAX_Q_CHARS: usize = 200;
+/// The most words `q` may have.
+pub const MAX_Q_WORDS: usize = 16;
+
+/// `q` within the contract's limits; blank is no text constraint.
+fn text_query(value: &str) -> Result<Option<String>, FieldError> {
+    // Counting stops at the limit, so a megabyte of `q` costs no more than 201 characters.
+    if value.chars().nth(MAX_Q_CHARS).is_some() {
+        return Err(FieldError::new(
+            Q,
+            format!("must be at most {MAX_Q_CHARS} characters"),
+        ));
+    }
+    let words = super::text::words(value).count();
+    if words > MAX_Q_WORDS {
+        return Err(FieldError::new(
+            Q,
+            format!("must be at most {MAX_Q_WORDS} words, got {words}"),
+        ));
+    }
+    Ok(Some(value.to_owned()).filter(|q| !q.trim().is_empty()))
+}
+
 fn boolean(field: &str, value: &str) -> Result<bool, FieldError> {
     match value {
         "true" => Ok(true),
@@ -131,7 +155,7 @@ impl SearchQuery {
         for (key, value) in pairs {
             let value = value.as_ref();
             match key.as_ref() {
-                Q => query.q = Some(value.to_owned()).filter(|q| !q.trim().is_empty()),
+                Q => query.q = text_query(value)?,
                 RANK => query.rank.push(wire_value(RANK, value)?),
                 TYPE => query.agent_type.push(wire_value(TYPE, value)?),
                 PROVIDER if !value.is_empty() => query.provider.push(value.to_owned()),
@@ -200,6 +224,17 @@ mod tests {
         );
         assert_eq!((q.sort, q.limit), (Some(SearchSort::PriceAsc), 50));
         assert_eq!(q.cursor.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn q_is_bounded_in_characters_and_words() {
+        let long = "a".repeat(MAX_Q_CHARS + 1);
+        assert_eq!(err(&format!("q={long}")).0, "q");
+        assert!(parse(&format!("q={}", "a".repeat(MAX_Q_CHARS))).is_ok());
+        let words = vec!["ab"; MAX_Q_WORDS + 1].join("+");
+        let (f, m) = err(&format!("q={}", words.replace('+', " ")));
+        assert!(f == "q" && m.contains("17"), "{m}");
+        assert!(parse(&format!("q={}", vec!["ab"; MAX_Q_WORDS].join(" "))).is_ok());
     }
 
     #[test]

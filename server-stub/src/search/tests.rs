@@ -356,3 +356,24 @@ fn categories_count_games_and_types() {
         Some(("chess", 2))
     );
 }
+
+#[test]
+fn regression_interner_forgets_strings_no_listing_holds() {
+    let mut idx = SearchIndex::new();
+    let mut l = listing("agt_x", "Renamer");
+    for i in 0..1000 {
+        l.agent.games = vec![
+            format!("Game {i}"),
+            format!("game {i}"),
+            format!("Game {i}"),
+        ];
+        l.agent.provider = format!("Provider{i}");
+        idx.upsert(l.clone());
+    }
+    // "Game i", "game i" (as listed and lowercased), "Provider i" and "provider i".
+    assert_eq!(idx.interned_len(), 4);
+    let facets = idx.search(&SearchQuery::default()).expect("search").facets;
+    assert_eq!(facets.game.len(), 2);
+    idx.remove(&l.agent.id);
+    assert_eq!(idx.interned_len(), 0);
+}

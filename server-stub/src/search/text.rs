@@ -19,6 +19,10 @@ pub(crate) const FIELD_DESCRIPTION: u8 = 4;
 /// Query words this long (in characters) or longer also match with one typo.
 pub(crate) const TYPO_MIN_CHARS: usize = 5;
 
+/// Query words longer than this (in characters) match as prefixes only: the typo test's
+/// deletion neighbourhood costs the square of the word's length.
+pub(crate) const TYPO_MAX_CHARS: usize = 32;
+
 /// How well a query word matched a document word; the weights order exact > prefix > typo.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum MatchKind {
@@ -129,6 +133,14 @@ fn deletion_keys(chars: &[char]) -> Vec<u64> {
 /// so they stay out of the typo index.
 const TYPO_INDEX_MIN_CHARS: usize = TYPO_MIN_CHARS - 1;
 
+/// Whether a word of `len` characters goes in the typo index: only words within one edit of
+/// a query word that may match with a typo. This also bounds the work of indexing a listing
+/// (a word's neighbourhood costs the square of its length; descriptions hold 5,000
+/// characters).
+fn in_typo_index(len: usize) -> bool {
+    (TYPO_INDEX_MIN_CHARS..=TYPO_MAX_CHARS + 1).contains(&len)
+}
+
 /// The inverted index: every distinct word of every indexed listing.
 #[derive(Debug, Default)]
 pub(crate) struct Vocabulary {
@@ -185,7 +197,7 @@ impl Vocabulary {
         }
         self.ids.insert(word.to_owned(), id);
         let chars: Vec<char> = word.chars().collect();
-        if chars.len() >= TYPO_INDEX_MIN_CHARS {
+        if in_typo_index(chars.len()) {
             for key in deletion_keys(&chars) {
                 self.near.entry(key).or_default().push(id);
             }
@@ -209,7 +221,7 @@ impl Vocabulary {
             if !term.postings.is_empty() {
                 continue;
             }
-            if term.chars.len() >= TYPO_INDEX_MIN_CHARS {
+            if in_typo_index(term.chars.len()) {
                 for key in deletion_keys(&term.chars) {
                     if let Some(bucket) = self.near.get_mut(&key) {
                         bucket.retain(|&t| t != id);
@@ -272,8 +284,8 @@ impl Vocabulary {
                 note(term, kind);
             }
         }
-        let q: Vec<char> = query.chars().collect();
-        if q.len() < TYPO_MIN_CHARS {
+        let q: Vec<char> = query.chars().take(TYPO_MAX_CHARS + 1).collect();
+        if !(TYPO_MIN_CHARS..=TYPO_MAX_CHARS).contains(&q.len()) {
             return;
         }
         // A word both prefix- and typo-matched keeps its better prefix weight (max above).
@@ -318,6 +330,26 @@ mod tests {
         assert!(!edit("sniper", "snipperr"));
         assert!(!edit("sniper", "spiner"));
         assert!(!edit("abcd", "badc"));
+    }
+
+    /// A word over the typo bound matches as a prefix only, and costs no quadratic work.
+    #[test]
+    fn regression_long_query_words_are_prefix_only() {
+        let long: String = "abcdefghij".repeat(4);
+        let mut typo = long.clone();
+        typo.replace_range(3..4, "x");
+        let mut v = Vocabulary::default();
+        v.add(0, &[(long.clone(), FIELD_NAME)]);
+        let mut best = vec![0u32; 1];
+        let mut touched = Vec::new();
+        v.score_word(&typo, &mut best, &mut touched);
+        assert_eq!(best[0], 0, "a 40-letter word must not match with a typo");
+        v.score_word(&long[..35], &mut best, &mut touched);
+        assert!(best[0] > 0, "it still matches as a prefix");
+        let huge = "b".repeat(30_000);
+        let started = std::time::Instant::now();
+        v.score_word(&huge, &mut best, &mut touched);
+        assert!(started.elapsed() < std::time::Duration::from_millis(50));
     }
 
     /// The typo index finds exactly what a scan of every word finds.

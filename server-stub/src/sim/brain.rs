@@ -7,7 +7,28 @@
 //! it resumes after a restart.
 
 use jiga::event::AgentAction;
-use jiga::model::AgentType;
+use jiga::model::{Agent, AgentType, Session};
+
+/// Characters of a command's `focus` the simulation keeps: it repeats the focus in every later
+/// action, so an unbounded one would be copied into every event the session stores.
+pub const MAX_FOCUS_CHARS: usize = 64;
+
+/// Makes the agent of each session; the runner takes its agents only through this, so another
+/// agent implementation is one type away.
+pub trait BrainFactory: Send + Sync + 'static {
+    /// The agent playing `session` (as hired: `agent` is the agent at hire time).
+    fn brain(&self, session: &Session, agent: &Agent) -> Box<dyn AgentBrain>;
+}
+
+/// The reference server's factory: a [`SimBrain`] per session.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SimBrains;
+
+impl BrainFactory for SimBrains {
+    fn brain(&self, session: &Session, agent: &Agent) -> Box<dyn AgentBrain> {
+        Box::new(SimBrain::new(&session.id, agent.agent_type, &session.game))
+    }
+}
 
 /// The behaviour of an agent in a session.
 pub trait AgentBrain: Send + 'static {
@@ -118,11 +139,11 @@ impl AgentBrain for SimBrain {
     }
 
     fn command(&mut self, command_id: &str, data: &serde_json::Value) {
-        self.focus = Some(
-            data.get("focus")
-                .and_then(|v| v.as_str())
-                .map_or_else(|| format!("command {command_id}"), str::to_owned),
-        );
+        let focus = data
+            .get("focus")
+            .and_then(|v| v.as_str())
+            .map_or_else(|| format!("command {command_id}"), str::to_owned);
+        self.focus = Some(focus.chars().take(MAX_FOCUS_CHARS).collect());
     }
 }
 
@@ -143,5 +164,15 @@ mod tests {
         // Resuming at index 25 plays what the first run played there.
         let mut d = SimBrain::new("ses_1", AgentType::Teammate, "dota");
         assert_eq!(d.action(25), xs[25]);
+    }
+
+    #[test]
+    fn regression_command_focus_is_not_copied_whole_into_actions() {
+        let mut b = SimBrain::new("ses_1", AgentType::Teammate, "dota");
+        let focus = "x".repeat(16 * 1024);
+        b.command("c1", &serde_json::json!({ "focus": focus }));
+        for i in 0..20 {
+            assert!(b.action(i).detail.len() < 200);
+        }
     }
 }

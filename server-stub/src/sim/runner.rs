@@ -7,18 +7,25 @@
 //! small job per tick rather than one per action.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use jiga::model::{EndReason, EndSessionResponse, SessionStatus};
+use jiga::model::{CommandRequest, EndReason, EndSessionResponse, SessionStatus};
 use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
-use super::brain::{AgentBrain, SimBrain};
-use crate::app::AppState;
+use super::brain::{AgentBrain, BrainFactory};
+use crate::catalog::Catalog;
+use crate::db::Db;
 use crate::db::idempotency::{IdemKey, StoredResponse, run_stored};
 use crate::db::sessions::{self, Op, SessionRow};
 use crate::error::{AppError, AppResult};
 use crate::ids::now_millis;
+use crate::metrics::Metrics;
+use crate::stream::hub::Hub;
+use crate::stream::notify::Notifier;
 
 /// The most actions one tick applies; a runner that fell behind catches up over several ticks.
 const MAX_ACTIONS_PER_TICK: u64 = 500;
@@ -29,37 +36,110 @@ const FIRST_COMMENTARY_MS: i64 = 1_000;
 const COMMENTARY_EVERY_MS: i64 = 4_000;
 /// Consecutive failed ticks after which the session ends with `agent_error`.
 const MAX_FAILED_TICKS: u32 = 5;
+/// Commands of one session sent and not yet acknowledged, at most (the contract's Limits).
+pub const MAX_COMMANDS_IN_FLIGHT: usize = 20;
+/// A session's mailbox; with commands bounded above, only ends and commands ever wait in it.
+const MAILBOX: usize = MAX_COMMANDS_IN_FLIGHT + 4;
 
 /// A request to a running session.
-pub enum Msg {
+enum Msg {
     /// The hirer ends the session (idempotently: the answer is stored under the key).
     End {
-        /// The idempotency record to store with the effect.
         key: IdemKey,
-        /// The stored answer.
         reply: oneshot::Sender<AppResult<StoredResponse>>,
     },
     /// A command for the agent; answered once its acknowledgement is in the stream.
     Command {
-        /// The caller's command id.
         command_id: String,
-        /// Its payload.
         data: serde_json::Value,
-        /// Answered after the ack is committed.
         reply: oneshot::Sender<AppResult<()>>,
     },
 }
 
+/// What a session's task needs of the server; it names no handler state.
+pub struct RunnerDeps {
+    /// Storage.
+    pub db: Db,
+    /// Where committed frames are published.
+    pub hub: Arc<Hub>,
+    /// Where `session.ended` goes.
+    pub notifier: Arc<Notifier>,
+    /// Refreshed when a session ends (the listing's stats).
+    pub catalog: Arc<Catalog>,
+    /// Counts emitted events.
+    pub metrics: Arc<Metrics>,
+    /// Stops every session task (they resume at the next start).
+    pub shutdown: CancellationToken,
+    /// The platform's share at settlement, in basis points.
+    pub fee_bps: u32,
+    /// Makes each session's agent.
+    pub brains: Arc<dyn BrainFactory>,
+}
+
+struct Handle {
+    mailbox: mpsc::Sender<Msg>,
+    commands: Arc<AtomicUsize>,
+}
+
+/// Why a session did not take a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotTaken {
+    /// No task runs the session here (it ended, or the server is stopping).
+    NotRunning,
+    /// [`MAX_COMMANDS_IN_FLIGHT`] commands are already waiting for their acknowledgement.
+    Busy,
+}
+
+/// A command admitted under the session's in-flight bound; the slot is freed when this is
+/// dropped, whatever became of the command.
+pub struct CommandSlot {
+    mailbox: mpsc::Sender<Msg>,
+    commands: Arc<AtomicUsize>,
+}
+
+impl Drop for CommandSlot {
+    fn drop(&mut self) {
+        self.commands.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl CommandSlot {
+    /// Sends the command and waits until its acknowledgement is stored.
+    ///
+    /// # Errors
+    /// `conflict` when the session ended first.
+    pub async fn send(self, req: CommandRequest) -> AppResult<()> {
+        let ended =
+            || AppError::Conflict("the session has ended; it takes no more commands".into());
+        let (reply, rx) = oneshot::channel();
+        self.mailbox
+            .send(Msg::Command {
+                command_id: req.command_id,
+                data: req.data,
+                reply,
+            })
+            .await
+            .map_err(|_| ended())?;
+        rx.await.map_err(|_| {
+            AppError::Conflict("the session ended before the command was acknowledged".into())
+        })?
+    }
+}
+
 /// The running sessions of this server.
-#[derive(Default)]
 pub struct Runner {
-    sessions: Mutex<HashMap<String, mpsc::Sender<Msg>>>,
+    deps: Arc<RunnerDeps>,
+    sessions: Arc<Mutex<HashMap<String, Handle>>>,
 }
 
 impl Runner {
-    /// The mailbox of a running session.
-    pub fn get(&self, session_id: &str) -> Option<mpsc::Sender<Msg>> {
-        self.sessions.lock().get(session_id).cloned()
+    /// A runner with no session yet.
+    #[must_use]
+    pub fn new(deps: RunnerDeps) -> Self {
+        Runner {
+            deps: Arc::new(deps),
+            sessions: Arc::new(Mutex::new(HashMap::new())),
+        }
     }
 
     /// Number of running sessions.
@@ -72,33 +152,95 @@ impl Runner {
         self.len() == 0
     }
 
+    /// True when a task runs the session.
+    pub fn is_running(&self, session_id: &str) -> bool {
+        self.sessions.lock().contains_key(session_id)
+    }
+
     /// Starts the task of an active session.
-    pub fn spawn(&self, state: AppState, row: SessionRow) {
-        let (tx, rx) = mpsc::channel(64);
-        self.sessions.lock().insert(row.session.id.clone(), tx);
+    pub fn spawn(&self, row: SessionRow) {
+        let (tx, rx) = mpsc::channel(MAILBOX);
+        self.sessions.lock().insert(
+            row.session.id.clone(),
+            Handle {
+                mailbox: tx,
+                commands: Arc::new(AtomicUsize::new(0)),
+            },
+        );
         let span = tracing::info_span!("session", session_id = %row.session.id);
-        tokio::spawn(tracing::Instrument::instrument(run(state, row, rx), span));
+        let (deps, sessions) = (self.deps.clone(), self.sessions.clone());
+        tokio::spawn(tracing::Instrument::instrument(
+            async move {
+                let id = row.session.id.clone();
+                run(&deps, row, rx).await;
+                sessions.lock().remove(&id);
+            },
+            span,
+        ));
     }
 
-    fn remove(&self, session_id: &str) {
-        self.sessions.lock().remove(session_id);
+    /// Resumes every session that was active when the server stopped. Sessions resume where
+    /// their stored state left them; the downtime is neither acted nor billed beyond the
+    /// minute in progress.
+    ///
+    /// # Errors
+    /// A database failure.
+    pub async fn resume_all(&self) -> AppResult<usize> {
+        let rows = self.deps.db.read(sessions::active).await?;
+        let n = rows.len();
+        for row in rows {
+            tracing::info!(session_id = %row.session.id, last_seq = row.session.last_seq, "resuming session");
+            self.spawn(row);
+        }
+        Ok(n)
     }
-}
 
-/// Resumes every session that was active when the server stopped. Sessions resume where their
-/// stored state left them; the downtime is neither acted nor billed beyond the minute in
-/// progress.
-///
-/// # Errors
-/// A database failure.
-pub async fn resume_all(state: &AppState) -> AppResult<usize> {
-    let rows = state.db.read(sessions::active).await?;
-    let n = rows.len();
-    for row in rows {
-        tracing::info!(session_id = %row.session.id, last_seq = row.session.last_seq, "resuming session");
-        state.runner.spawn(state.clone(), row);
+    /// Admits one command for a running session, under its in-flight bound.
+    ///
+    /// # Errors
+    /// [`NotTaken`] saying why not.
+    pub fn begin_command(&self, session_id: &str) -> Result<CommandSlot, NotTaken> {
+        let sessions = self.sessions.lock();
+        let h = sessions.get(session_id).ok_or(NotTaken::NotRunning)?;
+        let before = h.commands.fetch_add(1, Ordering::AcqRel);
+        let slot = CommandSlot {
+            mailbox: h.mailbox.clone(),
+            commands: h.commands.clone(),
+        };
+        if before >= MAX_COMMANDS_IN_FLIGHT {
+            return Err(NotTaken::Busy);
+        }
+        Ok(slot)
     }
-    Ok(n)
+
+    /// Ends a running session for its hirer and returns the stored answer.
+    ///
+    /// # Errors
+    /// `Err(NotRunning)` when no task runs the session, or it stopped before answering
+    /// (ended by itself, or the server is shutting down); the caller tells which.
+    pub async fn end(
+        &self,
+        session_id: &str,
+        key: IdemKey,
+    ) -> Result<AppResult<StoredResponse>, NotTaken> {
+        let mailbox = self
+            .sessions
+            .lock()
+            .get(session_id)
+            .map(|h| h.mailbox.clone())
+            .ok_or(NotTaken::NotRunning)?;
+        let (reply, rx) = oneshot::channel();
+        mailbox
+            .send(Msg::End { key, reply })
+            .await
+            .map_err(|_| NotTaken::NotRunning)?;
+        rx.await.map_err(|_| NotTaken::NotRunning)
+    }
+
+    /// True once the server is shutting down (session tasks stop and resume at next start).
+    pub fn stopping(&self) -> bool {
+        self.deps.shutdown.is_cancelled()
+    }
 }
 
 struct Clock {
@@ -144,7 +286,7 @@ impl Clock {
 fn due_ops(
     row: &mut SessionRow,
     clock: &mut Clock,
-    brain: &mut SimBrain,
+    brain: &mut dyn AgentBrain,
     now: i64,
     acks: &mut Vec<String>,
 ) -> Vec<Op> {
@@ -192,21 +334,28 @@ fn next_wake(row: &SessionRow, clock: &Clock, now: i64) -> i64 {
     )
 }
 
-async fn run(state: AppState, mut row: SessionRow, mut rx: mpsc::Receiver<Msg>) {
+async fn run(deps: &RunnerDeps, mut row: SessionRow, mut rx: mpsc::Receiver<Msg>) {
     let id = row.session.id.clone();
-    let mut brain = SimBrain::new(&id, row.agent.agent_type, &row.session.game);
+    let mut brain = deps.brains.brain(&row.session, &row.agent);
     let mut clock = Clock::new(&row, now_millis());
     let mut acks: Vec<String> = Vec::new();
     let mut waiting_acks: Vec<oneshot::Sender<AppResult<()>>> = Vec::new();
     let mut failures = 0u32;
-    let shutdown = state.shutdown.clone();
+    let shutdown = deps.shutdown.clone();
+    let refuse_waiting = |waiting: &mut Vec<oneshot::Sender<AppResult<()>>>| {
+        for w in waiting.drain(..) {
+            let _ = w.send(Err(AppError::Conflict(
+                "session ended before the command was acknowledged".into(),
+            )));
+        }
+    };
     loop {
         let now = now_millis();
-        let ops = due_ops(&mut row, &mut clock, &mut brain, now, &mut acks);
+        let ops = due_ops(&mut row, &mut clock, brain.as_mut(), now, &mut acks);
         if !ops.is_empty() {
-            let fee = state.config.platform_fee_bps;
+            let fee = deps.fee_bps;
             let snapshot = row.clone();
-            let res = state
+            let res = deps
                 .db
                 .write(move |tx| {
                     let mut r = snapshot;
@@ -220,13 +369,13 @@ async fn run(state: AppState, mut row: SessionRow, mut rx: mpsc::Receiver<Msg>) 
                     failures = 0;
                     row = r;
                     let ended = row.session.status == SessionStatus::Ended;
-                    state.hub.publish(&id, &frames, ended);
-                    state.metrics.events_emitted(frames.len() as u64);
+                    deps.metrics.events_emitted(frames.len() as u64);
+                    deps.hub.publish(&id, frames, ended);
                     for w in waiting_acks.drain(..) {
                         let _ = w.send(Ok(()));
                     }
                     if ended {
-                        finish(&state, &row);
+                        finish(deps, &row);
                         break;
                     }
                 }
@@ -234,12 +383,8 @@ async fn run(state: AppState, mut row: SessionRow, mut rx: mpsc::Receiver<Msg>) 
                     failures += 1;
                     tracing::warn!(error = %e, failures, "session tick failed");
                     if failures >= MAX_FAILED_TICKS {
-                        end_with_error(&state, &mut row).await;
-                        for w in waiting_acks.drain(..) {
-                            let _ = w.send(Err(AppError::Conflict(
-                                "session ended before the command was acknowledged".into(),
-                            )));
-                        }
+                        end_with_error(deps, &mut row).await;
+                        refuse_waiting(&mut waiting_acks);
                         break;
                     }
                 }
@@ -247,9 +392,12 @@ async fn run(state: AppState, mut row: SessionRow, mut rx: mpsc::Receiver<Msg>) 
         }
         let wake = next_wake(&row, &clock, now_millis());
         let sleep = tokio::time::sleep(Duration::from_millis((wake - now_millis()).max(0) as u64));
+        // Biased, mailbox first: an end (or command) that has arrived is handled even when
+        // the shutdown signal is ready at the same time, so the hirer's end is never dropped
+        // for a coin toss. A message left in the mailbox at shutdown is answered by the
+        // dropped reply (the caller then says "unavailable, retry").
         tokio::select! {
-            () = sleep => {}
-            () = shutdown.cancelled() => break,
+            biased;
             msg = rx.recv() => match msg {
                 None => break,
                 Some(Msg::Command { command_id, data, reply }) => {
@@ -258,30 +406,29 @@ async fn run(state: AppState, mut row: SessionRow, mut rx: mpsc::Receiver<Msg>) 
                     waiting_acks.push(reply);
                 }
                 Some(Msg::End { key, reply }) => {
-                    let answer = end_by_hirer(&state, &mut row, key).await;
+                    let answer = end_by_hirer(deps, &mut row, key).await;
                     let _ = reply.send(answer);
                     if row.session.status == SessionStatus::Ended {
-                        for w in waiting_acks.drain(..) {
-                            let _ = w.send(Err(AppError::Conflict("session ended before the command was acknowledged".into())));
-                        }
+                        refuse_waiting(&mut waiting_acks);
                         break;
                     }
                 }
-            }
+            },
+            () = shutdown.cancelled() => break,
+            () = sleep => {}
         }
     }
-    state.runner.remove(&id);
 }
 
 async fn end_by_hirer(
-    state: &AppState,
+    deps: &RunnerDeps,
     row: &mut SessionRow,
     key: IdemKey,
 ) -> AppResult<StoredResponse> {
-    let fee = state.config.platform_fee_bps;
+    let fee = deps.fee_bps;
     let snapshot = row.clone();
     let now = now_millis();
-    let (resp, updated, frames) = state
+    let (resp, updated, frames) = deps
         .db
         .write(move |tx| {
             let mut r = snapshot;
@@ -299,17 +446,17 @@ async fn end_by_hirer(
         .await?;
     if let Some(r) = updated {
         *row = r;
-        state.hub.publish(&row.session.id, &frames, true);
-        finish(state, row);
+        deps.hub.publish(&row.session.id, frames, true);
+        finish(deps, row);
     }
     Ok(resp)
 }
 
-async fn end_with_error(state: &AppState, row: &mut SessionRow) {
-    let fee = state.config.platform_fee_bps;
+async fn end_with_error(deps: &RunnerDeps, row: &mut SessionRow) {
+    let fee = deps.fee_bps;
     let snapshot = row.clone();
     let now = now_millis();
-    let res = state
+    let res = deps
         .db
         .write(move |tx| {
             let mut r = snapshot;
@@ -321,22 +468,21 @@ async fn end_with_error(state: &AppState, row: &mut SessionRow) {
     match res {
         Ok((r, frames)) => {
             *row = r;
-            state.hub.publish(&row.session.id, &frames, true);
-            finish(state, row);
+            deps.hub.publish(&row.session.id, frames, true);
+            finish(deps, row);
         }
         // The session stays active in storage and resumes (or ends) at the next start.
         Err(e) => tracing::error!(error = %e, "could not end a failing session"),
     }
 }
 
-/// What follows the end of a session: notifications and the listing's fresh stats.
-fn finish(state: &AppState, row: &SessionRow) {
+/// What follows the end of a session: notifications, counters and the listing's fresh stats.
+fn finish(deps: &RunnerDeps, row: &SessionRow) {
     let s = &row.session;
     tracing::info!(reason = ?s.end_reason, consumed = s.consumed.get(), "session ended");
     let data = serde_json::json!({"sessionId": s.id, "agentId": s.agent_id, "reason": s.end_reason, "consumed": s.consumed});
-    state
-        .notifier
+    deps.notifier
         .notify(&s.hirer_id, "session.ended", data.clone());
-    state.notifier.notify(&s.owner_id, "session.ended", data);
-    state.refresh_listing_later(&s.agent_id);
+    deps.notifier.notify(&s.owner_id, "session.ended", data);
+    deps.catalog.refresh_later(&s.agent_id);
 }

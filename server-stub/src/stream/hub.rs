@@ -16,7 +16,11 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio::sync::watch;
 
-use crate::db::sessions::{Frame, FrameText};
+use crate::db::sessions::Frame;
+
+/// Shared, immutable frame text: the WebSocket's own string type, so a frame goes to every
+/// viewer as a reference-count bump, without a copy or a UTF-8 re-check.
+pub type FrameText = axum::extract::ws::Utf8Bytes;
 
 /// A viewer more than this many live events behind is closed with 4008.
 pub const SLOW_CONSUMER_LIMIT: u64 = 10_000;
@@ -77,19 +81,22 @@ impl Hub {
     }
 
     /// Publishes committed frames of a session.
-    pub fn publish(&self, session_id: &str, frames: &[Frame], ended: bool) {
-        let Some(last) = frames.last() else { return };
-        let ch = self.channel(session_id, frames[0].0 - 1);
+    pub fn publish(&self, session_id: &str, frames: Vec<Frame>, ended: bool) {
+        let (Some(first), Some(last)) = (frames.first(), frames.last()) else {
+            return;
+        };
+        let (first, last) = (first.0, last.0);
+        let ch = self.channel(session_id, first - 1);
         {
             let mut ring = ch.ring.lock();
             for (seq, f) in frames {
                 // Frames arrive in seq order from the session's single writer; a gap would mean
                 // a bug, and the ring restarts so viewers fall back to the database.
-                if *seq != ring.first_seq + ring.frames.len() as u64 {
+                if seq != ring.first_seq + ring.frames.len() as u64 {
                     ring.frames.clear();
-                    ring.first_seq = *seq;
+                    ring.first_seq = seq;
                 }
-                ring.frames.push_back(f.clone());
+                ring.frames.push_back(FrameText::from(f));
             }
             let excess = ring
                 .frames
@@ -99,7 +106,7 @@ impl Hub {
             ring.first_seq += excess as u64;
             ring.ended |= ended;
         }
-        ch.head.send_replace(last.0);
+        ch.head.send_replace(last);
         if ended {
             // Late viewers read an ended session from the database.
             self.channels.lock().remove(session_id);
@@ -142,15 +149,13 @@ mod tests {
     use super::*;
 
     fn frames(from: u64, n: u64) -> Vec<Frame> {
-        (from..from + n)
-            .map(|s| (s, FrameText::from(s.to_string())))
-            .collect()
+        (from..from + n).map(|s| (s, s.to_string())).collect()
     }
 
     #[test]
     fn viewers_read_in_order_and_fall_behind_past_the_limit() {
         let hub = Hub::default();
-        hub.publish("s", &frames(1, 5), false);
+        hub.publish("s", frames(1, 5), false);
         let ch = hub.get("s").expect("live");
         match ch.read_after(2, 100) {
             Read::Frames(f) => assert_eq!(
@@ -160,7 +165,7 @@ mod tests {
             _ => panic!("expected frames"),
         }
         assert!(matches!(ch.read_after(5, 100), Read::UpToDate));
-        hub.publish("s", &frames(6, SLOW_CONSUMER_LIMIT + 10), false);
+        hub.publish("s", frames(6, SLOW_CONSUMER_LIMIT + 10), false);
         assert!(matches!(ch.read_after(2, 100), Read::Behind));
         let head = ch.head();
         assert!(matches!(
@@ -172,9 +177,9 @@ mod tests {
     #[test]
     fn ended_sessions_leave_the_hub_after_their_last_frame() {
         let hub = Hub::default();
-        hub.publish("s", &frames(1, 2), false);
+        hub.publish("s", frames(1, 2), false);
         let ch = hub.get("s").expect("live");
-        hub.publish("s", &frames(3, 1), true);
+        hub.publish("s", frames(3, 1), true);
         assert!(hub.get("s").is_none());
         assert!(matches!(ch.read_after(3, 10), Read::Ended));
     }

@@ -1,6 +1,8 @@
 //! Live delivery: the per-session event hub with its slow-consumer bound, the session-stream
-//! WebSocket (replay, then live), and the per-user notifications stream.
+//! WebSocket (replay, then live), the per-user notifications stream, and the single-use
+//! tickets that open them.
 
 pub mod hub;
 pub mod notify;
 pub mod session_ws;
+pub mod tickets;

@@ -19,9 +19,10 @@ use jiga::wire::CommandFrame;
 use serde::Deserialize;
 
 use super::hub::{Channel, Read, SLOW_CONSUMER_LIMIT};
-use crate::app::AppState;
+use super::tickets::{Refusal, Scope};
 use crate::db::sessions;
-use crate::ids::now_millis;
+use crate::http::sessions::command_data_fits;
+use crate::state::AppState;
 
 /// Server ping interval (the contract: at least every 15 s).
 const PING_EVERY: Duration = Duration::from_secs(10);
@@ -33,6 +34,11 @@ const LIVE_BATCH: usize = 512;
 /// Close codes of the contract, shared with the client.
 pub use jiga::wire::close;
 
+/// The largest message (and frame) a client may send (the contract's Limits: 64 KiB).
+pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+/// The largest `afterSeq` (2^53, the largest integer every JSON client holds exactly).
+pub const MAX_AFTER_SEQ: u64 = 1 << 53;
+
 /// Frames are written to the socket once this many bytes are queued (or on flush): large
 /// enough that a burst of frames costs one syscall, small enough that the buffer an idle
 /// connection keeps after its last burst stays a few KiB.
@@ -43,7 +49,50 @@ pub fn tune(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(WRITE_BATCH)
         .max_write_buffer_size(1024 * 1024)
-        .max_message_size(64 * 1024)
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE)
+}
+
+/// True when a read error is a message over [`MAX_CLIENT_MESSAGE`] (`tungstenite` is the
+/// version axum uses; a unit test below holds the two together).
+fn too_big(e: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if matches!(
+            c.downcast_ref::<tungstenite::Error>(),
+            Some(tungstenite::Error::Capacity(_))
+        ) {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+/// Keeps a connection open a moment after closing it for an oversized message. The rest of
+/// that message is still unread in the kernel, and closing a socket with unread data sends a
+/// reset, which would overtake the close frame; a second is ample for the client to read it.
+async fn linger() {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// `afterSeq` as the contract has it: absent is 0, else an integer 0..=2^53.
+///
+/// # Errors
+/// `invalid_argument` naming `afterSeq`.
+pub fn parse_after_seq(raw: Option<&str>) -> Result<u64, crate::error::AppError> {
+    let Some(raw) = raw else { return Ok(0) };
+    match raw.parse::<u64>() {
+        Ok(n) if n <= MAX_AFTER_SEQ => Ok(n),
+        _ => Err(jiga::model::FieldError::new(
+            jiga::wire::query::AFTER_SEQ,
+            format!(
+                "must be an integer between 0 and 2^53, got '{}'",
+                raw.chars().take(40).collect::<String>()
+            ),
+        )
+        .into()),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -53,12 +102,13 @@ struct StreamQuery {
     ticket: Option<String>,
 }
 
-/// Who is connecting: a user id, or the close code to answer with.
+/// Who is connecting: a user id, or the close code to answer with. A ticket opens only the
+/// stream it was issued for (`scope`).
 pub fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     ticket: Option<&str>,
-    session_id: Option<&str>,
+    scope: &Scope,
 ) -> Result<String, (u16, String)> {
     if headers.contains_key(axum::http::header::AUTHORIZATION) {
         let token = crate::auth::bearer_in(headers);
@@ -77,16 +127,10 @@ pub fn authenticate(
             "no bearer token and no ticket".into(),
         ));
     };
-    // Single use: taken out of the map whatever comes next.
-    let entry = state.tickets.lock().remove(ticket);
-    match entry {
-        Some((sid, uid, exp)) if exp > now_millis() && session_id.is_none_or(|s| s == sid) => {
-            Ok(uid)
-        }
-        Some((_, _, exp)) if exp > now_millis() => {
-            Err((close::FORBIDDEN, "ticket is for another session".into()))
-        }
-        _ => Err((
+    match state.tickets.take(ticket, scope) {
+        Ok(user) => Ok(user),
+        Err(Refusal::OtherScope) => Err((close::FORBIDDEN, "ticket is for another stream".into())),
+        Err(Refusal::Invalid) => Err((
             close::UNAUTHENTICATED,
             "ticket is unknown, used or expired".into(),
         )),
@@ -113,17 +157,17 @@ pub async fn stream(
 ) -> Response {
     let q: StreamQuery =
         serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
-    let auth = authenticate(&state, &headers, q.ticket.as_deref(), Some(&id));
-    let after = match q.after_seq.as_deref().map(str::parse::<u64>) {
-        None => 0,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => {
-            return axum::response::IntoResponse::into_response(crate::error::AppError::invalid(
-                "afterSeq",
-                "query parameter 'afterSeq': must be a non-negative integer",
-            ));
-        }
+    // Checked before the ticket is used up, so a bad afterSeq costs the browser no ticket.
+    let after = match parse_after_seq(q.after_seq.as_deref()) {
+        Ok(n) => n,
+        Err(e) => return axum::response::IntoResponse::into_response(e),
     };
+    let auth = authenticate(
+        &state,
+        &headers,
+        q.ticket.as_deref(),
+        &Scope::Session(id.clone()),
+    );
     let sockets = state.sockets.clone();
     tune(ws).on_upgrade(move |socket| {
         sockets.track_future(async move {
@@ -184,30 +228,42 @@ async fn serve(
     ping.reset();
     // Client frames (commands) are handled on a side task so that reading never waits on
     // sending and a command's acknowledgement cannot block the reader.
-    let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::channel::<()>(1);
+    // The reader reports why it stopped: the peer left, or sent a message over the limit.
+    let (gone_tx, mut gone_rx) = tokio::sync::mpsc::channel::<Outcome>(1);
     let reader_state = state.clone();
     let reader_id = id.clone();
     let reader = tokio::spawn(async move {
-        while let Some(Ok(msg)) = rx.next().await {
+        let why = loop {
+            let msg = match rx.next().await {
+                Some(Ok(m)) => m,
+                Some(Err(e)) if too_big(&e) => {
+                    break Outcome::Close(close::MESSAGE_TOO_BIG, "message over 64 KiB");
+                }
+                Some(Err(_)) | None => break Outcome::Gone,
+            };
             match msg {
                 Message::Text(t) if is_hirer => {
                     let Some(frame) = CommandFrame::from_json(t.as_str()) else {
                         continue;
                     };
                     let req = CommandRequest::from(frame);
-                    if req.validate().is_ok() {
-                        let st = reader_state.clone();
-                        let sid = reader_id.clone();
+                    // An invalid or oversized command, or one over the session's in-flight
+                    // bound, is dropped and never acknowledged; the stream stays open. So at
+                    // most that bound of command tasks exists per session.
+                    if req.validate().is_err() || !command_data_fits(&req) {
+                        continue;
+                    }
+                    if let Ok(slot) = reader_state.runner.begin_command(&reader_id) {
                         tokio::spawn(async move {
-                            let _ = crate::http::sessions::send_command(&st, &sid, req).await;
+                            let _ = slot.send(req).await;
                         });
                     }
                 }
-                Message::Close(_) => break,
+                Message::Close(_) => break Outcome::Gone,
                 _ => {}
             }
-        }
-        drop(cmd_tx);
+        };
+        let _ = gone_tx.send(why).await;
     });
 
     let outcome: Outcome = 'conn: loop {
@@ -253,7 +309,7 @@ async fn serve(
             }
             let n = frames.len();
             for (seq, f) in frames {
-                if tx.feed(Message::Text(f)).await.is_err() {
+                if tx.feed(Message::Text(Utf8Bytes::from(f))).await.is_err() {
                     break 'conn Outcome::Gone;
                 }
                 cursor = seq;
@@ -299,7 +355,7 @@ async fn serve(
                     tokio::select! {
                         r = head.changed() => if r.is_err() { break 'conn Outcome::Close(close::NORMAL, "session ended") },
                         _ = ping.tick() => if tx.send(Message::Ping(Default::default())).await.is_err() { break 'conn Outcome::Gone },
-                        _ = cmd_rx.recv() => break 'conn Outcome::Gone,
+                        why = gone_rx.recv() => break 'conn why.unwrap_or(Outcome::Gone),
                         () = shutdown.cancelled() => break 'conn Outcome::Close(close::GOING_AWAY, "server shutting down"),
                     }
                 }
@@ -313,6 +369,9 @@ async fn serve(
                 reason: Utf8Bytes::from_static(reason),
             })))
             .await;
+        if code == close::MESSAGE_TOO_BIG {
+            linger().await;
+        }
     }
     reader.abort();
 }
@@ -326,7 +385,7 @@ pub async fn notifications(
 ) -> Response {
     let q: StreamQuery =
         serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
-    let auth = authenticate(&state, &headers, q.ticket.as_deref(), None);
+    let auth = authenticate(&state, &headers, q.ticket.as_deref(), &Scope::Notifications);
     let sockets = state.sockets.clone();
     tune(ws).on_upgrade(move |mut socket| sockets.track_future(async move {
         let user = match auth {
@@ -346,10 +405,46 @@ pub async fn notifications(
                     }
                     Err(_) => return,
                 },
-                m = socket.recv() => match m { Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return, _ => {} },
+                m = socket.recv() => match m {
+                    Some(Err(e)) if too_big(&e) => {
+                        close_with(socket, close::MESSAGE_TOO_BIG, "message over 64 KiB").await;
+                        return linger().await;
+                    }
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    _ => {}
+                },
                 _ = ping.tick() => if socket.send(Message::Ping(Default::default())).await.is_err() { return },
                 () = shutdown.cancelled() => return close_with(socket, close::GOING_AWAY, "server shutting down").await,
             }
         }
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_capacity_error_is_recognised_through_axum() {
+        let e = axum::Error::new(tungstenite::Error::Capacity(
+            tungstenite::error::CapacityError::MessageTooLong {
+                size: 70_000,
+                max_size: MAX_CLIENT_MESSAGE,
+            },
+        ));
+        assert!(too_big(&e));
+        assert!(!too_big(&axum::Error::new(std::io::Error::other("reset"))));
+    }
+
+    #[test]
+    fn after_seq_is_an_integer_up_to_2_pow_53() {
+        assert_eq!(parse_after_seq(None).ok(), Some(0));
+        assert_eq!(
+            parse_after_seq(Some("9007199254740992")).ok(),
+            Some(MAX_AFTER_SEQ)
+        );
+        for bad in ["9007199254740993", "18446744073709551616", "-1", "", "x"] {
+            assert!(parse_after_seq(Some(bad)).is_err(), "{bad}");
+        }
+    }
 }

@@ -279,7 +279,8 @@ async fn health_ready_and_metrics() {
         r.headers()
             .get("content-type")
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|c| c.starts_with("text/plain")),
+            // OpenMetrics, the Prometheus exposition format `prometheus-client` writes.
+            .is_some_and(|c| c.starts_with("application/openmetrics-text")),
         "{:?}",
         r.headers()
     );

@@ -11,10 +11,10 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::common::*;
 
-type Ws =
+pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(srv: &TestServer, path: &str, token: Option<&str>) -> Ws {
+pub async fn connect(srv: &TestServer, path: &str, token: Option<&str>) -> Ws {
     let mut req = srv.ws_url(path).into_client_request().expect("request");
     if let Some(t) = token {
         req.headers_mut().insert(
@@ -29,7 +29,7 @@ async fn connect(srv: &TestServer, path: &str, token: Option<&str>) -> Ws {
 }
 
 /// The next text frame (pings skipped), or the close code.
-async fn next<S>(ws: &mut S) -> Result<String, Option<u16>>
+pub async fn next<S>(ws: &mut S) -> Result<String, Option<u16>>
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
@@ -46,7 +46,7 @@ where
     }
 }
 
-async fn take<S>(ws: &mut S, n: usize) -> Vec<String>
+pub async fn take<S>(ws: &mut S, n: usize) -> Vec<String>
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
@@ -57,7 +57,7 @@ where
     out
 }
 
-fn seq(frame: &str) -> u64 {
+pub fn seq(frame: &str) -> u64 {
     serde_json::from_str::<Value>(frame).expect("json")["seq"]
         .as_u64()
         .expect("seq")

@@ -1,0 +1,101 @@
+//! [`AppState`]: everything a request handler can reach. It sits below the layers that use it
+//! (`http`, `stream::session_ws`, `seed`) and above the parts it holds, none of which names it:
+//! storage, tokens, the catalogue, the session runner, the stream hub and tickets, limits and
+//! metrics.
+
+use std::collections::HashSet;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::auth::{LoginThrottle, TokenService, TokenSource};
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use crate::sim::runner::Runner;
+use crate::stream::hub::Hub;
+use crate::stream::notify::Notifier;
+use crate::stream::tickets::TicketStore;
+
+/// Shared server state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+/// The parts of the server state.
+pub struct Shared {
+    /// Configuration.
+    pub config: Config,
+    /// Storage.
+    pub db: Db,
+    /// Access tokens.
+    pub tokens: TokenService,
+    /// Live session events.
+    pub hub: Arc<Hub>,
+    /// Live notifications.
+    pub notifier: Arc<Notifier>,
+    /// Running sessions.
+    pub runner: Runner,
+    /// The marketplace: its search index and counted views.
+    pub catalog: Arc<Catalog>,
+    /// Idempotency keys whose request is being processed right now.
+    pub inflight: Mutex<HashSet<(String, String)>>,
+    /// Single-use stream credentials.
+    pub tickets: Arc<TicketStore>,
+    /// Request metrics and the store's counters.
+    pub metrics: Arc<Metrics>,
+    /// Rate limits.
+    pub limiter: Arc<RateLimiter>,
+    /// The per-email failed-login window.
+    pub logins: LoginThrottle,
+    /// Cancelled when the server shuts down.
+    pub shutdown: CancellationToken,
+    /// Open WebSocket connections. Upgraded connections are no longer hyper's, so graceful
+    /// shutdown waits for these itself: each must get to send its 1001 before the process
+    /// exits.
+    pub sockets: TaskTracker,
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Wraps the parts.
+    #[must_use]
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl TokenSource for AppState {
+    fn tokens(&self) -> &TokenService {
+        &self.tokens
+    }
+}
+
+/// Runs `work` as a task of its own and waits for it.
+///
+/// Whatever commits must finish its work (publishing, spawning a session's runner, refreshing
+/// the index) even when the client goes away and its request's future is dropped: the work
+/// runs detached from the request, which merely waits for its answer.
+///
+/// # Errors
+/// Whatever `work` returns; `internal` if it panicked.
+pub async fn detached<T, F>(work: F) -> AppResult<T>
+where
+    F: Future<Output = AppResult<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::spawn(work)
+        .await
+        .map_err(|e| AppError::internal(format!("detached task: {e}")))?
+}

@@ -1,0 +1,594 @@
+//! Regression tests, each named for what broke (issue 11: a single request could take the
+//! server down or leave money stuck).
+
+use std::time::{Duration, Instant};
+
+use futures_util::SinkExt;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::common::*;
+use crate::stream::{Ws, connect, next};
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn header<'a>(r: &'a Resp, name: &str) -> Option<&'a str> {
+    r.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn stripe(ts: &TestServer, body: Vec<u8>, signature: &str) -> Resp {
+    let res = ts
+        .http
+        .post(format!("{}/v1/webhooks/payments/stripe", ts.url))
+        .header("Stripe-Signature", signature)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    Resp::read(res).await
+}
+
+/// Many `v1=` entries were each an HMAC over the whole body: a minute of CPU per request.
+#[tokio::test]
+async fn regression_webhook_many_empty_signatures_is_cheap() {
+    let ts = TestServer::start().await;
+    let body = vec![b' '; 1_000_000];
+    let signature = format!("t={},{}", now(), "v1=,".repeat(20_000));
+    let started = Instant::now();
+    let r = stripe(&ts, body.clone(), &signature).await;
+    r.assert_invalid_field("Stripe-Signature");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // Nine well-formed entries are one too many as well.
+    let nine = format!(
+        "t={},{}",
+        now(),
+        vec![format!("v1={}", "ab".repeat(32)); 9].join(",")
+    );
+    stripe(&ts, body, &nine)
+        .await
+        .assert_invalid_field("Stripe-Signature");
+}
+
+/// One matching entry among eight suffices, as in Stripe's scheme.
+#[tokio::test]
+async fn a_matching_entry_among_eight_signatures_is_accepted() {
+    use hmac::{Hmac, Mac};
+    let ts = TestServer::start().await;
+    let body = json!({"id": unique("evt"), "type": "customer.created"}).to_string();
+    let t = now();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"whsec_test").expect("key");
+    mac.update(format!("{t}.{body}").as_bytes());
+    let good = hex::encode(mac.finalize().into_bytes());
+    let mut entries = vec![format!("v1={}", "00".repeat(32)); 7];
+    entries.push(format!("v1={good}"));
+    let r = stripe(
+        &ts,
+        body.into_bytes(),
+        &format!("t={t},{}", entries.join(",")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+/// Search was quadratic in the length of `q`, under the index's read lock.
+#[tokio::test]
+async fn regression_search_long_q_is_refused_and_cheap() {
+    let ts = TestServer::start().await;
+    ts.published_agent(json!({"name": "Sniper Coach"})).await;
+    let started = Instant::now();
+    let long = "a".repeat(30_000);
+    ts.get(&format!("/v1/marketplace/search?q={long}"), None)
+        .await
+        .assert_invalid_field("q");
+    let words = vec!["ab"; 17].join("+");
+    ts.get(&format!("/v1/marketplace/search?q={words}"), None)
+        .await
+        .assert_invalid_field("q");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    // Sixteen words, one of them long enough to be prefix-only, within 200 characters.
+    let q = format!("sniper+{}+{}", "x".repeat(40), vec!["c"; 14].join("+"));
+    let r = ts.get(&format!("/v1/marketplace/search?q={q}"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = ts.get("/v1/marketplace/search?q=snipr", None).await;
+    assert_eq!(r.body["total"], 1, "a typo still matches: {}", r.body);
+}
+
+async fn all_sessions(ts: &TestServer, token: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/sessions?limit=100&cursor={c}"),
+            None => "/v1/sessions?limit=100".to_owned(),
+        };
+        let r = ts.get(&path, Some(token)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        out.extend(r.body["items"].as_array().expect("items").iter().cloned());
+        match r.body["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+/// A hire whose client went away mid-request committed but never started its agent: the
+/// session stayed active for good with its budget held, and `end` answered "already ended".
+#[tokio::test]
+async fn regression_hire_survives_client_disconnect() {
+    let ts = TestServer::start_with(|c| c.max_active_sessions_per_hirer = 1_000).await;
+    let (_, agent) = ts
+        .published_agent(
+            json!({"pricing": {"perMinute": 1, "perAction": 0}, "actionsPerSecond": 20}),
+        )
+        .await;
+    let (hirer, _) = ts.funded_user(10_000).await;
+    let addr = ts.url.trim_start_matches("http://").to_owned();
+    let body = json!({"agentId": agent, "game": "chess", "budget": 10}).to_string();
+    let mut sends = Vec::new();
+    for i in 0..150u64 {
+        let (addr, body, hirer) = (addr.clone(), body.clone(), hirer.clone());
+        sends.push(tokio::spawn(async move {
+            let mut tcp = tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect");
+            let req = format!(
+                "POST /v1/hires HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {hirer}\r\n\
+                 Idempotency-Key: raw-{i}\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            tcp.write_all(req.as_bytes()).await.expect("write");
+            tokio::time::sleep(Duration::from_millis(i % 5)).await;
+            drop(tcp);
+        }));
+    }
+    for s in sends {
+        s.await.expect("sent");
+    }
+    // Give every committed hire time to act.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let sessions = all_sessions(&ts, &hirer).await;
+    assert!(!sessions.is_empty(), "some hires commit");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for s in &sessions {
+        let id = s["id"].as_str().expect("id");
+        loop {
+            let r = ts.get(&format!("/v1/sessions/{id}"), Some(&hirer)).await;
+            if r.body["lastSeq"].as_u64().expect("lastSeq") > 2 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "session {id} has no agent: {}",
+                r.body
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let r = ts
+            .post_idem(
+                &format!("/v1/sessions/{id}/end"),
+                &hirer,
+                None,
+                &unique("end"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "end {id}: {}", r.body);
+    }
+    let w = ts.get("/v1/wallet", Some(&hirer)).await;
+    assert_eq!(w.body["held"], 0, "no budget stays held: {}", w.body);
+    assert_eq!(ts.audit().await.entries_sum, 0);
+}
+
+/// With any bearer token, wrong-password logins were counted against the (large) user limit.
+#[tokio::test]
+async fn regression_credential_routes_throttled_with_a_token() {
+    let ts = TestServer::start_with(|c| {
+        c.rate_limit_anonymous = 5;
+        c.rate_limit_authenticated = 1_000;
+    })
+    .await;
+    let (token, _) = ts.user().await; // the first of the address's five
+    let login = json!({"email": "nobody@example.com", "password": "wrong-password"});
+    for i in 2..=5 {
+        let r = ts
+            .call(
+                reqwest::Method::POST,
+                "/v1/auth/login",
+                Some(&token),
+                Some(login.clone()),
+                None,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "attempt {i}: {}",
+            r.body
+        );
+        assert_eq!(header(&r, "ratelimit-limit"), Some("5"));
+    }
+    let r = ts
+        .call(
+            reqwest::Method::POST,
+            "/v1/auth/login",
+            Some(&token),
+            Some(login),
+            None,
+        )
+        .await;
+    r.assert_error(429, "rate_limited");
+    assert_eq!(header(&r, "ratelimit-remaining"), Some("0"));
+    assert!(header(&r, "retry-after").is_some());
+    // The token still counts against its user elsewhere.
+    let r = ts.get("/v1/users/me", Some(&token)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(header(&r, "ratelimit-limit"), Some("1000"));
+}
+
+/// Password guessing was unlimited for one email.
+#[tokio::test]
+async fn regression_login_locks_after_ten_failures_for_an_email() {
+    let ts = TestServer::start().await;
+    let email = format!("{}@example.com", unique("lock"));
+    let r = ts
+        .post(
+            "/v1/auth/register",
+            None,
+            json!({"email": email, "password": "right-password", "displayName": "L"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for i in 0..10 {
+        let spelled = if i % 2 == 0 {
+            email.to_uppercase()
+        } else {
+            email.clone()
+        };
+        let r = ts
+            .post(
+                "/v1/auth/login",
+                None,
+                json!({"email": spelled, "password": "wrong"}),
+            )
+            .await;
+        r.assert_error(401, "unauthenticated");
+    }
+    let r = ts
+        .post(
+            "/v1/auth/login",
+            None,
+            json!({"email": email, "password": "right-password"}),
+        )
+        .await;
+    r.assert_error(429, "rate_limited");
+    let retry: u64 = header(&r, "retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("secs");
+    assert!(
+        (800..=900).contains(&retry),
+        "until 15 min after the first failure: {retry}"
+    );
+    // Another email is not affected.
+    let r = ts
+        .post(
+            "/v1/auth/login",
+            None,
+            json!({"email": "other@example.com", "password": "x"}),
+        )
+        .await;
+    r.assert_error(401, "unauthenticated");
+}
+
+async fn running_session(ts: &TestServer, aps: u32) -> (String, String) {
+    let (_, agent) = ts
+        .published_agent(
+            json!({"pricing": {"perMinute": 1, "perAction": 0}, "actionsPerSecond": aps}),
+        )
+        .await;
+    let (hirer, _) = ts.funded_user(1_000).await;
+    let sid = ts.hire(&hirer, &agent, 500).await;
+    (hirer, sid)
+}
+
+/// A 900 KB `data.focus` was accepted and copied into every later action.
+#[tokio::test]
+async fn regression_command_data_over_16_kib_is_413() {
+    let ts = TestServer::start().await;
+    let (hirer, sid) = running_session(&ts, 5).await;
+    let path = format!("/v1/sessions/{sid}/commands");
+    for size in [16 * 1024, 900_000] {
+        let r = ts
+            .post(
+                &path,
+                Some(&hirer),
+                json!({"commandId": "big", "data": {"focus": "x".repeat(size)}}),
+            )
+            .await;
+        r.assert_error(413, "payload_too_large");
+    }
+    let r = ts
+        .post(
+            &path,
+            Some(&hirer),
+            json!({"commandId": "ok", "data": {"focus": "x".repeat(16_000)}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    // The focus reaches the agent, bounded.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut ws = connect(&ts, &format!("/v1/sessions/{sid}/stream"), Some(&hirer)).await;
+    let mut longest = 0;
+    for _ in 0..20 {
+        longest = longest.max(next(&mut ws).await.expect("frame").len());
+    }
+    assert!(longest < 2_000, "frames stay small: {longest}");
+}
+
+/// Commands were unbounded per session (and on the socket each spawned a task).
+#[tokio::test]
+async fn regression_commands_in_flight_are_capped_per_session() {
+    let ts = TestServer::start().await;
+    let (hirer, sid) = running_session(&ts, 1).await;
+    let path = format!("/v1/sessions/{sid}/commands");
+    let sends: Vec<_> = (0..120)
+        .map(|i| {
+            ts.post(
+                &path,
+                Some(&hirer),
+                json!({"commandId": format!("c{i}"), "data": {}}),
+            )
+        })
+        .collect();
+    let answers = futures_util::future::join_all(sends).await;
+    let mut limited = 0;
+    for r in &answers {
+        match r.status.as_u16() {
+            202 => {}
+            429 => {
+                r.assert_error(429, "rate_limited");
+                assert!(header(r, "retry-after").is_some());
+                limited += 1;
+            }
+            other => panic!("unexpected {other}: {}", r.body),
+        }
+    }
+    assert!(limited > 0, "more than 20 at once are refused");
+    assert!(limited < 120, "up to 20 are taken");
+}
+
+async fn command_frame(ws: &mut Ws, id: &str, data: Value) {
+    let frame = json!({"type": "command", "commandId": id, "data": data}).to_string();
+    ws.send(Message::Text(frame.into())).await.expect("send");
+}
+
+/// An oversized command frame must be dropped, never acknowledged, and the stream stay open.
+#[tokio::test]
+async fn regression_ws_command_over_16_kib_is_dropped_and_the_stream_stays_open() {
+    let ts = TestServer::start().await;
+    let (hirer, sid) = running_session(&ts, 5).await;
+    let mut ws = connect(&ts, &format!("/v1/sessions/{sid}/stream"), Some(&hirer)).await;
+    command_frame(&mut ws, "too-big", json!({"focus": "x".repeat(20 * 1024)})).await;
+    command_frame(&mut ws, "small", json!({"focus": "north"})).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let f = next(&mut ws).await.expect("stream stays open");
+        let v: Value = serde_json::from_str(&f).expect("json");
+        if v["type"] == "session.command_ack" {
+            assert_eq!(
+                v["data"]["commandId"], "small",
+                "the big one is never acknowledged"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "no ack for the small command");
+    }
+}
+
+/// Client messages over 64 KiB close the connection with 1009.
+#[tokio::test]
+async fn regression_ws_message_over_64_kib_closes_1009() {
+    let ts = TestServer::start().await;
+    let (hirer, sid) = running_session(&ts, 1).await;
+    let mut ws = connect(&ts, &format!("/v1/sessions/{sid}/stream"), Some(&hirer)).await;
+    ws.send(Message::Text("x".repeat(70 * 1024).into()))
+        .await
+        .expect("send");
+    let code = loop {
+        match next(&mut ws).await {
+            Ok(_) => {}
+            Err(code) => break code,
+        }
+    };
+    assert_eq!(code, Some(1009));
+}
+
+/// A connection that never sends its headers was held for ever.
+#[tokio::test]
+async fn regression_silent_connection_is_closed_after_the_header_timeout() {
+    let ts = TestServer::start_with(|c| c.header_read_timeout_secs = 1).await;
+    let addr = ts.url.trim_start_matches("http://").to_owned();
+    let started = Instant::now();
+    let mut silent = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let mut trickle = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    trickle.write_all(b"GET /health HT").await.expect("write");
+    for conn in [&mut silent, &mut trickle] {
+        let mut buf = [0u8; 256];
+        let read = tokio::time::timeout(Duration::from_secs(5), conn.read(&mut buf))
+            .await
+            .expect("closed within the timeout");
+        // EOF, a reset, or hyper's 408 before closing: the connection is given up either way.
+        if let Ok(n) = read
+            && n > 0
+        {
+            assert!(
+                buf.starts_with(b"HTTP/1.1 408"),
+                "{:?}",
+                String::from_utf8_lossy(&buf[..n])
+            );
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(4));
+    // A prompt client is served.
+    assert_eq!(ts.get("/health", None).await.status, StatusCode::OK);
+}
+
+async fn upgrade_status(ts: &TestServer, path: &str, token: &str) -> (u16, String) {
+    let mut req = ts.ws_url(path).into_client_request().expect("request");
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    match tokio_tungstenite::connect_async(req).await {
+        Ok(_) => (101, String::new()),
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            let body = res
+                .body()
+                .as_ref()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            (res.status().as_u16(), body)
+        }
+        Err(e) => panic!("upgrade: {e}"),
+    }
+}
+
+/// `afterSeq` above i64 wrapped negative (replaying everything); the contract bounds it.
+#[tokio::test]
+async fn regression_after_seq_above_2_pow_53_is_400_before_upgrade() {
+    let ts = TestServer::start().await;
+    let (hirer, sid) = running_session(&ts, 1).await;
+    for bad in ["9007199254740993", "18446744073709551615", "-1", "1.5"] {
+        let (status, body) = upgrade_status(
+            &ts,
+            &format!("/v1/sessions/{sid}/stream?afterSeq={bad}"),
+            &hirer,
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(body.contains("afterSeq"), "{bad}: {body}");
+    }
+    let (status, _) = upgrade_status(
+        &ts,
+        &format!("/v1/sessions/{sid}/stream?afterSeq=9007199254740992"),
+        &hirer,
+    )
+    .await;
+    assert_eq!(status, 101);
+}
+
+/// A session's ticket opened the caller's notification stream.
+#[tokio::test]
+async fn regression_session_ticket_does_not_open_notifications() {
+    let ts = TestServer::start().await;
+    let (hirer, sid) = running_session(&ts, 1).await;
+    let r = ts
+        .post(
+            &format!("/v1/sessions/{sid}/stream-tickets"),
+            Some(&hirer),
+            json!({}),
+        )
+        .await;
+    let ticket = r.body["ticket"].as_str().expect("ticket").to_owned();
+    let mut ws = connect(&ts, &format!("/v1/events/stream?ticket={ticket}"), None).await;
+    assert_eq!(next(&mut ws).await, Err(Some(4003)));
+}
+
+/// `available` and `held` were read in two statements and could straddle a commit.
+#[tokio::test]
+async fn regression_wallet_reads_one_snapshot() {
+    let ts = TestServer::start().await;
+    let (_, agent) = ts
+        .published_agent(
+            json!({"pricing": {"perMinute": 0, "perAction": 0}, "actionsPerSecond": 1}),
+        )
+        .await;
+    let (hirer, _) = ts.funded_user(1_000).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (http, url, token, stop) =
+            (ts.http.clone(), ts.url.clone(), hirer.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut reads = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let w: Value = http
+                    .get(format!("{url}/v1/wallet"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .expect("sent")
+                    .json()
+                    .await
+                    .expect("json");
+                assert_eq!(w["balance"], 1_000, "a wallet that never existed: {w}");
+                reads += 1;
+            }
+            reads
+        })
+    };
+    let until = Instant::now() + Duration::from_millis(1_500);
+    while Instant::now() < until {
+        let sid = ts.hire(&hirer, &agent, 100).await;
+        let r = ts
+            .post_idem(
+                &format!("/v1/sessions/{sid}/end"),
+                &hirer,
+                None,
+                &unique("end"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(reader.await.expect("reader") > 10);
+}
+
+/// An end racing SIGTERM could lose the coin toss of a non-biased `select!`; its dropped
+/// reply was then stored as a final 409 "already ended" for a session still active.
+#[tokio::test]
+async fn regression_end_racing_shutdown_is_never_stored_as_already_ended() {
+    for _ in 0..5 {
+        let ts = TestServer::start().await;
+        let (hirer, sid) = running_session(&ts, 50).await;
+        let key = unique("end");
+        let end = {
+            let (http, url, token, key) =
+                (ts.http.clone(), ts.url.clone(), hirer.clone(), key.clone());
+            tokio::spawn(async move {
+                http.post(format!("{url}/v1/sessions/{sid}/end"))
+                    .bearer_auth(&token)
+                    .header("Idempotency-Key", key)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        ts.state().shutdown.cancel();
+        if let Ok(status) = end.await.expect("end task") {
+            assert!(
+                matches!(status, 200 | 503),
+                "end during shutdown answered {status}"
+            );
+        }
+        ts.stop().await;
+    }
+}
