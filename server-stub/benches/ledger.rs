@@ -91,7 +91,9 @@ fn naive(dir: &std::path::Path) -> f64 {
 }
 
 /// The writer's ceiling: the same operations in one transaction from one thread, no commit
-/// between them (what group commit approaches when batches are large).
+/// between them (what group commit approaches when batches are large). It calls
+/// `ledger::post` outside the writer, so balances are upserted entry by entry; the writer
+/// keeps a batch's balances in memory and writes each account once per commit.
 fn one_transaction(dir: &std::path::Path) -> f64 {
     let mut conn = rusqlite::Connection::open(dir.join("ceiling.db")).expect("open");
     conn.pragma_update(None, "journal_mode", "WAL")
@@ -182,5 +184,6 @@ fn main() {
         "(ceiling: every operation in one transaction)",
         format!("{ceiling:.0}/s")
     );
-    println!("ratio: {:.1}x (target: at least 75x)", ours / base);
+    println!("vs naive: {:.1}x", ours / base);
+    println!("vs ceiling: {:.2}x (target: at least 0.8x)", ours / ceiling);
 }

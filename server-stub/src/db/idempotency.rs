@@ -101,6 +101,7 @@ where
     }
     tx.execute_batch("SAVEPOINT idem_op")?;
     let tally = super::ledger::tally();
+    let mark = super::ledger::mark();
     match op(tx) {
         Ok(value) => {
             tx.execute_batch("RELEASE idem_op")?;
@@ -114,6 +115,7 @@ where
         }
         Err(e) if e.status().is_client_error() && e.status().as_u16() != 429 => {
             super::ledger::restore_tally(tally);
+            super::ledger::rollback_to(mark);
             tx.execute_batch("ROLLBACK TO idem_op; RELEASE idem_op")?;
             let resp = StoredResponse {
                 status: e.status().as_u16(),
@@ -124,6 +126,7 @@ where
         }
         Err(e) => {
             super::ledger::restore_tally(tally);
+            super::ledger::rollback_to(mark);
             tx.execute_batch("ROLLBACK TO idem_op; RELEASE idem_op")?;
             Err(e)
         }

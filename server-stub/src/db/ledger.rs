@@ -6,6 +6,7 @@
 //! writer job, so a refusal rolls the whole job back.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use jiga::Timestamp;
 use jiga::model::{LedgerEntry, Page, Transaction, TransactionType, Wallet};
@@ -71,6 +72,124 @@ fn count(kind: TransactionType, entries: &[(&str, i64)]) {
     });
 }
 
+/// The balances of the writer's open transaction, kept in memory and written once per
+/// account when the transaction commits ([`flush_batch`]): under group commit hundreds of
+/// postings touch the same few accounts, and one upsert per entry was a third of a posting's
+/// cost. A job that rolls back restores the balances it changed ([`rollback_to`]).
+#[derive(Default)]
+struct Batch {
+    /// Account → (balance as of now, changed since it was read).
+    balances: HashMap<String, (i64, bool)>,
+    /// Undo log: the state of an account before each change, in order.
+    undo: Vec<(String, Option<(i64, bool)>)>,
+}
+
+thread_local! {
+    /// The writer thread's batch, while a group transaction is open; `None` elsewhere (then
+    /// [`post`] updates `accounts` directly, statement by statement).
+    static BATCH: RefCell<Option<Batch>> = const { RefCell::new(None) };
+}
+
+/// Opens a batch: balances are kept in memory until [`flush_batch`].
+pub(crate) fn begin_batch() {
+    BATCH.with(|b| *b.borrow_mut() = Some(Batch::default()));
+}
+
+/// Drops the batch (after its transaction committed or failed).
+pub(crate) fn end_batch() {
+    BATCH.with(|b| *b.borrow_mut() = None);
+}
+
+/// A point in the batch's undo log.
+#[must_use]
+pub fn mark() -> usize {
+    BATCH.with(|b| b.borrow().as_ref().map_or(0, |b| b.undo.len()))
+}
+
+/// Restores the balances as they were at `mark` (the changes after it were rolled back).
+pub fn rollback_to(mark: usize) {
+    BATCH.with(|b| {
+        if let Some(batch) = b.borrow_mut().as_mut() {
+            while batch.undo.len() > mark {
+                let Some((account, before)) = batch.undo.pop() else {
+                    break;
+                };
+                match before {
+                    Some(v) => {
+                        batch.balances.insert(account, v);
+                    }
+                    None => {
+                        batch.balances.remove(&account);
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Writes every balance the batch changed; runs in the transaction, just before its commit.
+pub(crate) fn flush_batch(tx: &Connection) -> rusqlite::Result<()> {
+    let changed: Vec<(String, i64)> = BATCH.with(|b| {
+        b.borrow().as_ref().map_or_else(Vec::new, |batch| {
+            batch
+                .balances
+                .iter()
+                .filter(|(_, (_, dirty))| *dirty)
+                .map(|(a, (v, _))| (a.clone(), *v))
+                .collect()
+        })
+    });
+    let mut upd = tx.prepare_cached(
+        "INSERT INTO accounts (id, balance) VALUES (?1, ?2) \
+         ON CONFLICT (id) DO UPDATE SET balance = excluded.balance",
+    )?;
+    for (account, balance) in changed {
+        upd.execute(params![account, balance])?;
+    }
+    Ok(())
+}
+
+fn stored_balance(conn: &Connection, account: &str) -> rusqlite::Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT balance FROM accounts WHERE id = ?1")?
+        .query_row([account], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Posts `entries` against the batch: checks every balance first, so a refusal changes
+/// nothing, then writes the rows and keeps the new balances in memory.
+fn post_in_batch(tx: &Connection, batch: &mut Batch, entries: &[(&str, i64)]) -> AppResult<()> {
+    let mut next: Vec<(usize, i64)> = Vec::with_capacity(entries.len());
+    for (i, (acct, amount)) in entries.iter().enumerate() {
+        // An account may appear twice in one posting: start from its newest value.
+        let current = match next.iter().rev().find(|(j, _)| entries[*j].0 == *acct) {
+            Some((_, v)) => *v,
+            None => match batch.balances.get(*acct) {
+                Some((v, _)) => *v,
+                None => stored_balance(tx, acct)?,
+            },
+        };
+        let balance = current
+            .checked_add(*amount)
+            .ok_or_else(|| AppError::internal("balance overflow"))?;
+        if balance < 0 && account::must_stay_non_negative(acct) {
+            return Err(AppError::InsufficientFunds {
+                needed: -amount,
+                available: current,
+                what: "this operation",
+            });
+        }
+        next.push((i, balance));
+    }
+    for (i, balance) in next {
+        let acct = entries[i].0;
+        let before = batch.balances.insert(acct.to_owned(), (balance, true));
+        batch.undo.push((acct.to_owned(), before));
+    }
+    Ok(())
+}
+
 /// The ledger's totals from storage (one scan, at start).
 ///
 /// # Errors
@@ -128,6 +247,12 @@ pub fn post(
             "unbalanced {kind} transaction: entries sum to {sum}"
         )));
     }
+    let batched = BATCH.with(|b| -> AppResult<bool> {
+        match b.borrow_mut().as_mut() {
+            Some(batch) => post_in_batch(tx, batch, entries).map(|()| true),
+            None => Ok(false),
+        }
+    })?;
     let id = new_id("txn");
     tx.prepare_cached(
         "INSERT INTO transactions (id, type, created_at, metadata) VALUES (?1, ?2, ?3, ?4)",
@@ -137,6 +262,13 @@ pub fn post(
     let mut ins = tx.prepare_cached(
         "INSERT INTO entries (txn_pk, idx, account, amount) VALUES (?1, ?2, ?3, ?4)",
     )?;
+    if batched {
+        for (idx, (acct, amount)) in entries.iter().enumerate() {
+            ins.execute(params![pk, idx as i64, acct, amount])?;
+        }
+        count(kind, entries);
+        return Ok(Posted { pk, id });
+    }
     let mut upd = tx.prepare_cached(
         "INSERT INTO accounts (id, balance) VALUES (?1, ?2) \
          ON CONFLICT (id) DO UPDATE SET balance = balance + excluded.balance RETURNING balance",
@@ -161,11 +293,15 @@ pub fn post(
 /// # Errors
 /// A database failure.
 pub fn balance(conn: &Connection, account: &str) -> AppResult<i64> {
-    Ok(conn
-        .prepare_cached("SELECT balance FROM accounts WHERE id = ?1")?
-        .query_row([account], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0))
+    let cached = BATCH.with(|b| {
+        b.borrow()
+            .as_ref()
+            .and_then(|batch| batch.balances.get(account).map(|(v, _)| *v))
+    });
+    match cached {
+        Some(v) => Ok(v),
+        None => Ok(stored_balance(conn, account)?),
+    }
 }
 
 /// A user's wallet.

@@ -23,7 +23,7 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 use jiga::model::TransactionType;
 
@@ -102,7 +102,45 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     reader_permits: Arc<Semaphore>,
     totals: Arc<LedgerTotals>,
+    /// Stops the checkpointer when the last handle goes.
+    stop_checkpoints: Arc<AtomicBool>,
     _location: Location,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.stop_checkpoints.store(true, Ordering::Relaxed);
+    }
+}
+
+/// How often the WAL is checkpointed.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// WAL frames past which a checkpoint waits for the writer, so the log restarts from its
+/// beginning: under sustained writes a passive checkpoint never catches up with the writer
+/// and the WAL would otherwise grow without bound.
+const WAL_RESTART_FRAMES: i64 = 16_384;
+
+/// Copies committed WAL frames back into the database every [`CHECKPOINT_EVERY`], passively
+/// (never waiting for, nor blocking, the writer or a reader), until `stop`; past
+/// [`WAL_RESTART_FRAMES`] it restarts the log instead.
+fn spawn_checkpointer(conn: Connection, stop: Arc<AtomicBool>) -> AppResult<()> {
+    std::thread::Builder::new()
+        .name("jiga-db-checkpoint".into())
+        .spawn(move || {
+            let mut mode = "PASSIVE";
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                let sql = format!("PRAGMA wal_checkpoint({mode})");
+                match conn.query_row(&sql, [], |r| r.get::<_, i64>(1)) {
+                    Ok(frames) if frames > WAL_RESTART_FRAMES => mode = "RESTART",
+                    Ok(_) => mode = "PASSIVE",
+                    Err(e) => tracing::debug!(error = %e, "checkpoint skipped"),
+                }
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| AppError::internal(format!("cannot start the checkpoint thread: {e}")))
 }
 
 impl Db {
@@ -144,6 +182,16 @@ impl Db {
         let path = location.path();
         let mut conn = open_conn(&path, durable)?;
         migrate::run(&mut conn)?;
+        // Checkpoints run on a thread of their own (below), not inside the writer's commits,
+        // where copying the WAL back into the database and its fsync stalled every caller.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // Savepoint journals in memory: every job has one.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // A batch's dirty pages stay in memory until its commit instead of spilling into the
+        // WAL mid-transaction (64 MiB).
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        spawn_checkpointer(open_conn(&path, durable)?, stop.clone())?;
         let totals = Arc::new(LedgerTotals::default());
         totals.add(&ledger::totals(&conn)?);
         let writer = writer::spawn(conn, totals.clone())?;
@@ -159,6 +207,7 @@ impl Db {
                 readers: Mutex::new(readers),
                 reader_permits: Arc::new(Semaphore::new(READERS)),
                 totals,
+                stop_checkpoints: stop,
                 _location: location,
             }),
         })
