@@ -1,7 +1,7 @@
 //! [`AppError`], the server's one error type, and how it becomes the contract's error body.
 //!
 //! Handlers return `Result<_, AppError>`. The response carries the error in its extensions and
-//! an empty body; the request-id middleware ([`crate::http::middleware`]) renders the JSON body
+//! an empty body; the request-id middleware (`http::middleware`) renders the JSON body
 //! with the request's id, so every error body and `X-Request-Id` header agree. Internal causes
 //! are logged, never sent.
 
@@ -11,6 +11,9 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use jiga::Dof;
 use jiga::model::{ErrorBody, ErrorCode, ErrorDetail, ErrorDetails, FieldError};
+
+/// The contract's request-body limit (1 MiB; over it, 413 `payload_too_large`).
+pub const MAX_BODY: usize = 1024 * 1024;
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -174,7 +177,7 @@ impl AppError {
     pub fn body_too_large() -> Self {
         AppError::PayloadTooLarge {
             what: "request body",
-            limit: crate::http::MAX_BODY as u64,
+            limit: MAX_BODY as u64,
         }
     }
 

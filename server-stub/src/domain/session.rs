@@ -18,6 +18,13 @@ use crate::error::{AppError, AppResult};
 /// A session command's `data`, serialized, at most (the contract's Limits: 16 KiB).
 pub const MAX_COMMAND_DATA_BYTES: usize = 16 * 1024;
 
+/// True when a command's `data`, serialized, is within [`MAX_COMMAND_DATA_BYTES`] (REST and
+/// WebSocket alike).
+#[must_use]
+pub fn command_data_fits(req: &jiga::model::CommandRequest) -> bool {
+    serde_json::to_vec(&req.data).is_ok_and(|v| v.len() <= MAX_COMMAND_DATA_BYTES)
+}
+
 /// The rules a hire is checked against, from configuration.
 #[derive(Clone, Copy, Debug)]
 pub struct HirePolicy {

@@ -33,7 +33,7 @@ use crate::state::AppState;
 use crate::stream::session_ws;
 
 /// The body limit of the contract.
-pub const MAX_BODY: usize = 1024 * 1024;
+pub use crate::error::MAX_BODY;
 
 struct Routes {
     router: Router<AppState>,

@@ -18,7 +18,7 @@ use crate::cursor::PageParams;
 use crate::db::idempotency::run_stored;
 use crate::db::sessions::{self, SessionRow};
 use crate::db::{self as store};
-use crate::domain::session::{HirePolicy, MAX_COMMAND_DATA_BYTES};
+use crate::domain::session::{HirePolicy, MAX_COMMAND_DATA_BYTES, command_data_fits};
 use crate::error::{AppError, AppResult};
 use crate::ids::now_millis;
 use crate::sim::runner::{MAX_COMMANDS_IN_FLIGHT, NotTaken};
@@ -190,12 +190,6 @@ pub async fn command(
         StatusCode::ACCEPTED,
         axum::Json(CommandAccepted { command_id }),
     ))
-}
-
-/// True when a command's `data`, serialized, is within the contract's 16 KiB.
-#[must_use]
-pub fn command_data_fits(req: &CommandRequest) -> bool {
-    serde_json::to_vec(&req.data).is_ok_and(|v| v.len() <= MAX_COMMAND_DATA_BYTES)
 }
 
 /// `POST /v1/sessions/{id}/end`.

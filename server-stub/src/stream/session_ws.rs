@@ -21,7 +21,7 @@ use serde::Deserialize;
 use super::hub::{Channel, Read, SLOW_CONSUMER_LIMIT};
 use super::tickets::{Refusal, Scope};
 use crate::db::sessions;
-use crate::http::sessions::command_data_fits;
+use crate::domain::session::command_data_fits;
 use crate::state::AppState;
 
 /// Server ping interval (the contract: at least every 15 s).
