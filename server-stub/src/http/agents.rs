@@ -13,7 +13,7 @@ use crate::cursor::PageParams;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::ids::now_millis;
-use crate::state::AppState;
+use crate::state::{AppState, detached};
 
 /// `POST /v1/agents`.
 pub async fn create(
@@ -63,14 +63,18 @@ pub async fn update(
     req.validate()?;
     let now = now_millis();
     let key = id.clone();
-    let agent = state
-        .db
-        .write(move |tx| db::agents::update(tx, &key, &user.id, &req, now))
-        .await?;
-    if agent.status == AgentStatus::Published {
-        state.catalog.refresh(&id).await;
-    }
-    Ok(axum::Json(agent))
+    // Detached: a committed change reaches the index even if the client goes away.
+    detached(async move {
+        let agent = state
+            .db
+            .write(move |tx| db::agents::update(tx, &key, &user.id, &req, now))
+            .await?;
+        if agent.status == AgentStatus::Published {
+            state.catalog.refresh(&id).await;
+        }
+        Ok(axum::Json(agent))
+    })
+    .await
 }
 
 /// `GET /v1/agents/{id}/versions`.
@@ -98,19 +102,23 @@ async fn set_published(
 ) -> AppResult<axum::Json<Agent>> {
     let now = now_millis();
     let (key, uid) = (id.clone(), user.id.clone());
-    let agent = state
-        .db
-        .write(move |tx| db::agents::set_published(tx, &key, &uid, publish, now))
-        .await?;
-    state.catalog.refresh(&id).await;
-    if publish {
-        state.notifier.notify(
-            &user.id,
-            "agent.published",
-            serde_json::json!({"agentId": id}),
-        );
-    }
-    Ok(axum::Json(agent))
+    // Detached: a committed (un)publish reaches the index even if the client goes away.
+    detached(async move {
+        let agent = state
+            .db
+            .write(move |tx| db::agents::set_published(tx, &key, &uid, publish, now))
+            .await?;
+        state.catalog.refresh(&id).await;
+        if publish {
+            state.notifier.notify(
+                &user.id,
+                "agent.published",
+                serde_json::json!({"agentId": id}),
+            );
+        }
+        Ok(axum::Json(agent))
+    })
+    .await
 }
 
 /// `POST /v1/agents/{id}/publish`.
