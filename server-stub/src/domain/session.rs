@@ -278,6 +278,7 @@ mod tests {
             game: "chess".into(),
             budget: budget.into(),
             max_minutes: None,
+            expected_pricing: None,
         }
     }
 

@@ -6,8 +6,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiga::model::{
-    CommandAccepted, CommandRequest, HireRequest, HireResponse, Page, Pricing, Session,
-    SessionStatus, StreamTicket,
+    CommandAccepted, CommandRequest, HireRequest, HireResponse, Page, Session, SessionStatus,
+    StreamTicket,
 };
 use serde::Deserialize;
 
@@ -25,16 +25,6 @@ use crate::sim::runner::{MAX_COMMANDS_IN_FLIGHT, NotTaken};
 use crate::state::{AppState, detached};
 use crate::stream::tickets::{Scope, TICKET_TTL_SECS};
 
-/// The contract's v1.1 `expectedPricing` of `POST /v1/hires`, which the core's
-/// [`HireRequest`] does not carry yet. Read from the same body in a second pass (unknown
-/// fields are ignored both ways); `#[serde(flatten)]` would lose the field paths of errors.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Expected {
-    #[serde(default)]
-    expected_pricing: Option<Pricing>,
-}
-
 /// `POST /v1/hires`.
 pub async fn hire(
     State(state): State<AppState>,
@@ -46,7 +36,7 @@ pub async fn hire(
     idem::run(&state, &user, idem_req, move |ik, body| async move {
         let parsed = parse_json::<HireRequest>(&body).and_then(|req| {
             req.validate()?;
-            let expected = parse_json::<Expected>(&body)?.expected_pricing;
+            let expected = req.expected_pricing;
             Ok((req, expected))
         });
         let (req, expected) = match parsed {
