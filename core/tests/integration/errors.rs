@@ -40,6 +40,20 @@ async fn every_error_kind_carries_code_status_request_id_and_details() {
     let e = owner.hire(&hire(&agent.id, 100)).await.expect_err("403");
     assert_server_error(&e, ErrorKind::Forbidden, 403, "forbidden");
 
+    // The price the hirer saw is not the agent's price: refused, nothing held.
+    let mut stale = hire(&agent.id, 30);
+    stale.expected_pricing = Some(jiga::model::Pricing {
+        per_minute: agent
+            .pricing
+            .per_minute
+            .checked_sub(Dof::new(1))
+            .expect("dof"),
+        per_action: agent.pricing.per_action,
+    });
+    let e = poor.hire(&stale).await.expect_err("409");
+    assert_server_error(&e, ErrorKind::Conflict, 409, "conflict");
+    assert_eq!(poor.wallet().await.expect("wallet").held, Dof::ZERO);
+
     // A limit the client passes through; the server names the field in `details`.
     let e = poor
         .search(&SearchParams::new().limit(0))
