@@ -1,0 +1,245 @@
+//! Clients: creation from an options JSON, freeing, tokens out and back in, and sign-in.
+
+use std::ffi::c_char;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiga::Client;
+use jiga::client::{MemoryTokenStore, RetryPolicy, Tokens, TokioSpawner};
+use jiga::model::RegisterRequest;
+use serde::{Deserialize, Serialize};
+
+use crate::queue::Queue;
+use crate::runtime::with_lib;
+use crate::status::{Fail, JIGA_ERR_INVALID_ARGUMENT, JIGA_ERR_INVALID_JSON, JIGA_OK, Res, guard};
+use crate::strings::{arg_json, arg_str, out_ptr, to_c};
+
+/// The default number of completions and events a client's queue holds.
+const DEFAULT_QUEUE_CAPACITY: usize = 1024;
+/// The most a queue may hold (memory stays bounded whatever the host asks for).
+const MAX_QUEUE_CAPACITY: usize = 65_536;
+
+pub(crate) struct ClientEntry {
+    pub(crate) client: Client,
+    pub(crate) queue: Arc<Queue>,
+}
+
+/// `jiga_client_new`'s options (camelCase JSON).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Options {
+    base_url: String,
+    timeout_ms: Option<u64>,
+    connect_timeout_ms: Option<u64>,
+    retry: Option<RetryOptions>,
+    /// Tokens saved by `jiga_client_tokens`, to start signed in.
+    tokens: Option<Tokens>,
+    queue_capacity: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RetryOptions {
+    max_attempts: Option<u32>,
+    initial_backoff_ms: Option<u64>,
+    max_backoff_ms: Option<u64>,
+    budget_ms: Option<u64>,
+}
+
+fn millis(v: Option<u64>, name: &str) -> Res<Option<Duration>> {
+    match v {
+        Some(0) => Err(Fail::new(
+            JIGA_ERR_INVALID_ARGUMENT,
+            format!("'{name}' must be at least 1"),
+        )),
+        other => Ok(other.map(Duration::from_millis)),
+    }
+}
+
+fn retry_policy(r: RetryOptions) -> Res<RetryPolicy> {
+    let mut p = RetryPolicy::default();
+    if let Some(n) = r.max_attempts {
+        if n == 0 {
+            return Err(Fail::new(
+                JIGA_ERR_INVALID_ARGUMENT,
+                "'retry.maxAttempts' must be at least 1",
+            ));
+        }
+        p.max_attempts = n;
+    }
+    if let Some(d) = millis(r.initial_backoff_ms, "retry.initialBackoffMs")? {
+        p.initial_backoff = d;
+    }
+    if let Some(d) = millis(r.max_backoff_ms, "retry.maxBackoffMs")? {
+        p.max_backoff = d;
+    }
+    if let Some(d) = millis(r.budget_ms, "retry.budgetMs")? {
+        p.budget = d;
+    }
+    Ok(p)
+}
+
+/// Creates a client from `options_json` and writes its handle to `*out_client`.
+///
+/// Options (camelCase): `baseUrl` (required), `timeoutMs`, `connectTimeoutMs`, `retry`
+/// (`maxAttempts`, `initialBackoffMs`, `maxBackoffMs`, `budgetMs`), `tokens` (what
+/// `jiga_client_tokens` returned, to start signed in), `queueCapacity` (1–65536, default
+/// 1024: how many completions and events wait for `jiga_poll`).
+#[unsafe(no_mangle)]
+pub extern "C" fn jiga_client_new(options_json: *const c_char, out_client: *mut u64) -> i32 {
+    guard(|| {
+        let out = out_ptr(out_client, "out_client")?;
+        let opts: Options = arg_json(options_json, "options_json")?;
+        let capacity = opts.queue_capacity.unwrap_or(DEFAULT_QUEUE_CAPACITY);
+        if !(1..=MAX_QUEUE_CAPACITY).contains(&capacity) {
+            return Err(Fail::new(
+                JIGA_ERR_INVALID_ARGUMENT,
+                format!("'queueCapacity' {capacity} is not in 1..=65536"),
+            ));
+        }
+        with_lib(|lib| {
+            let mut b = Client::builder()
+                .base_url(opts.base_url)
+                .spawner(Arc::new(TokioSpawner::new(lib.handle.clone())))
+                .token_store(Arc::new(MemoryTokenStore::with(opts.tokens)));
+            if let Some(t) = millis(opts.timeout_ms, "timeoutMs")? {
+                b = b.timeout(t);
+            }
+            if let Some(t) = millis(opts.connect_timeout_ms, "connectTimeoutMs")? {
+                b = b.connect_timeout(t);
+            }
+            if let Some(r) = opts.retry {
+                b = b.retry(retry_policy(r)?);
+            }
+            // The HTTP stack is set up inside the runtime it will run on.
+            let _enter = lib.handle.enter();
+            let client = b
+                .build()
+                .map_err(|e| Fail::new(JIGA_ERR_INVALID_ARGUMENT, e.to_string()))?;
+            *out = lib.clients.insert(ClientEntry {
+                client,
+                queue: Arc::new(Queue::new(capacity)),
+            });
+            Ok(JIGA_OK)
+        })
+    })
+}
+
+/// Frees a client: its queue is closed (a `jiga_wait` on it returns `JIGA_ERR_CLOSED`), what
+/// it held is dropped, and its streams and paginators are closed and freed.
+#[unsafe(no_mangle)]
+pub extern "C" fn jiga_client_free(client: u64) -> i32 {
+    guard(|| {
+        with_lib(|lib| {
+            let entry = lib.clients.remove(client)?;
+            for s in lib.sessions.remove_where(|s| s.client == client) {
+                s.stream.close();
+            }
+            for n in lib.notifications.remove_where(|n| n.client == client) {
+                n.stream.close();
+            }
+            drop(lib.pagers.remove_where(|p| p.client == client));
+            entry.queue.close();
+            Ok(JIGA_OK)
+        })
+    })
+}
+
+/// Writes the client's current tokens as JSON to `*out_json` (the string `null` when signed
+/// out); free it with `jiga_string_free`. Pass the JSON back as the `tokens` option of
+/// `jiga_client_new` to start signed in. The JSON holds secrets: store it as such.
+#[unsafe(no_mangle)]
+pub extern "C" fn jiga_client_tokens(client: u64, out_json: *mut *mut c_char) -> i32 {
+    guard(|| {
+        let out = out_ptr(out_json, "out_json")?;
+        let entry = with_lib(|lib| lib.clients.get(client))?;
+        let json = serde_json::to_string(&entry.client.tokens())
+            .map_err(|e| Fail::new(JIGA_ERR_INVALID_JSON, e.to_string()))?;
+        *out = to_c(json);
+        Ok(JIGA_OK)
+    })
+}
+
+/// Whether the client holds tokens: writes 1 or 0 to `*out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn jiga_client_is_signed_in(client: u64, out: *mut i32) -> i32 {
+    guard(|| {
+        let out = out_ptr(out, "out")?;
+        let entry = with_lib(|lib| lib.clients.get(client))?;
+        *out = i32::from(entry.client.is_signed_in());
+        Ok(JIGA_OK)
+    })
+}
+
+/// Starts an operation of `client`: `make` checks the arguments and builds the future; its
+/// result is queued as JSON under the id written to `*out_op`.
+pub(crate) fn start<F, T>(
+    client: u64,
+    out_op: *mut u64,
+    make: impl FnOnce(&Client) -> Res<F>,
+) -> i32
+where
+    F: Future<Output = jiga::Result<T>> + Send + 'static,
+    T: Serialize,
+{
+    guard(|| {
+        let out = out_ptr(out_op, "out_op")?;
+        with_lib(|lib| {
+            let entry = lib.clients.get(client)?;
+            let fut = make(&entry.client)?;
+            *out = lib.spawn_op(entry.queue.clone(), fut);
+            Ok(JIGA_OK)
+        })
+    })
+}
+
+/// Signs in with a device id (creating the player on first use). Result: the `User`.
+#[unsafe(no_mangle)]
+pub extern "C" fn jiga_sign_in_device(
+    client: u64,
+    device_id: *const c_char,
+    out_op: *mut u64,
+) -> i32 {
+    start(client, out_op, |c| {
+        let (c, id) = (c.clone(), arg_str(device_id, "device_id")?.to_owned());
+        Ok(async move { c.sign_in_device(&id).await })
+    })
+}
+
+/// Signs in with email and password. Result: the `User`.
+#[unsafe(no_mangle)]
+pub extern "C" fn jiga_login(
+    client: u64,
+    email: *const c_char,
+    password: *const c_char,
+    out_op: *mut u64,
+) -> i32 {
+    start(client, out_op, |c| {
+        let c = c.clone();
+        let email = arg_str(email, "email")?.to_owned();
+        let password = arg_str(password, "password")?.to_owned();
+        Ok(async move { c.login(&email, &password).await })
+    })
+}
+
+/// Registers with a `RegisterRequest` JSON (`email`, `password`, `displayName`) and signs
+/// in. Result: the `User`.
+#[unsafe(no_mangle)]
+pub extern "C" fn jiga_register(client: u64, request_json: *const c_char, out_op: *mut u64) -> i32 {
+    start(client, out_op, |c| {
+        let c = c.clone();
+        let req: RegisterRequest = arg_json(request_json, "request_json")?;
+        Ok(async move { c.register(&req).await })
+    })
+}
+
+/// Forgets the client's tokens (synchronous; nothing is sent).
+#[unsafe(no_mangle)]
+pub extern "C" fn jiga_sign_out(client: u64) -> i32 {
+    guard(|| {
+        let entry = with_lib(|lib| lib.clients.get(client))?;
+        entry.client.sign_out();
+        Ok(JIGA_OK)
+    })
+}
