@@ -1,0 +1,589 @@
+/*
+ * The C ABI's tests: the binding flows (shared/notes/binding-flows.md) and misuse, against
+ * the real jiga-server. Run by ffi/tests/c/run.sh (which starts the server and runs this
+ * under valgrind); the server's URL comes from JIGA_TEST_URL.
+ *
+ * Prints one line per test and a final "N passed, N failed"; exits non-zero on a failure.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jiga.h"
+
+static const char *URL;
+static char fail_msg[512];
+
+#define CHECK(cond, ...)                                                        \
+  do {                                                                          \
+    if (!(cond)) {                                                              \
+      snprintf(fail_msg, sizeof fail_msg, "%s:%d: %s", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, "  " __VA_ARGS__);                                        \
+      fprintf(stderr, "\n");                                                    \
+      return 1;                                                                 \
+    }                                                                           \
+  } while (0)
+
+#define OK(call) CHECK((call) == JIGA_OK, "%s: %s", #call, last_error())
+
+static const char *last_error(void) {
+  const char *m = jiga_last_error_message();
+  return m ? m : "(none)";
+}
+
+/* ---- tiny JSON readers: enough for the contract's flat fields ---- */
+
+/* Copies the string value of the first "key":"…" at or after `from` into buf. */
+static int json_str(const char *from, const char *key, char *buf, size_t n) {
+  char pat[128];
+  snprintf(pat, sizeof pat, "\"%s\":\"", key);
+  const char *p = from ? strstr(from, pat) : NULL;
+  if (!p) return 0;
+  p += strlen(pat);
+  size_t i = 0;
+  while (*p && *p != '"' && i + 1 < n) buf[i++] = *p++;
+  buf[i] = 0;
+  return 1;
+}
+
+/* The integer value of the first "key":N at or after `from`; `dflt` when absent. */
+static long long json_int(const char *from, const char *key, long long dflt) {
+  char pat[128];
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  const char *p = from ? strstr(from, pat) : NULL;
+  if (!p) return dflt;
+  return strtoll(p + strlen(pat), NULL, 10);
+}
+
+static int count(const char *hay, const char *needle) {
+  int n = 0;
+  for (const char *p = hay; p && (p = strstr(p, needle)); p += strlen(needle)) n++;
+  return n;
+}
+
+/* ---- driving the queue ---- */
+
+static uint64_t new_client(const char *extra) {
+  char opts[4096];
+  snprintf(opts, sizeof opts, "{\"baseUrl\":\"%s\"%s%s}", URL, extra ? "," : "",
+           extra ? extra : "");
+  uint64_t c = 0;
+  if (jiga_client_new(opts, &c) != JIGA_OK) {
+    fprintf(stderr, "  jiga_client_new: %s\n", last_error());
+    return 0;
+  }
+  return c;
+}
+
+/* Waits (up to 30 s) for operation `op`'s completion into *out; other items are dropped. */
+static int await_op(uint64_t client, uint64_t op, jiga_completion *out) {
+  time_t deadline = time(NULL) + 30;
+  while (time(NULL) < deadline) {
+    int r = jiga_wait(client, 200);
+    if (r < 0) return r;
+    jiga_completion c;
+    while (jiga_poll(client, &c) == JIGA_OK) {
+      if (c.kind == JIGA_COMPLETION_KIND_OP && c.op_id == op) {
+        *out = c;
+        return JIGA_OK;
+      }
+      jiga_completion_free(&c);
+    }
+  }
+  return JIGA_EMPTY;
+}
+
+/* Runs one operation to its end; returns its status, its JSON in *json (free it). */
+static int run(uint64_t client, int32_t start_status, uint64_t op, jiga_completion *out) {
+  if (start_status != JIGA_OK) return start_status;
+  return await_op(client, op, out);
+}
+
+#define RUN(client, c, call)                                                   \
+  do {                                                                         \
+    uint64_t op_ = 0;                                                          \
+    int32_t s_ = (call);                                                       \
+    CHECK(run(client, s_, op_, &(c)) == JIGA_OK, "%s did not complete: %s", #call, \
+          last_error());                                                       \
+  } while (0)
+/* `call` must write its op id to `op_`. */
+
+static int expect_ok(jiga_completion *c) {
+  if (c->status != JIGA_OK) {
+    fprintf(stderr, "  operation failed: kind %d code %s: %s\n", (int)c->error.kind,
+            c->error.code ? c->error.code : "-", c->error.message ? c->error.message : "-");
+    return 0;
+  }
+  return 1;
+}
+
+static int sign_in_demo(uint64_t client) {
+  jiga_completion c;
+  RUN(client, c, jiga_login(client, "demo@jiga.dev", "demo-player-1", &op_));
+  int ok = expect_ok(&c);
+  jiga_completion_free(&c);
+  CHECK(ok, "demo login");
+  return 0;
+}
+
+/* ---- flows ---- */
+
+static int flow_sign_in(void) {
+  char device[64], email[96], reg[256];
+  snprintf(device, sizeof device, "c-device-%d-%ld", (int)getpid(), (long)time(NULL));
+  snprintf(email, sizeof email, "c-%d-%ld@example.com", (int)getpid(), (long)time(NULL));
+  snprintf(reg, sizeof reg,
+           "{\"email\":\"%s\",\"password\":\"correct-horse-1\",\"displayName\":\"C Tester\"}",
+           email);
+
+  uint64_t a = new_client(NULL);
+  CHECK(a, "client");
+  jiga_completion c;
+  RUN(a, c, jiga_sign_in_device(a, device, &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, "\"id\":"), "device sign-in returns the user");
+  jiga_completion_free(&c);
+
+  uint64_t b = new_client(NULL);
+  RUN(b, c, jiga_register(b, reg, &op_));
+  CHECK(expect_ok(&c), "register");
+  jiga_completion_free(&c);
+  RUN(b, c, jiga_login(b, email, "correct-horse-1", &op_));
+  CHECK(expect_ok(&c), "login");
+  jiga_completion_free(&c);
+
+  char *tokens = NULL;
+  OK(jiga_client_tokens(b, &tokens));
+  CHECK(tokens && strstr(tokens, "accessToken"), "tokens out");
+  char extra[4096];
+  snprintf(extra, sizeof extra, "\"tokens\":%s", tokens);
+  jiga_string_free(tokens);
+
+  uint64_t restored = new_client(extra);
+  CHECK(restored, "client from saved tokens");
+  int32_t signed_in = 0;
+  OK(jiga_client_is_signed_in(restored, &signed_in));
+  CHECK(signed_in == 1, "restored client is signed in");
+  RUN(restored, c, jiga_me(restored, &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, email), "restored client calls as the same user");
+  jiga_completion_free(&c);
+
+  OK(jiga_client_free(a));
+  OK(jiga_client_free(b));
+  OK(jiga_client_free(restored));
+  return 0;
+}
+
+static int flow_search_paging(void) {
+  uint64_t cl = new_client(NULL);
+  CHECK(cl, "client");
+  jiga_completion c;
+  RUN(cl, c, jiga_search(cl, "{\"sort\":\"rating\",\"limit\":5}", &op_));
+  CHECK(expect_ok(&c), "search");
+  CHECK(strstr(c.json, "\"facets\""), "facets present");
+  long long total = json_int(c.json, "total", -1);
+  jiga_completion_free(&c);
+  CHECK(total > 5, "the demo catalogue has more than one page (total %lld)", total);
+
+  uint64_t pager = 0;
+  OK(jiga_search_pages(cl, "{\"sort\":\"rating\",\"limit\":7}", &pager));
+  long long seen = 0;
+  int pages = 0;
+  for (;;) {
+    RUN(cl, c, jiga_paginator_next(pager, &op_));
+    CHECK(expect_ok(&c), "next page");
+    if (strcmp(c.json, "null") == 0) {
+      jiga_completion_free(&c);
+      break;
+    }
+    seen += count(c.json, "\"totalHires\":");
+    CHECK(json_int(c.json, "total", -1) == total, "total stable across pages");
+    pages++;
+    jiga_completion_free(&c);
+    CHECK(pages < 100, "pages end");
+  }
+  CHECK(seen == total, "every listing once: saw %lld of %lld", seen, total);
+  CHECK(pages == (int)((total + 6) / 7), "page count %d", pages);
+  OK(jiga_paginator_free(pager));
+
+  /* The other read routes answer in the contract's shape. */
+  RUN(cl, c, jiga_featured(cl, &op_));
+  CHECK(expect_ok(&c), "featured");
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_categories(cl, &op_));
+  CHECK(expect_ok(&c), "categories");
+  jiga_completion_free(&c);
+  OK(jiga_client_free(cl));
+  return 0;
+}
+
+/* Hires the best-rated agent costing at most 50/min; writes the session id. */
+static int hire_one(uint64_t cl, long long budget, char *session_id, size_t n) {
+  jiga_completion c;
+  RUN(cl, c, jiga_search(cl, "{\"sort\":\"rating\",\"priceMax\":50,\"limit\":1}", &op_));
+  CHECK(expect_ok(&c), "search");
+  char agent[64] = {0}, game[64] = {0};
+  const char *a = strstr(c.json, "\"items\":[");
+  CHECK(json_str(a, "id", agent, sizeof agent), "an agent");
+  /* "games":["chess",…]: take the first element by hand. */
+  const char *g = strstr(a, "\"games\":[\"");
+  if (g) sscanf(g + 10, "%63[^\"]", game);
+  else strcpy(game, "practice");
+  jiga_completion_free(&c);
+
+  RUN(cl, c, jiga_listing(cl, agent, &op_));
+  CHECK(expect_ok(&c), "listing");
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_agent(cl, agent, &op_));
+  CHECK(expect_ok(&c), "agent");
+  jiga_completion_free(&c);
+
+  char req[256];
+  snprintf(req, sizeof req, "{\"agentId\":\"%s\",\"game\":\"%s\",\"budget\":%lld,\"maxMinutes\":5}",
+           agent, game, budget);
+  RUN(cl, c, jiga_hire(cl, req, &op_));
+  CHECK(expect_ok(&c), "hire");
+  CHECK(json_str(strstr(c.json, "\"session\":"), "id", session_id, n), "session id");
+  jiga_completion_free(&c);
+  return 0;
+}
+
+static int flow_hire_stream_end(void) {
+  /* A small queue: the stream's forwarder waits for room instead of growing memory. */
+  uint64_t cl = new_client("\"queueCapacity\":4");
+  CHECK(cl, "client");
+  if (sign_in_demo(cl)) return 1;
+  const long long budget = 300;
+  char sid[64];
+  if (hire_one(cl, budget, sid, sizeof sid)) return 1;
+
+  uint64_t stream = 0;
+  OK(jiga_session_open(cl, sid, 0, &stream));
+  uint64_t cmd_op = 0;
+  OK(jiga_session_command(stream, "focus-1", "{\"focus\":\"mid\"}", &cmd_op));
+
+  uint64_t last_seq = 0, end_op = 0;
+  int actions = 0, cmd_done = 0, ended_event = 0, stream_end = 0, end_done = 0;
+  long long meter = 0, ended_consumed = -1;
+  char settlement[512] = {0};
+  time_t deadline = time(NULL) + 60;
+  while (!(stream_end && end_done && cmd_done) && time(NULL) < deadline) {
+    /* Let the queue fill up now and then: nothing is lost while the host is slow. */
+    if (last_seq == 2) usleep(300 * 1000);
+    if (jiga_wait(cl, 500) != JIGA_OK) continue;
+    jiga_completion c;
+    while (jiga_poll(cl, &c) == JIGA_OK) {
+      if (c.kind == JIGA_COMPLETION_KIND_SESSION_EVENT) {
+        CHECK(c.handle == stream, "event of our stream");
+        CHECK(c.event.seq == last_seq + 1, "gapless: %" PRIu64 " after %" PRIu64, c.event.seq,
+              last_seq);
+        if (c.event.seq == 1) CHECK(c.event.kind == JIGA_EVENT_KIND_STARTED, "seq 1 started");
+        CHECK(c.json && strstr(c.json, "\"seq\":"), "frame json");
+        CHECK(c.event.ts_millis > 1600000000000LL, "timestamp in ms");
+        last_seq = c.event.seq;
+        if (c.event.kind == JIGA_EVENT_KIND_ACTION) actions++;
+        if (c.event.kind == JIGA_EVENT_KIND_DOF_UPDATE) {
+          CHECK(c.event.consumed == meter + c.event.delta, "consumed adds up");
+          CHECK(c.event.remaining == budget - c.event.consumed, "remaining = budget - consumed");
+          meter = c.event.consumed;
+        }
+        if (c.event.kind == JIGA_EVENT_KIND_ENDED) {
+          ended_event = 1;
+          ended_consumed = c.event.consumed;
+        }
+        if (actions >= 3 && !end_op) OK(jiga_session_end(cl, sid, &end_op));
+      } else if (c.kind == JIGA_COMPLETION_KIND_OP && c.op_id == cmd_op) {
+        CHECK(expect_ok(&c), "command acknowledged");
+        cmd_done = 1;
+      } else if (c.kind == JIGA_COMPLETION_KIND_OP && end_op && c.op_id == end_op) {
+        CHECK(expect_ok(&c), "end session");
+        const char *s = strstr(c.json, "\"settlement\":");
+        CHECK(s, "settlement");
+        snprintf(settlement, sizeof settlement, "%s", s);
+        end_done = 1;
+      } else if (c.kind == JIGA_COMPLETION_KIND_STREAM_END) {
+        CHECK(c.status == JIGA_OK, "the stream ends cleanly");
+        stream_end = 1;
+      }
+      jiga_completion_free(&c);
+    }
+  }
+  CHECK(stream_end && end_done && cmd_done, "stream end %d, end %d, command %d", stream_end,
+        end_done, cmd_done);
+  CHECK(ended_event, "session.ended delivered");
+  long long consumed = json_int(settlement, "consumed", -1);
+  long long owner = json_int(settlement, "ownerEarnings", -1);
+  long long fee = json_int(settlement, "platformFee", -1);
+  long long released = json_int(settlement, "released", -1);
+  CHECK(consumed == owner + fee, "consumed %lld = owner %lld + fee %lld", consumed, owner, fee);
+  CHECK(released == budget - consumed, "released %lld = budget - consumed", released);
+  CHECK(meter == consumed && ended_consumed == consumed,
+        "the stream's meter %lld matches the settlement %lld", meter, consumed);
+
+  jiga_completion c;
+  RUN(cl, c, jiga_session_get(cl, sid, &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, "\"ended\""), "session ended");
+  jiga_completion_free(&c);
+  OK(jiga_session_close(stream));
+  CHECK(jiga_session_close(stream) == JIGA_ERR_INVALID_HANDLE, "closed twice");
+  OK(jiga_client_free(cl));
+  return 0;
+}
+
+static int flow_wallet(void) {
+  uint64_t cl = new_client(NULL);
+  CHECK(cl, "client");
+  char device[64];
+  snprintf(device, sizeof device, "c-wallet-%d-%ld", (int)getpid(), (long)time(NULL));
+  jiga_completion c;
+  RUN(cl, c, jiga_sign_in_device(cl, device, &op_));
+  CHECK(expect_ok(&c), "sign in");
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_wallet(cl, &op_));
+  CHECK(expect_ok(&c), "wallet");
+  long long before = json_int(c.json, "available", -1);
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_topup(cl, "{\"amount\":250,\"provider\":\"dev\"}", &op_));
+  CHECK(expect_ok(&c), "top-up");
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_wallet(cl, &op_));
+  CHECK(expect_ok(&c), "wallet");
+  long long after = json_int(c.json, "available", -1);
+  jiga_completion_free(&c);
+  CHECK(after == before + 250, "the top-up moved the wallet once: %lld -> %lld", before, after);
+
+  uint64_t pager = 0;
+  OK(jiga_transaction_pages(cl, "{\"limit\":1}", &pager));
+  int txs = 0;
+  for (;;) {
+    RUN(cl, c, jiga_paginator_next(pager, &op_));
+    CHECK(expect_ok(&c), "transactions page");
+    int done = strcmp(c.json, "null") == 0;
+    if (!done) txs += count(c.json, "\"type\":");
+    jiga_completion_free(&c);
+    if (done || txs > 50) break;
+  }
+  CHECK(txs >= 1, "the top-up is a transaction (%d)", txs);
+  OK(jiga_paginator_free(pager));
+  OK(jiga_client_free(cl));
+  return 0;
+}
+
+static int expect_error(jiga_completion *c, jiga_error_kind kind, uint16_t status) {
+  if (c->status != JIGA_ERR_CALL || c->error.kind != kind) {
+    fprintf(stderr, "  wanted kind %d, got status %d kind %d (%s)\n", (int)kind, c->status,
+            (int)c->error.kind, c->error.message ? c->error.message : "-");
+    return 0;
+  }
+  if (status && c->error.http_status != status) {
+    fprintf(stderr, "  wanted http %u, got %u\n", status, c->error.http_status);
+    return 0;
+  }
+  return c->json == NULL && c->error.message != NULL;
+}
+
+static int flow_errors(void) {
+  uint64_t anon = new_client("\"retry\":{\"maxAttempts\":1}");
+  CHECK(anon, "client");
+  jiga_completion c;
+  RUN(anon, c, jiga_wallet(anon, &op_));
+  CHECK(expect_error(&c, JIGA_ERROR_KIND_UNAUTHENTICATED, 401), "unauthenticated");
+  CHECK(c.error.code && strcmp(c.error.code, "unauthenticated") == 0, "code");
+  CHECK(c.error.request_id != NULL, "request id");
+  jiga_completion_free(&c);
+
+  uint64_t cl = new_client(NULL);
+  CHECK(cl, "client");
+  if (sign_in_demo(cl)) return 1;
+  RUN(cl, c, jiga_listing(cl, "agt_does_not_exist", &op_));
+  CHECK(expect_error(&c, JIGA_ERROR_KIND_NOT_FOUND, 404), "not found");
+  CHECK(c.error.request_id != NULL && c.error.code != NULL, "code and request id");
+  jiga_completion_free(&c);
+
+  RUN(cl, c, jiga_search(cl, "{\"limit\":100000}", &op_));
+  CHECK(expect_error(&c, JIGA_ERROR_KIND_INVALID_ARGUMENT, 0), "invalid argument");
+  CHECK(c.error.field != NULL, "the field is named");
+  jiga_completion_free(&c);
+
+  RUN(cl, c, jiga_search(cl, "{\"sort\":\"rating\",\"limit\":1}", &op_));
+  CHECK(expect_ok(&c), "search");
+  char agent[64];
+  CHECK(json_str(strstr(c.json, "\"items\":["), "id", agent, sizeof agent), "agent");
+  jiga_completion_free(&c);
+  char req[256];
+  snprintf(req, sizeof req,
+           "{\"agentId\":\"%s\",\"game\":\"chess\",\"budget\":1000000,\"maxMinutes\":5}", agent);
+  RUN(cl, c, jiga_hire(cl, req, &op_));
+  CHECK(expect_error(&c, JIGA_ERROR_KIND_INSUFFICIENT_FUNDS, 402), "insufficient funds");
+  CHECK(c.error.needed == 1000000 && c.error.available >= 0 &&
+            c.error.available < c.error.needed,
+        "needed %" PRId64 " available %" PRId64, c.error.needed, c.error.available);
+  CHECK(c.error.retry_after_secs == -1 && c.error.limit == -1 && c.error.field == NULL,
+        "absent details are -1 / NULL");
+  jiga_completion_free(&c);
+
+  RUN(cl, c, jiga_session_end(cl, "ses_does_not_exist", &op_));
+  CHECK(c.status == JIGA_ERR_CALL, "ending an unknown session fails");
+  jiga_completion_free(&c);
+
+  OK(jiga_client_free(anon));
+  OK(jiga_client_free(cl));
+  return 0;
+}
+
+static int misuse(void) {
+  uint64_t h = 0, op = 0;
+  jiga_completion c;
+  CHECK(jiga_client_new(NULL, &h) == JIGA_ERR_NULL, "null options");
+  CHECK(jiga_last_error_message() && strstr(jiga_last_error_message(), "options_json"),
+        "message names the argument: %s", last_error());
+  CHECK(jiga_client_new("{\"baseUrl\":\"http://x\"}", NULL) == JIGA_ERR_NULL, "null out");
+  CHECK(jiga_client_new("{not json", &h) == JIGA_ERR_INVALID_JSON, "bad json");
+  CHECK(jiga_client_new("{\"baseUrl\":\"http://x\",\"nope\":1}", &h) == JIGA_ERR_INVALID_JSON,
+        "unknown option");
+  CHECK(jiga_client_new("{\"baseUrl\":\"ftp://x\"}", &h) == JIGA_ERR_INVALID_ARGUMENT,
+        "bad url");
+  CHECK(jiga_client_new("{\"baseUrl\":\"http://x\",\"queueCapacity\":0}", &h) ==
+            JIGA_ERR_INVALID_ARGUMENT,
+        "capacity out of range");
+  CHECK(jiga_client_new("{\"baseUrl\":\"http://x\",\"timeoutMs\":-5}", &h) ==
+            JIGA_ERR_INVALID_JSON,
+        "negative timeout");
+  CHECK(jiga_client_new("{\"baseUrl\":\"http://x\",\"retry\":{\"maxAttempts\":0}}", &h) ==
+            JIGA_ERR_INVALID_ARGUMENT,
+        "zero attempts");
+  const char bad_utf8[] = {'{', '"', (char)0xff, '"', '}', 0};
+  CHECK(jiga_client_new(bad_utf8, &h) == JIGA_ERR_INVALID_UTF8, "invalid utf-8");
+
+  uint64_t cl = new_client(NULL);
+  CHECK(cl, "client");
+  CHECK(jiga_sign_in_device(cl, NULL, &op) == JIGA_ERR_NULL, "null device id");
+  CHECK(jiga_sign_in_device(cl, "d", NULL) == JIGA_ERR_NULL, "null op out");
+  CHECK(jiga_search(cl, "[1,2", &op) == JIGA_ERR_INVALID_JSON, "bad search json");
+  CHECK(jiga_search(cl, "{\"limit\":-1}", &op) == JIGA_ERR_INVALID_JSON, "negative limit");
+  CHECK(jiga_hire(cl, "{\"agentId\":1}", &op) == JIGA_ERR_INVALID_JSON, "wrong shape");
+  CHECK(jiga_session_command(0, "x", "{}", &op) == JIGA_ERR_INVALID_HANDLE, "zero stream");
+  CHECK(jiga_poll(cl, NULL) == JIGA_ERR_NULL, "poll null");
+  CHECK(jiga_poll(cl, &c) == JIGA_EMPTY, "nothing queued");
+  CHECK(jiga_wait(cl, 10) == JIGA_EMPTY, "wait times out");
+
+  uint64_t pager = 0;
+  OK(jiga_search_pages(cl, "{}", &pager));
+  CHECK(jiga_poll(pager, &c) == JIGA_ERR_INVALID_HANDLE, "a paginator is not a client");
+  CHECK(jiga_paginator_next(cl, &op) == JIGA_ERR_INVALID_HANDLE, "a client is not a paginator");
+  CHECK(jiga_poll(0xdeadbeefcafeULL, &c) == JIGA_ERR_INVALID_HANDLE, "made-up handle");
+
+  OK(jiga_client_free(cl));
+  CHECK(jiga_poll(cl, &c) == JIGA_ERR_INVALID_HANDLE, "freed client");
+  CHECK(jiga_client_free(cl) == JIGA_ERR_INVALID_HANDLE, "double free");
+  CHECK(jiga_paginator_next(pager, &op) == JIGA_ERR_INVALID_HANDLE,
+        "the client's paginators go with it");
+  CHECK(jiga_wallet(cl, &op) == JIGA_ERR_INVALID_HANDLE, "call on a freed client");
+
+  jiga_string_free(NULL);
+  jiga_completion_free(NULL);
+  CHECK(jiga_version() && *jiga_version(), "version");
+  return 0;
+}
+
+static int flow_shutdown(void) {
+  /* Work in flight: a live stream, pending calls, a blocked reader's queue. */
+  uint64_t cl = new_client(NULL);
+  CHECK(cl, "client");
+  if (sign_in_demo(cl)) return 1;
+  char sid[64];
+  if (hire_one(cl, 200, sid, sizeof sid)) return 1;
+  uint64_t stream = 0, op = 0, notes = 0;
+  OK(jiga_session_open(cl, sid, 0, &stream));
+  OK(jiga_notifications_open(cl, &notes));
+  for (int i = 0; i < 10; i++) OK(jiga_search(cl, "{\"limit\":3}", &op));
+  OK(jiga_wait(cl, 5000));
+  /* Leave what is queued unread: shutdown frees it. */
+  OK(jiga_shutdown());
+  OK(jiga_shutdown()); /* idempotent */
+
+  jiga_completion c;
+  CHECK(jiga_poll(cl, &c) == JIGA_ERR_NOT_INITIALIZED, "after shutdown");
+  CHECK(jiga_client_new("{\"baseUrl\":\"http://x\"}", &op) == JIGA_ERR_NOT_INITIALIZED,
+        "no client after shutdown");
+  CHECK(jiga_session_close(stream) == JIGA_ERR_NOT_INITIALIZED, "no stream after shutdown");
+
+  OK(jiga_init());
+  CHECK(jiga_poll(cl, &c) == JIGA_ERR_INVALID_HANDLE, "an old handle is stale after init");
+  CHECK(jiga_notifications_close(notes) == JIGA_ERR_INVALID_HANDLE, "old stream handle");
+  uint64_t again = new_client(NULL);
+  CHECK(again, "client after re-init");
+  CHECK(again != cl, "new handle");
+  jiga_completion d;
+  RUN(again, d, jiga_categories(again, &op_));
+  CHECK(expect_ok(&d), "works after re-init");
+  jiga_completion_free(&d);
+  OK(jiga_client_free(again));
+  (void)sid;
+  return 0;
+}
+
+/* One trivial ABI call, timed: jiga_poll on an empty queue (what a game does each frame). */
+static int bench_trivial_call(void) {
+  if (!getenv("JIGA_BENCH")) return 0;
+  uint64_t cl = new_client(NULL);
+  CHECK(cl, "client");
+  jiga_completion c;
+  const int n = 2000000;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (int i = 0; i < n; i++) (void)jiga_poll(cl, &c);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double ns = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n;
+  printf("bench: jiga_poll on an empty queue: %.1f ns per call\n", ns);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (int i = 0; i < n; i++) (void)jiga_version();
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  ns = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n;
+  printf("bench: jiga_version: %.1f ns per call\n", ns);
+  OK(jiga_client_free(cl));
+  return 0;
+}
+
+struct test {
+  const char *name;
+  int (*fn)(void);
+};
+
+int main(void) {
+  URL = getenv("JIGA_TEST_URL");
+  if (!URL) {
+    fprintf(stderr, "JIGA_TEST_URL is not set\n");
+    return 2;
+  }
+  const struct test tests[] = {
+      {"flow_sign_in", flow_sign_in},
+      {"flow_search_paging", flow_search_paging},
+      {"flow_hire_stream_end", flow_hire_stream_end},
+      {"flow_wallet", flow_wallet},
+      {"flow_errors", flow_errors},
+      {"misuse", misuse},
+      {"flow_shutdown", flow_shutdown},
+      {"bench_trivial_call", bench_trivial_call},
+  };
+  int passed = 0, failed = 0;
+  if (jiga_init() != JIGA_OK) return 2;
+  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+    fail_msg[0] = 0;
+    int r = tests[i].fn();
+    if (r == 0) {
+      passed++;
+      printf("ok   %s\n", tests[i].name);
+    } else {
+      failed++;
+      printf("FAIL %s: %s\n", tests[i].name, fail_msg);
+    }
+    fflush(stdout);
+  }
+  jiga_shutdown();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds and runs the C ABI's tests (flows.c) under valgrind memcheck against a real
+# jiga-server on loopback. Usage: ffi/tests/c/run.sh [--no-valgrind]
+# Expects libjiga.so and jiga-server already built in "$CARGO_TARGET_DIR/release".
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+target="${CARGO_TARGET_DIR:-/var/tmp/jiga-target}/release"
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+gcc -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -O1 -I ffi/include \
+  ffi/tests/c/flows.c -L "$target" -ljiga -Wl,-rpath,"$target" -o "$work/flows"
+
+"$target/jiga-server" --bind 127.0.0.1:0 --db sqlite::memory: --seed-demo >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^jiga-server listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/server.log" | head -1)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+if [ -z "${url:-}" ]; then cat "$work/server.log" >&2; echo "the server did not start" >&2; exit 1; fi
+
+export JIGA_TEST_URL="$url"
+if [ "${1:-}" = "--no-valgrind" ]; then
+  "$work/flows"
+else
+  valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,possible \
+    --suppressions=ffi/tests/c/valgrind.supp "$work/flows"
+fi
