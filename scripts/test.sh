@@ -63,3 +63,25 @@ cargo test --workspace --locked --release 2>&1 | tee /tmp/jiga-test.log
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' /tmp/jiga-test.log | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' /tmp/jiga-test.log | awk '{s+=$1} END {print s+0}')
 echo "cargo: ${passed} passed, ${failed} failed"
+
+# The C ABI (ffi/): its generated header must be checked in up to date, and its C tests run
+# under valgrind memcheck against the real server (ffi/tests/c/run.sh).
+export PATH="$HOME/.cargo/bin:$PATH"
+step "C ABI: ffi/include/jiga.h is what cbindgen generates"
+if ! cbindgen --version 2>/dev/null | grep -q '^cbindgen 0\.29\.'; then
+  cargo install cbindgen --version '^0.29' --locked
+fi
+cbindgen --quiet --config ffi/cbindgen.toml --crate jiga-ffi --output ffi/include/jiga.h ffi
+git diff --exit-code ffi/include/jiga.h
+
+step "C ABI: C tests under valgrind against the real server"
+if ! command -v valgrind >/dev/null || ! command -v gcc >/dev/null || ! command -v make >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends valgrind gcc make libc6-dev
+fi
+cargo build --release --locked -p jiga-ffi -p jiga-server
+ffi/tests/c/run.sh 2>&1 | tee /tmp/jiga-ffi-c.log
+grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/jiga-ffi-c.log | sed 's/^/C ABI: /'
+make -s -C examples/c CARGO_TARGET_DIR="$CARGO_TARGET_DIR" hire_stream
+rm -f examples/c/hire_stream
