@@ -130,6 +130,8 @@ static int sign_in_demo(uint64_t client) {
   return 0;
 }
 
+static int expect_error(jiga_completion *c, jiga_error_kind kind, uint16_t status);
+
 /* ---- flows ---- */
 
 static int flow_sign_in(void) {
@@ -327,6 +329,9 @@ static int flow_hire_stream_end(void) {
   RUN(cl, c, jiga_session_get(cl, sid, &op_));
   CHECK(expect_ok(&c) && strstr(c.json, "\"ended\""), "session ended");
   jiga_completion_free(&c);
+  RUN(cl, c, jiga_session_end(cl, sid, &op_));
+  CHECK(expect_error(&c, JIGA_ERROR_KIND_CONFLICT, 409), "ending twice is a conflict");
+  jiga_completion_free(&c);
   OK(jiga_session_close(stream));
   CHECK(jiga_session_close(stream) == JIGA_ERR_INVALID_HANDLE, "closed twice");
   OK(jiga_client_free(cl));
@@ -423,6 +428,19 @@ static int flow_errors(void) {
         "needed %" PRId64 " available %" PRId64, c.error.needed, c.error.available);
   CHECK(c.error.retry_after_secs == -1 && c.error.limit == -1 && c.error.field == NULL,
         "absent details are -1 / NULL");
+  jiga_completion_free(&c);
+
+  /* Contract v1.1: a hire at a price the hirer did not see is a conflict. */
+  RUN(cl, c, jiga_search(cl, "{\"sort\":\"rating\",\"priceMax\":50,\"limit\":1}", &op_));
+  CHECK(expect_ok(&c), "search");
+  CHECK(json_str(strstr(c.json, "\"items\":["), "id", agent, sizeof agent), "agent");
+  jiga_completion_free(&c);
+  snprintf(req, sizeof req,
+           "{\"agentId\":\"%s\",\"game\":\"chess\",\"budget\":300,"
+           "\"expectedPricing\":{\"perMinute\":999,\"perAction\":999}}",
+           agent);
+  RUN(cl, c, jiga_hire(cl, req, &op_));
+  CHECK(expect_error(&c, JIGA_ERROR_KIND_CONFLICT, 409), "conflict on a changed price");
   jiga_completion_free(&c);
 
   RUN(cl, c, jiga_session_end(cl, "ses_does_not_exist", &op_));
