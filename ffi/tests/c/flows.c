@@ -430,6 +430,19 @@ static int flow_errors(void) {
         "absent details are -1 / NULL");
   jiga_completion_free(&c);
 
+  /* Contract v1.1: a hire at a price the hirer did not see is a conflict. */
+  RUN(cl, c, jiga_search(cl, "{\"sort\":\"rating\",\"priceMax\":50,\"limit\":1}", &op_));
+  CHECK(expect_ok(&c), "search");
+  CHECK(json_str(strstr(c.json, "\"items\":["), "id", agent, sizeof agent), "agent");
+  jiga_completion_free(&c);
+  snprintf(req, sizeof req,
+           "{\"agentId\":\"%s\",\"game\":\"chess\",\"budget\":300,"
+           "\"expectedPricing\":{\"perMinute\":999,\"perAction\":999}}",
+           agent);
+  RUN(cl, c, jiga_hire(cl, req, &op_));
+  CHECK(expect_error(&c, JIGA_ERROR_KIND_CONFLICT, 409), "conflict on a changed price");
+  jiga_completion_free(&c);
+
   RUN(cl, c, jiga_session_end(cl, "ses_does_not_exist", &op_));
   CHECK(c.status == JIGA_ERR_CALL, "ending an unknown session fails");
   jiga_completion_free(&c);
