@@ -24,13 +24,22 @@ pub(crate) struct NotificationsEntry {
     pub(crate) stream: NotificationStream,
 }
 
-async fn forward_session(handle: u64, stream: SessionStream, queue: Arc<Queue>) {
+/// Pulls `next` until the stream ends, wrapping each item with `wrap` and pushing it into the
+/// client's queue, then pushes the stream's end. Stops (closing the stream with `close`) once
+/// the client is freed and nobody reads any more.
+async fn forward<T, F, Fut>(
+    handle: u64,
+    mut next: F,
+    wrap: fn(u64, T) -> Item,
+    close: impl FnOnce(),
+    queue: Arc<Queue>,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = jiga::Result<Option<T>>>,
+{
     loop {
-        let item = match stream.next_event().await {
-            Ok(Some(event)) => Item::Event {
-                stream: handle,
-                event,
-            },
+        let item = match next().await {
+            Ok(Some(value)) => wrap(handle, value),
             Ok(None) => Item::StreamEnd {
                 stream: handle,
                 result: Ok(()),
@@ -42,8 +51,7 @@ async fn forward_session(handle: u64, stream: SessionStream, queue: Arc<Queue>) 
         };
         let last = matches!(item, Item::StreamEnd { .. });
         if queue.push(item).await.is_err() {
-            // The client was freed: nobody reads any more.
-            stream.close();
+            close();
             return;
         }
         if last {
@@ -52,31 +60,33 @@ async fn forward_session(handle: u64, stream: SessionStream, queue: Arc<Queue>) 
     }
 }
 
+async fn forward_session(handle: u64, stream: SessionStream, queue: Arc<Queue>) {
+    let reader = stream.clone();
+    let reader = &reader;
+    forward(
+        handle,
+        move || reader.next_event(),
+        |stream, event| Item::Event { stream, event },
+        move || stream.close(),
+        queue,
+    )
+    .await;
+}
+
 async fn forward_notifications(handle: u64, stream: NotificationStream, queue: Arc<Queue>) {
-    loop {
-        let item = match stream.next().await {
-            Ok(Some(notification)) => Item::Notification {
-                stream: handle,
-                notification,
-            },
-            Ok(None) => Item::StreamEnd {
-                stream: handle,
-                result: Ok(()),
-            },
-            Err(e) => Item::StreamEnd {
-                stream: handle,
-                result: Err(e),
-            },
-        };
-        let last = matches!(item, Item::StreamEnd { .. });
-        if queue.push(item).await.is_err() {
-            stream.close();
-            return;
-        }
-        if last {
-            return;
-        }
-    }
+    let reader = stream.clone();
+    let reader = &reader;
+    forward(
+        handle,
+        move || reader.next(),
+        |stream, notification| Item::Notification {
+            stream,
+            notification,
+        },
+        move || stream.close(),
+        queue,
+    )
+    .await;
 }
 
 /// Opens the event stream of a session, delivering the events after `after_seq` (0: from the
