@@ -1,6 +1,7 @@
 //! DOF accounting, sans-I/O: the live [`DofMeter`] of a session, the client-side
 //! [`BudgetGuard`], and [`reconcile`], which checks what the client counted against the
-//! server's settlement.
+//! server's settlement. [`SessionAccount`] puts the three together for one stream: what every
+//! binding feeds its session's events into.
 //!
 //! Everything here is driven by [`SessionEvent`]s and their timestamps, never by a clock, so
 //! it runs the same in a test, a game loop or a browser.
@@ -358,6 +359,111 @@ pub fn reconcile(
     })
 }
 
+/// A spending guard to set up once the session's budget is known: the [`BudgetGuard`] of a
+/// [`SessionAccount`], in the shape bindings take it (`{"cap": 900, "warnAt": [0.5, 0.8]}`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GuardSpec {
+    /// End the session once this much is consumed.
+    pub cap: Option<Dof>,
+    /// Warn once at each fraction of the budget (each in `(0, 1]`).
+    #[serde(default)]
+    pub warn_at: Vec<f64>,
+}
+
+/// What one event did to a [`SessionAccount`].
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Observation {
+    /// What the guard asks for now (thresholds in ascending order, `End` last).
+    pub actions: Vec<GuardAction>,
+    /// An inconsistency the meter saw in this event (the charge is still counted).
+    pub meter_error: Option<MeterError>,
+    /// After `session.ended`: whether the settlement reconciles with what was counted.
+    /// `None` when the account did not see the session from `session.started` (a stream
+    /// resumed after a seq), whose earlier charges it cannot know.
+    pub reconciled: Option<Result<Reconciled, ReconciliationError>>,
+}
+
+/// The accounting of one session stream: its [`DofMeter`], an optional [`BudgetGuard`] made
+/// from a [`GuardSpec`] once the budget is known, and reconciliation at `session.ended`.
+///
+/// ```
+/// use jiga::accounting::{GuardAction, GuardSpec, SessionAccount};
+/// # use jiga::{Dof, SessionEvent};
+/// # fn events() -> Vec<SessionEvent> { Vec::new() }
+/// let mut account = SessionAccount::new(Some(GuardSpec { cap: Some(Dof::new(90)), warn_at: vec![0.5] }));
+/// for event in events() {
+///     let seen = account.observe(&event);
+///     if seen.actions.contains(&GuardAction::End) {
+///         // end the session now
+///     }
+/// }
+/// assert_eq!(account.meter().consumed(), Dof::ZERO);
+/// ```
+#[derive(Clone, Debug)]
+pub struct SessionAccount {
+    meter: DofMeter,
+    spec: Option<GuardSpec>,
+    guard: Option<BudgetGuard>,
+    from_start: Option<bool>,
+    reconciled: Option<Result<Reconciled, ReconciliationError>>,
+}
+
+impl SessionAccount {
+    /// An account with a guard built from `guard` once the budget is known (none: meter only).
+    #[must_use]
+    pub fn new(guard: Option<GuardSpec>) -> Self {
+        SessionAccount {
+            meter: DofMeter::new(),
+            spec: guard,
+            guard: None,
+            from_start: None,
+            reconciled: None,
+        }
+    }
+
+    /// Counts one event (in order, each once, as a session stream delivers them).
+    pub fn observe(&mut self, event: &SessionEvent) -> Observation {
+        let from_start = *self.from_start.get_or_insert(event.seq == 1);
+        let mut seen = Observation {
+            meter_error: self.meter.observe(event).err(),
+            ..Observation::default()
+        };
+        if self.guard.is_none()
+            && let (Some(spec), Some(budget)) = (&self.spec, self.meter.budget())
+        {
+            let mut guard = BudgetGuard::new(budget).warn_at(spec.warn_at.iter().copied());
+            if let Some(cap) = spec.cap {
+                guard = guard.cap(cap);
+            }
+            self.guard = Some(guard);
+        }
+        if let Some(guard) = &mut self.guard
+            && matches!(event.kind, EventKind::DofUpdate(_))
+        {
+            seen.actions = guard.check_meter(&self.meter);
+        }
+        if let (EventKind::Ended { settlement, .. }, true) = (&event.kind, from_start) {
+            seen.reconciled = Some(reconcile(&self.meter, settlement));
+            self.reconciled.clone_from(&seen.reconciled);
+        }
+        seen
+    }
+
+    /// The verdict of `session.ended`, once observed (see [`Observation::reconciled`]).
+    #[must_use]
+    pub fn reconciled(&self) -> Option<&Result<Reconciled, ReconciliationError>> {
+        self.reconciled.as_ref()
+    }
+
+    /// The meter, as of the last event observed.
+    #[must_use]
+    pub fn meter(&self) -> &DofMeter {
+        &self.meter
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -490,5 +596,43 @@ mod tests {
         m.observe(&charge(2, 0, 200, 200, 200)).expect("ok");
         let mut g = BudgetGuard::new(Dof::new(200)).warn_at([1.0]);
         assert_eq!(g.check_meter(&m), vec![GuardAction::Warn(1.0)]);
+    }
+
+    #[test]
+    fn account_builds_its_guard_from_the_budget_and_reconciles_at_the_end() {
+        let spec = GuardSpec {
+            cap: Some(Dof::new(30)),
+            warn_at: vec![0.1],
+        };
+        let mut a = SessionAccount::new(Some(spec));
+        // seq 1 stands in for `session.started` here: what matters is that seq 1 was seen.
+        let seen = a.observe(&charge(1, 0, 10, 10, 100));
+        assert_eq!(seen.actions, vec![GuardAction::Warn(0.1)]);
+        assert_eq!(a.observe(&charge(2, 0, 15, 25, 100)).actions, vec![]);
+        assert_eq!(
+            a.observe(&charge(3, 0, 10, 35, 100)).actions,
+            vec![GuardAction::End]
+        );
+        let s = Settlement::compute(Dof::new(100), Dof::new(35), 2000).expect("valid");
+        let end = a.observe(&ended(4, s));
+        assert_eq!(
+            end.reconciled
+                .expect("seen from the start")
+                .expect("ok")
+                .consumed,
+            Dof::new(35)
+        );
+        assert!(matches!(a.reconciled(), Some(Ok(r)) if r.charges == 3));
+        assert_eq!(a.meter().consumed(), Dof::new(35));
+
+        // A stream resumed after seq 2 cannot know the earlier charges: no verdict.
+        let mut resumed = SessionAccount::new(None);
+        assert!(
+            resumed
+                .observe(&charge(3, 0, 10, 35, 100))
+                .meter_error
+                .is_some()
+        );
+        assert_eq!(resumed.observe(&ended(4, s)).reconciled, None);
     }
 }

@@ -21,7 +21,19 @@ use crate::model::{AgentType, Categories, Featured, Listing, Rank, SearchResults
 ///     .price_max(jiga::Dof::new(50)).sort(SearchSort::Rating).limit(10);
 /// assert_eq!(p.to_query()[0], ("q", "chess coach".to_owned()));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// Bindings take it as JSON (camelCase, every member optional, unknown members refused):
+///
+/// ```
+/// use jiga::client::SearchParams;
+///
+/// let p: SearchParams = serde_json::from_str(r#"{"q": "chess", "rank": ["gold"], "limit": 5}"#)?;
+/// assert_eq!(p, SearchParams::new().q("chess").rank(jiga::model::Rank::Gold).limit(5));
+/// assert!(serde_json::from_str::<SearchParams>(r#"{"pricemax": 5}"#).is_err());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(from = "SearchParamsJson")]
 #[must_use]
 pub struct SearchParams {
     q: Option<String>,
@@ -36,6 +48,51 @@ pub struct SearchParams {
     rating_min: Option<f64>,
     sort: Option<SearchSort>,
     page: PageRequest,
+}
+
+/// The JSON form of [`SearchParams`]: the query's members, flat.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SearchParamsJson {
+    q: Option<String>,
+    #[serde(default)]
+    rank: Vec<Rank>,
+    #[serde(default)]
+    agent_type: Vec<AgentType>,
+    #[serde(default)]
+    provider: Vec<String>,
+    #[serde(default)]
+    game: Vec<String>,
+    has_voice_chat: Option<bool>,
+    has_commentator: Option<bool>,
+    price_min: Option<Dof>,
+    price_max: Option<Dof>,
+    rating_min: Option<f64>,
+    sort: Option<SearchSort>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+impl From<SearchParamsJson> for SearchParams {
+    fn from(j: SearchParamsJson) -> Self {
+        SearchParams {
+            q: j.q,
+            rank: j.rank,
+            agent_type: j.agent_type,
+            provider: j.provider,
+            game: j.game,
+            has_voice_chat: j.has_voice_chat,
+            has_commentator: j.has_commentator,
+            price_min: j.price_min,
+            price_max: j.price_max,
+            rating_min: j.rating_min,
+            sort: j.sort,
+            page: PageRequest {
+                limit: j.limit,
+                cursor: j.cursor,
+            },
+        }
+    }
 }
 
 impl SearchParams {

@@ -17,8 +17,9 @@ use crate::model::{Agent, Page, Review, SearchResults, Session, Transaction};
 use crate::wire::query;
 
 /// Which page to fetch: `limit` (1..=100, server default 20) and the `cursor` of the
-/// previous page's `nextCursor`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// previous page's `nextCursor`. As JSON: `{"limit": 20, "cursor": "…"}`, both optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PageRequest {
     /// Rows per page.
     pub limit: Option<u32>,

@@ -13,13 +13,35 @@ use crate::model::{
     SessionStatus, StreamTicket,
 };
 
-/// The query of `GET /v1/sessions`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The query of `GET /v1/sessions`. As JSON: `{"status": "active", "limit": 20, "cursor":
+/// "…"}`, every member optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(from = "SessionFilterJson")]
 pub struct SessionFilter {
     /// Only sessions in this state.
     pub status: Option<SessionStatus>,
     /// Which page.
     pub page: PageRequest,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionFilterJson {
+    status: Option<SessionStatus>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+impl From<SessionFilterJson> for SessionFilter {
+    fn from(j: SessionFilterJson) -> Self {
+        SessionFilter {
+            status: j.status,
+            page: PageRequest {
+                limit: j.limit,
+                cursor: j.cursor,
+            },
+        }
+    }
 }
 
 impl Client {

@@ -10,13 +10,36 @@ use super::pagination::{PageRequest, TransactionPages};
 use super::transport::BoxStream;
 use crate::model::{Page, Topup, TopupRequest, Transaction, TransactionType, Wallet};
 
-/// The query of `GET /v1/wallet/transactions`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The query of `GET /v1/wallet/transactions`. As JSON: `{"type": "hire_hold", "limit": 20,
+/// "cursor": "…"}`, every member optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(from = "TransactionFilterJson")]
 pub struct TransactionFilter {
     /// Only transactions of this type.
     pub kind: Option<TransactionType>,
     /// Which page.
     pub page: PageRequest,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransactionFilterJson {
+    #[serde(rename = "type")]
+    kind: Option<TransactionType>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+impl From<TransactionFilterJson> for TransactionFilter {
+    fn from(j: TransactionFilterJson) -> Self {
+        TransactionFilter {
+            kind: j.kind,
+            page: PageRequest {
+                limit: j.limit,
+                cursor: j.cursor,
+            },
+        }
+    }
 }
 
 impl Client {
