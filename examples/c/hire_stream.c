@@ -71,7 +71,7 @@ int main(int argc, char **argv) {
   jiga_completion_free(&c);
   printf("hired %s for %s: session %s\n", agent, game, sid);
 
-  jiga_session_open(client, sid, 0, &stream);
+  jiga_session_open(client, sid, NULL, &stream);
   int actions = 0, done = 0;
   while (!done && jiga_wait(client, 30000) == JIGA_OK) {
     while (jiga_poll(client, &c) == JIGA_OK) {

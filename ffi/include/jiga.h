@@ -76,8 +76,13 @@ typedef enum jiga_completion_kind {
   JIGA_COMPLETION_KIND_SESSION_EVENT = 2,
   // A notification stream delivered one: `handle`, `json` (the whole notification).
   JIGA_COMPLETION_KIND_NOTIFICATION = 3,
-  // A stream ended: `handle`, `status` (`JIGA_OK` after `session.ended` or a close), `error`.
+  // A stream ended: `handle`, `status` (`JIGA_OK` after `session.ended` or a close),
+  // `error`; `json` holds the reconciliation when a session stream saw the whole session.
   JIGA_COMPLETION_KIND_STREAM_END = 4,
+  // A session's budget guard fired: `handle`, `json` (`{"action": "warn", "fraction":
+  // 0.5, "consumed": 510}` or `{"action": "end", "consumed": 900}`), `event.consumed`;
+  // `op_id` is the end operation the library started (`endAtCap`), else 0.
+  JIGA_COMPLETION_KIND_GUARD = 5,
 } jiga_completion_kind;
 
 // Mirrors `jiga::ErrorKind`, one to one.
@@ -137,6 +142,18 @@ typedef enum jiga_event_kind {
   // A type this version does not know; read `json`.
   JIGA_EVENT_KIND_UNKNOWN = 99,
 } jiga_event_kind;
+
+// A stream's connection state (`jiga_session_state`).
+typedef enum jiga_stream_state {
+  // Opening the first connection.
+  JIGA_STREAM_STATE_CONNECTING = 1,
+  // Connected: replaying, then following live.
+  JIGA_STREAM_STATE_LIVE = 2,
+  // The link was cut (or went silent); reconnecting.
+  JIGA_STREAM_STATE_RECONNECTING = 3,
+  // Over: after its last event, a final error, or a close.
+  JIGA_STREAM_STATE_ENDED = 4,
+} jiga_stream_state;
 
 // The error of a failed operation or stream. Strings are NULL when absent; numbers are -1
 // when absent. Freed with its completion.
@@ -200,46 +217,30 @@ typedef struct jiga_completion {
   struct jiga_event event;
 } jiga_completion;
 
+// A wake-up callback: called with the client's handle when its queue stops being empty.
+// It runs on a library thread, must return quickly, and must not call `jiga_shutdown`; it
+// carries no host state (look the client up by its handle).
+typedef void (*jiga_wake_fn)(uint64_t client);
+
+// A session's DOF meter (`jiga_session_meter`). Amounts are -1 while unknown.
+typedef struct jiga_meter {
+  // DOF counted so far: the sum of every `session.dof_update` delta seen.
+  int64_t consumed;
+  // What is left of the budget, as the last event said, or -1.
+  int64_t remaining;
+  // The session's budget, or -1 before the first event that tells it.
+  int64_t budget;
+  // How many charges were counted.
+  uint64_t charges;
+  // The seq of the last event counted.
+  uint64_t last_seq;
+  // DOF charged over the last minute of event time.
+  int64_t rate_per_minute;
+} jiga_meter;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
-
-// One page of search results (`GET /v1/marketplace/search`). `params_json`: `q`, `rank`[],
-// `agentType`[], `provider`[], `game`[], `hasVoiceChat`, `hasCommentator`, `priceMin`,
-// `priceMax`, `ratingMin`, `sort`, `limit`, `cursor`. Result: `SearchResults`.
-int32_t jiga_search(uint64_t client, const char *params_json, uint64_t *out_op);
-
-// One listing by agent id. Result: `Listing`.
-int32_t jiga_listing(uint64_t client, const char *agent_id, uint64_t *out_op);
-
-// The featured listings. Result: `Featured`.
-int32_t jiga_featured(uint64_t client, uint64_t *out_op);
-
-// The categories (games, types, ranks, providers with counts). Result: `Categories`.
-int32_t jiga_categories(uint64_t client, uint64_t *out_op);
-
-// One agent by id. Result: `Agent`.
-int32_t jiga_agent(uint64_t client, const char *agent_id, uint64_t *out_op);
-
-// The signed-in user with their wallet summary. Result: `Me`.
-int32_t jiga_me(uint64_t client, uint64_t *out_op);
-
-// Hires an agent with a `HireRequest` JSON (`agentId`, `game`, `budget`, `maxMinutes`). The
-// core sends one idempotency key and reuses it on its retries. Result: `HireResponse`.
-int32_t jiga_hire(uint64_t client, const char *request_json, uint64_t *out_op);
-
-// One session by id. Result: `Session`.
-int32_t jiga_session_get(uint64_t client, const char *session_id, uint64_t *out_op);
-
-// Ends a session and settles it. Result: `EndSessionResponse` (with the settlement).
-int32_t jiga_session_end(uint64_t client, const char *session_id, uint64_t *out_op);
-
-// The caller's wallet. Result: `Wallet`.
-int32_t jiga_wallet(uint64_t client, uint64_t *out_op);
-
-// Tops the wallet up with a `TopupRequest` JSON (`amount`, `provider`: `dev` or `stripe`).
-// Result: `Topup`.
-int32_t jiga_topup(uint64_t client, const char *request_json, uint64_t *out_op);
 
 // Creates a client from `options_json` and writes its handle to `*out_client`.
 //
@@ -249,8 +250,9 @@ int32_t jiga_topup(uint64_t client, const char *request_json, uint64_t *out_op);
 // 1024: how many completions and events wait for `jiga_poll`).
 int32_t jiga_client_new(const char *options_json, uint64_t *out_client);
 
-// Frees a client: its queue is closed (a `jiga_wait` on it returns `JIGA_ERR_CLOSED`), what
-// it held is dropped, and its streams and paginators are closed and freed.
+// Frees a client: its running operations are stopped, its queue is closed (a `jiga_wait` on
+// it returns `JIGA_ERR_CLOSED`) and what it held is dropped, and its streams and paginators
+// are closed and freed.
 int32_t jiga_client_free(uint64_t client);
 
 // Writes the client's current tokens as JSON to `*out_json` (the string `null` when signed
@@ -271,19 +273,41 @@ int32_t jiga_login(uint64_t client, const char *email, const char *password, uin
 // in. Result: the `User`.
 int32_t jiga_register(uint64_t client, const char *request_json, uint64_t *out_op);
 
+// Refreshes the access token now (the core also does it by itself when a call meets an
+// expired token, once for many concurrent calls). Result: JSON `null`.
+int32_t jiga_refresh(uint64_t client, uint64_t *out_op);
+
 // Forgets the client's tokens (synchronous; nothing is sent).
 int32_t jiga_sign_out(uint64_t client);
 
-// A paginator over every page of a search (`params_json` as for `jiga_search`); writes its
-// handle to `*out_pager`. Free it with `jiga_paginator_free`.
+// A paginator over every page of a search (`params_json` as for `jiga_search`, NULL for
+// none); writes its handle to `*out_pager`. Free it with `jiga_paginator_free`.
 int32_t jiga_search_pages(uint64_t client, const char *params_json, uint64_t *out_pager);
 
-// A paginator over the caller's transactions, newest first. `filter_json`: `type`, `limit`,
-// `cursor`, all optional (NULL means none).
+// A paginator over the caller's transactions, newest first (`filter_json` as for
+// `jiga_transactions`, NULL for none).
 int32_t jiga_transaction_pages(uint64_t client, const char *filter_json, uint64_t *out_pager);
 
+// A paginator over the caller's sessions (`filter_json` as for `jiga_sessions`).
+int32_t jiga_session_pages(uint64_t client, const char *filter_json, uint64_t *out_pager);
+
+// A paginator over the caller's own agents (`page_json`: the first page's `limit`, `cursor`).
+int32_t jiga_my_agent_pages(uint64_t client, const char *page_json, uint64_t *out_pager);
+
+// A paginator over an agent's versions (`page_json` as for `jiga_my_agent_pages`).
+int32_t jiga_agent_version_pages(uint64_t client,
+                                 const char *agent_id,
+                                 const char *page_json,
+                                 uint64_t *out_pager);
+
+// A paginator over an agent's reviews (`page_json` as for `jiga_my_agent_pages`).
+int32_t jiga_review_pages(uint64_t client,
+                          const char *agent_id,
+                          const char *page_json,
+                          uint64_t *out_pager);
+
 // Fetches the paginator's next page; the result JSON (in its client's queue) is the page,
-// or `null` after the last page.
+// or `null` after the last page. A failed page is fetched again by the next call.
 int32_t jiga_paginator_next(uint64_t pager, uint64_t *out_op);
 
 // Frees a paginator (a page being fetched still arrives).
@@ -303,9 +327,152 @@ int32_t jiga_poll(uint64_t client, struct jiga_completion *out);
 // the client was freed or the library shut down while waiting.
 int32_t jiga_wait(uint64_t client, int64_t timeout_ms);
 
+// Cancels operation `op` of `client`.
+//
+// Returns `JIGA_OK` when it was still running: it is stopped and no completion will come for
+// it. Returns `JIGA_EMPTY` when it had already finished (its completion is, or is about to
+// be, in the queue) or is unknown. Whatever the core had sent stays sent: cancelling a hire
+// whose request reached the server does not undo it (its idempotency key is gone with it).
+int32_t jiga_cancel(uint64_t client, uint64_t op);
+
+// Sets `client`'s wake-up callback (NULL clears it): called with the client's handle, on a
+// library thread and with no lock of the library held, each time its queue goes from empty
+// to not empty. Optional: a host that polls every frame needs none. The callback must return
+// quickly and may call `jiga_poll`; it must not call `jiga_shutdown` or `jiga_client_free`.
+int32_t jiga_set_wakeup(uint64_t client, jiga_wake_fn wake);
+
 // Frees the strings a completion holds and resets it; the record itself is the caller's.
 // NULL is ignored; freeing the same record twice is harmless (its pointers are reset).
 void jiga_completion_free(struct jiga_completion *c);
+
+// One agent by id. Result: `Agent`.
+int32_t jiga_agent(uint64_t client, const char *agent_id, uint64_t *out_op);
+
+// Creates an agent (a draft, owned by the caller) from a `CreateAgentRequest` JSON.
+// Result: `Agent`.
+int32_t jiga_agent_create(uint64_t client, const char *request_json, uint64_t *out_op);
+
+// Updates the caller's agent with an `UpdateAgentRequest` JSON (members present are
+// changed; a change of behaviour makes a new version). Result: `Agent`.
+int32_t jiga_agent_update(uint64_t client,
+                          const char *agent_id,
+                          const char *request_json,
+                          uint64_t *out_op);
+
+// Publishes the caller's agent to the marketplace. Result: `Agent`.
+int32_t jiga_agent_publish(uint64_t client, const char *agent_id, uint64_t *out_op);
+
+// Takes the caller's agent off the marketplace. Result: `Agent`.
+int32_t jiga_agent_unpublish(uint64_t client, const char *agent_id, uint64_t *out_op);
+
+// One page of an agent's versions, newest first. `page_json` (NULL: the first page):
+// `limit`, `cursor`. Result: a page of `Agent` (`items`, `nextCursor`).
+int32_t jiga_agent_versions(uint64_t client,
+                            const char *agent_id,
+                            const char *page_json,
+                            uint64_t *out_op);
+
+// One page of an agent's reviews, newest first. `page_json` as for `jiga_agent_versions`.
+// Result: a page of `Review`.
+int32_t jiga_reviews(uint64_t client,
+                     const char *agent_id,
+                     const char *page_json,
+                     uint64_t *out_op);
+
+// Reviews an agent the caller hired, with a `CreateReviewRequest` JSON (`sessionId`,
+// `rating` 1–5, `text`). Result: `Review`.
+int32_t jiga_review_create(uint64_t client,
+                           const char *agent_id,
+                           const char *request_json,
+                           uint64_t *out_op);
+
+// One page of search results (`GET /v1/marketplace/search`). `params_json` (NULL: no
+// filter): `q`, `rank`[], `agentType`[], `provider`[], `game`[], `hasVoiceChat`,
+// `hasCommentator`, `priceMin`, `priceMax`, `ratingMin`, `sort`, `limit`, `cursor`; unknown
+// members are refused. Result: `SearchResults`.
+int32_t jiga_search(uint64_t client, const char *params_json, uint64_t *out_op);
+
+// One listing by agent id. Result: `Listing`.
+int32_t jiga_listing(uint64_t client, const char *agent_id, uint64_t *out_op);
+
+// The featured listings. Result: `Featured`.
+int32_t jiga_featured(uint64_t client, uint64_t *out_op);
+
+// The categories (games, types, ranks, providers with counts). Result: `Categories`.
+int32_t jiga_categories(uint64_t client, uint64_t *out_op);
+
+// Hires an agent with a `HireRequest` JSON (`agentId`, `game`, `budget`, `maxMinutes`,
+// optional `expectedPricing`). The core sends one idempotency key and reuses it on its
+// retries. Result: `HireResponse`.
+int32_t jiga_hire(uint64_t client, const char *request_json, uint64_t *out_op);
+
+// `jiga_hire` under the host's own idempotency key: the same key with the same request
+// hires once; with another request it fails with `JIGA_ERROR_KIND_IDEMPOTENCY_CONFLICT`.
+int32_t jiga_hire_with_key(uint64_t client,
+                           const char *request_json,
+                           const char *idempotency_key,
+                           uint64_t *out_op);
+
+// One session by id, to its hirer or owner. Result: `Session`.
+int32_t jiga_session_get(uint64_t client, const char *session_id, uint64_t *out_op);
+
+// One page of the caller's sessions, newest first. `filter_json` (NULL: all): `status`
+// (`active`, `ended`), `limit`, `cursor`. Result: a page of `Session`.
+int32_t jiga_sessions(uint64_t client, const char *filter_json, uint64_t *out_op);
+
+// Sends a command over REST with a `CommandRequest` JSON (`commandId`, `data`); the stream
+// acknowledges it with `session.command_ack`. Never retried once sent. Result:
+// `CommandAccepted`. (`jiga_session_command` sends on the stream's socket instead.)
+int32_t jiga_send_command(uint64_t client,
+                          const char *session_id,
+                          const char *request_json,
+                          uint64_t *out_op);
+
+// Ends a session and settles it. Result: `EndSessionResponse` (with the settlement).
+int32_t jiga_session_end(uint64_t client, const char *session_id, uint64_t *out_op);
+
+// `jiga_session_end` under the host's own idempotency key.
+int32_t jiga_session_end_with_key(uint64_t client,
+                                  const char *session_id,
+                                  const char *idempotency_key,
+                                  uint64_t *out_op);
+
+// A single-use ticket to open the session's stream where headers cannot be sent (a
+// browser). Native hosts never need one: `jiga_session_open` authenticates by header.
+// Result: `StreamTicket`.
+int32_t jiga_stream_ticket(uint64_t client, const char *session_id, uint64_t *out_op);
+
+// The signed-in user with their wallet summary. Result: `Me`.
+int32_t jiga_me(uint64_t client, uint64_t *out_op);
+
+// Updates the caller with an `UpdateMeRequest` JSON (`displayName`, `preferences`).
+// Result: `Me`.
+int32_t jiga_me_update(uint64_t client, const char *request_json, uint64_t *out_op);
+
+// A user by id; the contract allows only the caller's own id (anyone else's is
+// `JIGA_ERROR_KIND_FORBIDDEN`). Result: `Me`.
+int32_t jiga_user(uint64_t client, const char *user_id, uint64_t *out_op);
+
+// One page of the caller's own agents (drafts included). `page_json` (NULL: the first
+// page): `limit`, `cursor`. Result: a page of `Agent`.
+int32_t jiga_my_agents(uint64_t client, const char *page_json, uint64_t *out_op);
+
+// The caller's wallet. Result: `Wallet`.
+int32_t jiga_wallet(uint64_t client, uint64_t *out_op);
+
+// One page of the caller's transactions, newest first. `filter_json` (NULL: all): `type`,
+// `limit`, `cursor`. Result: a page of `Transaction`.
+int32_t jiga_transactions(uint64_t client, const char *filter_json, uint64_t *out_op);
+
+// Tops the wallet up with a `TopupRequest` JSON (`amount`, `provider`: `dev` or `stripe`).
+// Result: `Topup`.
+int32_t jiga_topup(uint64_t client, const char *request_json, uint64_t *out_op);
+
+// `jiga_topup` under the host's own idempotency key.
+int32_t jiga_topup_with_key(uint64_t client,
+                            const char *request_json,
+                            const char *idempotency_key,
+                            uint64_t *out_op);
 
 // Starts the library: its runtime (two worker threads) and empty handle tables.
 //
@@ -329,21 +496,42 @@ const char *jiga_version(void);
 // thread; do not free it.
 const char *jiga_last_error_message(void);
 
-// Opens the event stream of a session, delivering the events after `after_seq` (0: from the
-// start) into `client`'s queue as `JIGA_COMPLETION_KIND_SESSION_EVENT` records, then one
-// `JIGA_COMPLETION_KIND_STREAM_END`. Writes the stream's handle to `*out_stream`; close it
-// with `jiga_session_close`. Reconnects and resume are the core's: each seq arrives once.
+// Opens the event stream of a session into `client`'s queue and writes its handle to
+// `*out_stream` (close it with `jiga_session_close`).
+//
+// Each event arrives as a `JIGA_COMPLETION_KIND_SESSION_EVENT`, then one
+// `JIGA_COMPLETION_KIND_STREAM_END`; reconnects and resume are the core's, so each seq
+// arrives once. `options_json` (NULL: defaults): `afterSeq` (deliver the events after this
+// seq; default 0, from `session.started`), `guard` (`{"cap": 900, "warnAt": [0.5, 0.8]}`: a
+// `JIGA_COMPLETION_KIND_GUARD` follows the event that crossed a threshold or the cap), and
+// `endAtCap` (when the cap is reached, the library ends the session itself; the guard
+// completion's `op_id` is that end operation, whose result follows).
+//
+// When the stream saw the session from seq 1, its `STREAM_END` reconciles what it counted
+// with the settlement: `json` holds `{"consumed", "ownerEarnings", "platformFee",
+// "released", "charges"}`, or the error kind is `JIGA_ERROR_KIND_RECONCILIATION`.
 int32_t jiga_session_open(uint64_t client,
                           const char *session_id,
-                          uint64_t after_seq,
+                          const char *options_json,
                           uint64_t *out_stream);
 
-// Sends a command to the session's agent over its stream: `data_json` is any JSON value.
-// The operation completes (result JSON `null`) on the command's `session.command_ack`.
+// Sends a command to the session's agent over its stream: `data_json` is a JSON object.
+// The operation completes (result JSON `null`) on the command's `session.command_ack`,
+// whether or not the host is reading events.
 int32_t jiga_session_command(uint64_t stream,
                              const char *command_id,
                              const char *data_json,
                              uint64_t *out_op);
+
+// The session stream's DOF meter, as of the last event queued (which may be ahead of what
+// the host has polled).
+int32_t jiga_session_meter(uint64_t stream, struct jiga_meter *out);
+
+// The session stream's connection state now; `*out_attempt` (may be NULL) is the reconnect
+// attempt while reconnecting, else 0.
+int32_t jiga_session_state(uint64_t stream,
+                           enum jiga_stream_state *out_state,
+                           uint32_t *out_attempt);
 
 // Closes a session stream and frees its handle; its pending command operations fail with
 // `JIGA_ERROR_KIND_CLOSED`, and a `JIGA_COMPLETION_KIND_STREAM_END` follows what was queued.

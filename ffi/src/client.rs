@@ -1,17 +1,17 @@
-//! Clients: creation from an options JSON, freeing, tokens out and back in, and sign-in.
+//! Clients: creation from an options JSON, freeing, tokens out and back in, sign-in, refresh.
 
 use std::ffi::c_char;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use jiga::Client;
 use jiga::client::{MemoryTokenStore, RetryPolicy, Tokens, TokioSpawner};
 use jiga::model::RegisterRequest;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::queue::Queue;
-use crate::runtime::with_lib;
+use crate::entries::ClientEntry;
+use crate::queue::Sink;
+use crate::runtime::{start, with_lib};
 use crate::status::{Fail, JIGA_ERR_INVALID_ARGUMENT, JIGA_ERR_INVALID_JSON, JIGA_OK, Res, guard};
 use crate::strings::{arg_json, arg_str, out_ptr, to_c};
 
@@ -19,11 +19,6 @@ use crate::strings::{arg_json, arg_str, out_ptr, to_c};
 const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 /// The most a queue may hold (memory stays bounded whatever the host asks for).
 const MAX_QUEUE_CAPACITY: usize = 65_536;
-
-pub(crate) struct ClientEntry {
-    pub(crate) client: Client,
-    pub(crate) queue: Arc<Queue>,
-}
 
 /// `jiga_client_new`'s options (camelCase JSON).
 #[derive(Deserialize)]
@@ -119,15 +114,16 @@ pub extern "C" fn jiga_client_new(options_json: *const c_char, out_client: *mut 
                 .map_err(|e| Fail::new(JIGA_ERR_INVALID_ARGUMENT, e.to_string()))?;
             *out = lib.clients.insert(ClientEntry {
                 client,
-                queue: Arc::new(Queue::new(capacity)),
+                sink: Sink::new(capacity),
             });
             Ok(JIGA_OK)
         })
     })
 }
 
-/// Frees a client: its queue is closed (a `jiga_wait` on it returns `JIGA_ERR_CLOSED`), what
-/// it held is dropped, and its streams and paginators are closed and freed.
+/// Frees a client: its running operations are stopped, its queue is closed (a `jiga_wait` on
+/// it returns `JIGA_ERR_CLOSED`) and what it held is dropped, and its streams and paginators
+/// are closed and freed.
 #[unsafe(no_mangle)]
 pub extern "C" fn jiga_client_free(client: u64) -> i32 {
     guard(|| {
@@ -140,7 +136,7 @@ pub extern "C" fn jiga_client_free(client: u64) -> i32 {
                 n.stream.close();
             }
             drop(lib.pagers.remove_where(|p| p.client == client));
-            entry.queue.close();
+            entry.sink.close();
             Ok(JIGA_OK)
         })
     })
@@ -169,28 +165,6 @@ pub extern "C" fn jiga_client_is_signed_in(client: u64, out: *mut i32) -> i32 {
         let entry = with_lib(|lib| lib.clients.get(client))?;
         *out = i32::from(entry.client.is_signed_in());
         Ok(JIGA_OK)
-    })
-}
-
-/// Starts an operation of `client`: `make` checks the arguments and builds the future; its
-/// result is queued as JSON under the id written to `*out_op`.
-pub(crate) fn start<F, T>(
-    client: u64,
-    out_op: *mut u64,
-    make: impl FnOnce(&Client) -> Res<F>,
-) -> i32
-where
-    F: Future<Output = jiga::Result<T>> + Send + 'static,
-    T: Serialize,
-{
-    guard(|| {
-        let out = out_ptr(out_op, "out_op")?;
-        with_lib(|lib| {
-            let entry = lib.clients.get(client)?;
-            let fut = make(&entry.client)?;
-            *out = lib.spawn_op(entry.queue.clone(), fut);
-            Ok(JIGA_OK)
-        })
     })
 }
 
@@ -231,6 +205,16 @@ pub extern "C" fn jiga_register(client: u64, request_json: *const c_char, out_op
         let c = c.clone();
         let req: RegisterRequest = arg_json(request_json, "request_json")?;
         Ok(async move { c.register(&req).await })
+    })
+}
+
+/// Refreshes the access token now (the core also does it by itself when a call meets an
+/// expired token, once for many concurrent calls). Result: JSON `null`.
+#[unsafe(no_mangle)]
+pub extern "C" fn jiga_refresh(client: u64, out_op: *mut u64) -> i32 {
+    start(client, out_op, |c| {
+        let c = c.clone();
+        Ok(async move { c.refresh().await })
     })
 }
 

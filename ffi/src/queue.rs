@@ -1,20 +1,27 @@
-//! The bounded completion queue of one client. Operation tasks and stream forwarders push
-//! into it (waiting for room when it is full, so a stream stops pulling from the core); the
-//! host takes from it with `jiga_poll` and blocks on it with `jiga_wait`.
+//! The bounded completion queue of one client, and the client's pending operations.
+//!
+//! Operation tasks and stream forwarders push into the queue (waiting for room when it is
+//! full, so a stream stops pulling from the core); the host takes from it with `jiga_poll`
+//! and blocks on it with `jiga_wait`. An optional wake-up callback is called, outside every
+//! lock, when the queue goes from empty to not empty.
 
-use std::collections::VecDeque;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use jiga::{Error, SessionEvent, event::Notification};
+use jiga::accounting::GuardAction;
+use jiga::{Dof, Error, SessionEvent, event::Notification};
 use tokio::sync::Notify;
+use tokio::task::AbortHandle;
 
-use crate::record::JigaCompletion;
-use crate::runtime::with_lib;
-use crate::status::{JIGA_EMPTY, JIGA_ERR_CLOSED, JIGA_OK, guard};
-use crate::strings::out_ptr;
+use crate::status::{JIGA_EMPTY, JIGA_ERR_CLOSED, JIGA_OK};
 
-/// What a queue holds, converted to a [`JigaCompletion`] only when the host takes it.
+/// A wake-up callback: called with the client's handle when its queue stops being empty.
+/// It runs on a library thread, must return quickly, and must not call `jiga_shutdown`; it
+/// carries no host state (look the client up by its handle).
+pub type JigaWakeFn = Option<extern "C" fn(client: u64)>;
+
+/// What a queue holds, converted to a completion record only when the host takes it.
 pub(crate) enum Item {
     /// An operation finished with its result as JSON.
     Op {
@@ -23,15 +30,25 @@ pub(crate) enum Item {
     },
     /// A session stream delivered an event.
     Event { stream: u64, event: SessionEvent },
+    /// A session's budget guard fired (after the event that made it fire). `end_op` is the
+    /// operation ending the session when the stream was opened with `endAtCap`.
+    Guard {
+        stream: u64,
+        action: GuardAction,
+        consumed: Dof,
+        end_op: u64,
+    },
     /// A notification stream delivered a notification.
     Notification {
         stream: u64,
         notification: Notification,
     },
-    /// A stream ended (after `session.ended`, a close, or an error).
+    /// A stream ended (after `session.ended`, a close, or an error). `json`: the
+    /// reconciliation of a session stream that saw the whole session.
     StreamEnd {
         stream: u64,
         result: Result<(), Error>,
+        json: Option<String>,
     },
 }
 
@@ -47,6 +64,12 @@ pub(crate) struct Queue {
     ready: Condvar,
     /// Wakes producers waiting for room.
     room: Notify,
+    /// The host's wake-up callback and the client handle it is called with.
+    wake: Mutex<Option<(extern "C" fn(u64), u64)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Queue {
@@ -59,11 +82,13 @@ impl Queue {
             capacity,
             ready: Condvar::new(),
             room: Notify::new(),
+            wake: Mutex::new(None),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Sets (or clears) the wake-up callback.
+    pub(crate) fn set_wake(&self, wake: JigaWakeFn, client: u64) {
+        *lock(&self.wake) = wake.map(|f| (f, client));
     }
 
     /// Queues `item`, waiting while the queue is full. `Err` when the queue was closed.
@@ -75,7 +100,7 @@ impl Queue {
             // Registered before the check, so a pop between the check and the await wakes us.
             room.as_mut().enable();
             {
-                let mut st = self.lock();
+                let mut st = lock(&self.state);
                 let Some(it) = item.take() else {
                     return Ok(());
                 };
@@ -83,9 +108,17 @@ impl Queue {
                     return Err(it);
                 }
                 if st.items.len() < self.capacity {
+                    let was_empty = st.items.is_empty();
                     st.items.push_back(it);
                     drop(st);
                     self.ready.notify_all();
+                    if was_empty {
+                        // Copied out first: the callback runs with no lock of ours held.
+                        let wake = *lock(&self.wake);
+                        if let Some((f, client)) = wake {
+                            f(client);
+                        }
+                    }
                     return Ok(());
                 }
                 item = Some(it);
@@ -94,8 +127,9 @@ impl Queue {
         }
     }
 
-    fn pop(&self) -> Option<Item> {
-        let item = self.lock().items.pop_front();
+    /// Takes the oldest item, if any.
+    pub(crate) fn pop(&self) -> Option<Item> {
+        let item = lock(&self.state).items.pop_front();
         if item.is_some() {
             self.room.notify_waiters();
         }
@@ -103,9 +137,9 @@ impl Queue {
     }
 
     /// Blocks until an item is queued, the queue is closed, or `timeout` (None: forever).
-    fn wait(&self, timeout: Option<Duration>) -> i32 {
+    pub(crate) fn wait(&self, timeout: Option<Duration>) -> i32 {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let mut st = self.lock();
+        let mut st = lock(&self.state);
         loop {
             if !st.items.is_empty() {
                 return JIGA_OK;
@@ -133,49 +167,58 @@ impl Queue {
     /// Refuses further pushes, drops what is queued and wakes every waiter.
     pub(crate) fn close(&self) {
         let dropped: Vec<Item> = {
-            let mut st = self.lock();
+            let mut st = lock(&self.state);
             st.closed = true;
             st.items.drain(..).collect()
         };
         drop(dropped);
         self.ready.notify_all();
         self.room.notify_waiters();
+        *lock(&self.wake) = None;
     }
 }
 
-/// Takes one completion or event of `client` into `*out` without blocking.
-///
-/// Returns `JIGA_OK` (0) when `*out` was filled (free it with `jiga_completion_free`),
-/// `JIGA_EMPTY` (1) when nothing is ready, a negative status otherwise. `*out` is written only
-/// on `JIGA_OK`.
-#[unsafe(no_mangle)]
-pub extern "C" fn jiga_poll(client: u64, out: *mut JigaCompletion) -> i32 {
-    guard(|| {
-        let out = out_ptr(out, "out")?;
-        let entry = with_lib(|lib| lib.clients.get(client))?;
-        match entry.queue.pop() {
-            Some(item) => {
-                *out = JigaCompletion::from_item(item);
-                Ok(JIGA_OK)
-            }
-            None => Ok(JIGA_EMPTY),
-        }
-    })
+/// Where a client's operations report: its queue, and the operations still running (so one
+/// can be cancelled). An operation either is cancelled or queues its completion, never both:
+/// whichever of the task and `jiga_cancel` takes it out of `pending` first decides.
+#[derive(Clone)]
+pub(crate) struct Sink {
+    pub(crate) queue: Arc<Queue>,
+    pending: Arc<Mutex<HashMap<u64, AbortHandle>>>,
 }
 
-/// Blocks the calling thread until `client`'s queue holds something, for at most
-/// `timeout_ms` milliseconds (a negative value waits without limit).
-///
-/// Returns `JIGA_OK` when something is ready, `JIGA_EMPTY` on timeout, `JIGA_ERR_CLOSED` when
-/// the client was freed or the library shut down while waiting.
-#[unsafe(no_mangle)]
-pub extern "C" fn jiga_wait(client: u64, timeout_ms: i64) -> i32 {
-    guard(|| {
-        let entry = with_lib(|lib| lib.clients.get(client))?;
-        let timeout = u64::try_from(timeout_ms).ok().map(Duration::from_millis);
-        // Only the queue is held while blocking, so a shutdown on another thread proceeds.
-        let queue = entry.queue.clone();
-        drop(entry);
-        Ok(queue.wait(timeout))
-    })
+impl Sink {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Sink {
+            queue: Arc::new(Queue::new(capacity)),
+            pending: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Registers operation `op`, whose task `spawn` starts (under the registry's lock, so the
+    /// task cannot finish before it is registered).
+    pub(crate) fn register(&self, op: u64, spawn: impl FnOnce() -> AbortHandle) {
+        let mut pending = lock(&self.pending);
+        pending.insert(op, spawn());
+    }
+
+    /// Called by the task of `op` when it finished: `false` when it was cancelled first.
+    pub(crate) fn finish(&self, op: u64) -> bool {
+        lock(&self.pending).remove(&op).is_some()
+    }
+
+    /// Cancels `op`: `true` when it was still running (no completion will come).
+    pub(crate) fn cancel(&self, op: u64) -> bool {
+        let handle = lock(&self.pending).remove(&op);
+        handle.map(|h| h.abort()).is_some()
+    }
+
+    /// Aborts every running operation and closes the queue (the client is freed).
+    pub(crate) fn close(&self) {
+        let pending: Vec<AbortHandle> = lock(&self.pending).drain().map(|(_, h)| h).collect();
+        for h in pending {
+            h.abort();
+        }
+        self.queue.close();
+    }
 }

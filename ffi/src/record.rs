@@ -1,8 +1,10 @@
 //! The `repr(C)` records the host reads: a completion (an operation's result, a session
-//! event, a notification or a stream's end), its error record and its event header.
+//! event, a guard's action, a notification or a stream's end), its error record and its
+//! event header; a session's meter and a stream's state.
 
 use std::ffi::c_char;
 
+use jiga::accounting::{DofMeter, GuardAction};
 use jiga::{Error, ErrorKind, EventKind, SessionEvent};
 
 use crate::queue::Item;
@@ -21,8 +23,13 @@ pub enum JigaCompletionKind {
     SessionEvent = 2,
     /// A notification stream delivered one: `handle`, `json` (the whole notification).
     Notification = 3,
-    /// A stream ended: `handle`, `status` (`JIGA_OK` after `session.ended` or a close), `error`.
+    /// A stream ended: `handle`, `status` (`JIGA_OK` after `session.ended` or a close),
+    /// `error`; `json` holds the reconciliation when a session stream saw the whole session.
     StreamEnd = 4,
+    /// A session's budget guard fired: `handle`, `json` (`{"action": "warn", "fraction":
+    /// 0.5, "consumed": 510}` or `{"action": "end", "consumed": 900}`), `event.consumed`;
+    /// `op_id` is the end operation the library started (`endAtCap`), else 0.
+    Guard = 5,
 }
 
 /// Mirrors `jiga::ErrorKind`, one to one.
@@ -243,6 +250,51 @@ impl JigaEvent {
     }
 }
 
+/// A session's DOF meter (`jiga_session_meter`). Amounts are -1 while unknown.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct JigaMeter {
+    /// DOF counted so far: the sum of every `session.dof_update` delta seen.
+    pub consumed: i64,
+    /// What is left of the budget, as the last event said, or -1.
+    pub remaining: i64,
+    /// The session's budget, or -1 before the first event that tells it.
+    pub budget: i64,
+    /// How many charges were counted.
+    pub charges: u64,
+    /// The seq of the last event counted.
+    pub last_seq: u64,
+    /// DOF charged over the last minute of event time.
+    pub rate_per_minute: i64,
+}
+
+impl JigaMeter {
+    pub(crate) fn from_meter(m: &DofMeter) -> Self {
+        JigaMeter {
+            consumed: m.consumed().get(),
+            remaining: m.remaining().map_or(-1, jiga::Dof::get),
+            budget: m.budget().map_or(-1, jiga::Dof::get),
+            charges: m.charges(),
+            last_seq: m.last_seq(),
+            rate_per_minute: m.rate_per_minute().get(),
+        }
+    }
+}
+
+/// A stream's connection state (`jiga_session_state`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JigaStreamState {
+    /// Opening the first connection.
+    Connecting = 1,
+    /// Connected: replaying, then following live.
+    Live = 2,
+    /// The link was cut (or went silent); reconnecting.
+    Reconnecting = 3,
+    /// Over: after its last event, a final error, or a close.
+    Ended = 4,
+}
+
 /// One thing taken from a client's queue by `jiga_poll`. Free it with
 /// `jiga_completion_free` (or free `json` and the error's strings one by one with
 /// `jiga_string_free`).
@@ -312,11 +364,35 @@ impl JigaCompletion {
                 c.json = to_c(serde_json::to_string(&notification).unwrap_or_else(|_| "{}".into()));
                 c
             }
-            Item::StreamEnd { stream, result } => {
+            Item::Guard {
+                stream,
+                action,
+                consumed,
+                end_op,
+            } => {
+                let mut c = JigaCompletion::empty(JigaCompletionKind::Guard);
+                c.handle = stream;
+                c.op_id = end_op;
+                c.event.consumed = consumed.get();
+                let json = match action {
+                    GuardAction::Warn(fraction) => serde_json::json!({
+                        "action": "warn", "fraction": fraction, "consumed": consumed,
+                    }),
+                    GuardAction::End => serde_json::json!({"action": "end", "consumed": consumed}),
+                };
+                c.json = to_c(json.to_string());
+                c
+            }
+            Item::StreamEnd {
+                stream,
+                result,
+                json,
+            } => {
                 let mut c = JigaCompletion::empty(JigaCompletionKind::StreamEnd);
                 c.handle = stream;
-                if let Err(e) = result {
-                    c.fail(&e);
+                match result {
+                    Ok(()) => c.json = opt_c(json),
+                    Err(e) => c.fail(&e),
                 }
                 c
             }

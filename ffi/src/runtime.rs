@@ -1,5 +1,5 @@
 //! The library's global state: one tokio runtime (two workers) and the handle tables, made by
-//! `jiga_init` and torn down by `jiga_shutdown`.
+//! `jiga_init` and torn down by `jiga_shutdown`; and how an operation is started on it.
 
 use std::ffi::c_char;
 use std::future::Future;
@@ -10,12 +10,13 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::runtime::{Handle, Runtime};
 
-use crate::client::ClientEntry;
+use jiga::Client;
+
+use crate::entries::{ClientEntry, NotificationsEntry, PagerEntry, SessionEntry};
 use crate::handles::{Kind, Table};
-use crate::paging::PagerEntry;
-use crate::queue::{Item, Queue};
+use crate::queue::{Item, Sink};
 use crate::status::{Fail, JIGA_ERR_NOT_INITIALIZED, JIGA_ERR_PANIC, JIGA_OK, Res, guard};
-use crate::streams::{NotificationsEntry, SessionEntry};
+use crate::strings::out_ptr;
 
 /// How long `jiga_shutdown` lets running tasks finish before it stops waiting for them.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
@@ -49,26 +50,70 @@ pub(crate) fn with_lib<T>(f: impl FnOnce(&Arc<Lib>) -> Res<T>) -> Res<T> {
     f(&lib)
 }
 
+/// A fresh operation id.
+pub(crate) fn next_op() -> u64 {
+    NEXT_OP.fetch_add(1, Ordering::Relaxed)
+}
+
 impl Lib {
-    /// Runs `fut` on the runtime and queues its result, as JSON, into `queue`; returns the
-    /// operation's id at once.
-    pub(crate) fn spawn_op<F, T>(&self, queue: Arc<Queue>, fut: F) -> u64
+    /// Runs `fut` on the runtime and queues its result, as JSON, into `sink`; returns the
+    /// operation's id at once. `jiga_cancel` may abort it until it finishes.
+    pub(crate) fn spawn_op<F, T>(&self, sink: &Sink, fut: F) -> u64
     where
         F: Future<Output = jiga::Result<T>> + Send + 'static,
         T: Serialize,
     {
-        let op = NEXT_OP.fetch_add(1, Ordering::Relaxed);
-        self.handle.spawn(async move {
-            let result = fut.await.and_then(|value| {
-                serde_json::to_string(&value).map_err(|e| jiga::Error::Decode {
-                    message: format!("cannot encode the result as json: {e}"),
-                })
-            });
-            // A closed queue means the client was freed: nobody wants the result.
-            let _ = queue.push(Item::Op { op, result }).await;
-        });
+        let op = next_op();
+        self.spawn_op_as(op, sink, fut);
         op
     }
+
+    /// [`Lib::spawn_op`] under an id taken beforehand with [`next_op`].
+    pub(crate) fn spawn_op_as<F, T>(&self, op: u64, sink: &Sink, fut: F)
+    where
+        F: Future<Output = jiga::Result<T>> + Send + 'static,
+        T: Serialize,
+    {
+        let task_sink = sink.clone();
+        sink.register(op, || {
+            self.handle
+                .spawn(async move {
+                    let result = fut.await.and_then(|value| {
+                        serde_json::to_string(&value).map_err(|e| jiga::Error::Decode {
+                            message: format!("cannot encode the result as json: {e}"),
+                        })
+                    });
+                    if !task_sink.finish(op) {
+                        return; // cancelled
+                    }
+                    // A closed queue means the client was freed: nobody wants the result.
+                    let _ = task_sink.queue.push(Item::Op { op, result }).await;
+                })
+                .abort_handle()
+        });
+    }
+}
+
+/// Starts an operation of `client`: `make` checks the arguments and builds the future; its
+/// result is queued as JSON under the id written to `*out_op`.
+pub(crate) fn start<F, T>(
+    client: u64,
+    out_op: *mut u64,
+    make: impl FnOnce(&Client) -> Res<F>,
+) -> i32
+where
+    F: Future<Output = jiga::Result<T>> + Send + 'static,
+    T: Serialize,
+{
+    guard(|| {
+        let out = out_ptr(out_op, "out_op")?;
+        with_lib(|lib| {
+            let entry = lib.clients.get(client)?;
+            let fut = make(&entry.client)?;
+            *out = lib.spawn_op(&entry.sink, fut);
+            Ok(JIGA_OK)
+        })
+    })
 }
 
 /// Starts the library: its runtime (two worker threads) and empty handle tables.
@@ -119,7 +164,7 @@ pub extern "C" fn jiga_shutdown() -> i32 {
         }
         drop(lib.pagers.drain());
         for c in lib.clients.drain() {
-            c.queue.close();
+            c.sink.close();
         }
         let runtime = lib
             .runtime

@@ -1,11 +1,14 @@
-//! Reading what the host hands in (C strings, JSON) and handing strings out.
+//! Reading what the host hands in (C strings, JSON, idempotency keys) and handing strings
+//! out.
 
 use std::ffi::{CStr, CString, c_char};
 
+use jiga::client::IdempotencyKey;
 use serde::de::DeserializeOwned;
 
 use crate::status::{
-    Fail, JIGA_ERR_INVALID_JSON, JIGA_ERR_INVALID_UTF8, JIGA_ERR_NULL, Res, guard,
+    Fail, JIGA_ERR_INVALID_ARGUMENT, JIGA_ERR_INVALID_JSON, JIGA_ERR_INVALID_UTF8, JIGA_ERR_NULL,
+    Res, guard,
 };
 
 /// A required UTF-8 string argument.
@@ -24,6 +27,21 @@ pub(crate) fn arg_json<T: DeserializeOwned>(ptr: *const c_char, name: &str) -> R
     let text = arg_str(ptr, name)?;
     serde_json::from_str(text)
         .map_err(|e| Fail::new(JIGA_ERR_INVALID_JSON, format!("'{name}': {e}")))
+}
+
+/// An optional JSON argument: NULL stands for `T::default()`.
+pub(crate) fn opt_json<T: DeserializeOwned + Default>(ptr: *const c_char, name: &str) -> Res<T> {
+    if ptr.is_null() {
+        Ok(T::default())
+    } else {
+        arg_json(ptr, name)
+    }
+}
+
+/// An idempotency key argument (1–255 printable ASCII characters, the core's rule).
+pub(crate) fn arg_key(ptr: *const c_char) -> Res<IdempotencyKey> {
+    IdempotencyKey::new(arg_str(ptr, "idempotency_key")?)
+        .map_err(|e| Fail::new(JIGA_ERR_INVALID_ARGUMENT, e.to_string()))
 }
 
 /// A required out-pointer.

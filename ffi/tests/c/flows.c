@@ -263,7 +263,7 @@ static int flow_hire_stream_end(void) {
   if (hire_one(cl, budget, sid, sizeof sid)) return 1;
 
   uint64_t stream = 0;
-  OK(jiga_session_open(cl, sid, 0, &stream));
+  OK(jiga_session_open(cl, sid, NULL, &stream));
   uint64_t cmd_op = 0;
   OK(jiga_session_command(stream, "focus-1", "{\"focus\":\"mid\"}", &cmd_op));
 
@@ -308,11 +308,23 @@ static int flow_hire_stream_end(void) {
         end_done = 1;
       } else if (c.kind == JIGA_COMPLETION_KIND_STREAM_END) {
         CHECK(c.status == JIGA_OK, "the stream ends cleanly");
+        /* flow reconcile: the core's account checked its count against the settlement. */
+        CHECK(c.json && json_int(c.json, "consumed", -1) == meter, "reconciled: %s",
+              c.json ? c.json : "(null)");
         stream_end = 1;
       }
       jiga_completion_free(&c);
     }
   }
+  jiga_meter m;
+  OK(jiga_session_meter(stream, &m));
+  CHECK(m.consumed == meter && m.budget == budget && m.last_seq == last_seq &&
+            m.remaining == budget - meter,
+        "meter: consumed %" PRId64 " budget %" PRId64 " seq %" PRIu64, m.consumed, m.budget,
+        m.last_seq);
+  jiga_stream_state st;
+  OK(jiga_session_state(stream, &st, NULL));
+  CHECK(st == JIGA_STREAM_STATE_ENDED, "the stream is over: %d", (int)st);
   CHECK(stream_end && end_done && cmd_done, "stream end %d, end %d, command %d", stream_end,
         end_done, cmd_done);
   CHECK(ended_event, "session.ended delivered");
@@ -515,7 +527,7 @@ static int flow_shutdown(void) {
   char sid[64];
   if (hire_one(cl, 200, sid, sizeof sid)) return 1;
   uint64_t stream = 0, op = 0, notes = 0;
-  OK(jiga_session_open(cl, sid, 0, &stream));
+  OK(jiga_session_open(cl, sid, NULL, &stream));
   OK(jiga_notifications_open(cl, &notes));
   for (int i = 0; i < 10; i++) OK(jiga_search(cl, "{\"limit\":3}", &op));
   OK(jiga_wait(cl, 5000));
@@ -541,6 +553,385 @@ static int flow_shutdown(void) {
   jiga_completion_free(&d);
   OK(jiga_client_free(again));
   (void)sid;
+  return 0;
+}
+
+/* Signs a fresh device user in and gives them DOF. */
+static int device_user(uint64_t cl, const char *device, long long topup) {
+  jiga_completion c;
+  RUN(cl, c, jiga_sign_in_device(cl, device, &op_));
+  CHECK(expect_ok(&c), "device sign-in");
+  jiga_completion_free(&c);
+  if (topup > 0) {
+    char req[128];
+    snprintf(req, sizeof req, "{\"amount\":%lld,\"provider\":\"dev\"}", topup);
+    RUN(cl, c, jiga_topup(cl, req, &op_));
+    CHECK(expect_ok(&c), "top-up");
+    jiga_completion_free(&c);
+  }
+  return 0;
+}
+
+/* Creates and publishes an agent of the signed-in user; its id goes to `id`. */
+static int own_agent(uint64_t cl, int aps, int per_action, char *id, size_t n) {
+  char req[512];
+  snprintf(req, sizeof req,
+           "{\"name\":\"C flow agent\",\"games\":[\"chess\"],\"rank\":\"gold\","
+           "\"type\":\"coach\",\"provider\":\"c-tests\","
+           "\"pricing\":{\"perMinute\":0,\"perAction\":%d},\"actionsPerSecond\":%d}",
+           per_action, aps);
+  jiga_completion c;
+  RUN(cl, c, jiga_agent_create(cl, req, &op_));
+  CHECK(expect_ok(&c), "create agent");
+  CHECK(json_str(c.json, "id", id, n), "agent id");
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_agent_publish(cl, id, &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, "\"published\""), "publish");
+  jiga_completion_free(&c);
+  return 0;
+}
+
+static int hire_agent(uint64_t cl, const char *agent, long long budget, char *sid, size_t n) {
+  char req[256];
+  snprintf(req, sizeof req, "{\"agentId\":\"%s\",\"game\":\"chess\",\"budget\":%lld}", agent,
+           budget);
+  jiga_completion c;
+  RUN(cl, c, jiga_hire(cl, req, &op_));
+  CHECK(expect_ok(&c), "hire");
+  CHECK(json_str(strstr(c.json, "\"session\""), "id", sid, n), "session id");
+  jiga_completion_free(&c);
+  return 0;
+}
+
+/* flow budget_guard: a guard with a cap below the budget; the library ends the session at
+ * the cap (endAtCap) and consumed stays within the cap plus one charge. */
+static int flow_budget_guard(void) {
+  uint64_t owner = new_client(NULL), cl = new_client(NULL);
+  CHECK(owner && cl, "clients");
+  if (device_user(owner, "c-guard-owner", 0) || device_user(cl, "c-guard-hirer", 500)) return 1;
+  char agent[64], sid[64];
+  const int per_action = 2;
+  if (own_agent(owner, 5, per_action, agent, sizeof agent)) return 1;
+  if (hire_agent(cl, agent, 200, sid, sizeof sid)) return 1;
+  uint64_t stream = 0;
+  CHECK(jiga_session_open(cl, sid, "{\"guard\":{\"cap\":12,\"warnAt\":[0.01,0.05]},\"nope\":1}",
+                          &stream) == JIGA_ERR_INVALID_JSON,
+        "unknown option refused");
+  OK(jiga_session_open(cl, sid, "{\"guard\":{\"cap\":12,\"warnAt\":[0.01,0.05]},\"endAtCap\":true}",
+                       &stream));
+  int warns = 0, ends = 0, stream_end = 0, end_ok = 0;
+  uint64_t end_op = 0;
+  long long consumed_at_end = -1, settled = -1;
+  time_t deadline = time(NULL) + 60;
+  while (!(stream_end && end_ok) && time(NULL) < deadline) {
+    if (jiga_wait(cl, 500) != JIGA_OK) continue;
+    jiga_completion c;
+    while (jiga_poll(cl, &c) == JIGA_OK) {
+      if (c.kind == JIGA_COMPLETION_KIND_GUARD) {
+        CHECK(c.handle == stream && c.json, "guard of our stream");
+        if (strstr(c.json, "\"warn\"")) {
+          CHECK(ends == 0, "warnings come before the end");
+          warns++;
+        } else {
+          CHECK(strstr(c.json, "\"end\"") && c.op_id != 0, "end with its operation: %s", c.json);
+          CHECK(c.event.consumed >= 12, "at the cap: %" PRId64, c.event.consumed);
+          end_op = c.op_id;
+          consumed_at_end = c.event.consumed;
+          ends++;
+        }
+      } else if (c.kind == JIGA_COMPLETION_KIND_OP && end_op && c.op_id == end_op) {
+        CHECK(expect_ok(&c), "the library's end");
+        settled = json_int(strstr(c.json, "\"settlement\""), "consumed", -1);
+        end_ok = 1;
+      } else if (c.kind == JIGA_COMPLETION_KIND_STREAM_END) {
+        CHECK(c.status == JIGA_OK, "clean end, reconciled");
+        stream_end = 1;
+      }
+      jiga_completion_free(&c);
+    }
+  }
+  CHECK(stream_end && end_ok, "the session was ended by the guard (%d, %d)", stream_end, end_ok);
+  CHECK(warns == 2 && ends == 1, "two warnings, one end: %d, %d", warns, ends);
+  CHECK(settled >= consumed_at_end && settled <= 12 + per_action,
+        "consumed %lld within cap 12 + one charge", settled);
+  OK(jiga_session_close(stream));
+  OK(jiga_client_free(cl));
+  OK(jiga_client_free(owner));
+  return 0;
+}
+
+/* flow notifications: the owner's stream receives agent.hired once when another user hires. */
+static int flow_notifications(void) {
+  uint64_t owner = new_client(NULL), cl = new_client(NULL);
+  CHECK(owner && cl, "clients");
+  if (device_user(owner, "c-notes-owner", 0) || device_user(cl, "c-notes-hirer", 300)) return 1;
+  char agent[64], sid[64];
+  if (own_agent(owner, 1, 1, agent, sizeof agent)) return 1;
+  uint64_t notes = 0;
+  OK(jiga_notifications_open(owner, &notes));
+  usleep(300 * 1000); /* let the stream connect; a notification before that is not replayed */
+  if (hire_agent(cl, agent, 50, sid, sizeof sid)) return 1;
+  int hired = 0;
+  time_t deadline = time(NULL) + 20;
+  while (time(NULL) < deadline && hired == 0) {
+    if (jiga_wait(owner, 500) != JIGA_OK) continue;
+    jiga_completion c;
+    while (jiga_poll(owner, &c) == JIGA_OK) {
+      if (c.kind == JIGA_COMPLETION_KIND_NOTIFICATION && strstr(c.json, "agent.hired") &&
+          strstr(c.json, sid))
+        hired++;
+      jiga_completion_free(&c);
+    }
+  }
+  /* Anything more would arrive within the next half second. */
+  for (int i = 0; i < 5; i++) {
+    jiga_wait(owner, 100);
+    jiga_completion c;
+    while (jiga_poll(owner, &c) == JIGA_OK) {
+      if (c.kind == JIGA_COMPLETION_KIND_NOTIFICATION && strstr(c.json, "agent.hired") &&
+          strstr(c.json, sid))
+        hired++;
+      jiga_completion_free(&c);
+    }
+  }
+  CHECK(hired == 1, "agent.hired delivered once: %d", hired);
+  jiga_completion c;
+  RUN(cl, c, jiga_session_end(cl, sid, &op_));
+  CHECK(expect_ok(&c), "end");
+  jiga_completion_free(&c);
+  OK(jiga_notifications_close(notes));
+  OK(jiga_client_free(cl));
+  OK(jiga_client_free(owner));
+  return 0;
+}
+
+/* flow cancel: a cancelled operation never completes; one that finished first does; the
+ * client keeps working. */
+static int flow_cancel(void) {
+  uint64_t cl = new_client(NULL);
+  CHECK(cl, "client");
+  if (sign_in_demo(cl)) return 1;
+  enum { N = 20 };
+  uint64_t ops[N];
+  int cancelled[N], cancels = 0;
+  for (int i = 0; i < N; i++) {
+    OK(jiga_search(cl, "{\"q\":\"coach\",\"limit\":50}", &ops[i]));
+    int r = jiga_cancel(cl, ops[i]);
+    CHECK(r == JIGA_OK || r == JIGA_EMPTY, "cancel status %d", r);
+    cancelled[i] = r == JIGA_OK;
+    cancels += cancelled[i];
+  }
+  CHECK(cancels > 0, "at least one search was cancelled while in flight");
+  CHECK(jiga_cancel(cl, ops[0]) == JIGA_EMPTY, "cancelling twice finds nothing");
+  CHECK(jiga_cancel(cl, 123456789) == JIGA_EMPTY, "unknown op");
+  int completed[N] = {0};
+  for (int k = 0; k < 20; k++) {
+    jiga_wait(cl, 100);
+    jiga_completion c;
+    while (jiga_poll(cl, &c) == JIGA_OK) {
+      for (int i = 0; i < N; i++)
+        if (c.kind == JIGA_COMPLETION_KIND_OP && c.op_id == ops[i]) completed[i]++;
+      jiga_completion_free(&c);
+    }
+  }
+  for (int i = 0; i < N; i++)
+    CHECK(completed[i] == !cancelled[i], "op %d: cancelled %d, completions %d", i, cancelled[i],
+          completed[i]);
+  jiga_completion c;
+  RUN(cl, c, jiga_wallet(cl, &op_));
+  CHECK(expect_ok(&c), "the client still works");
+  jiga_completion_free(&c);
+  OK(jiga_client_free(cl));
+  return 0;
+}
+
+static int wake_calls;
+static void on_wake(uint64_t client) {
+  (void)client;
+  __atomic_add_fetch(&wake_calls, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The optional wake-up callback: called when the queue stops being empty. */
+static int wakeup_callback(void) {
+  uint64_t cl = new_client(NULL);
+  CHECK(cl, "client");
+  OK(jiga_set_wakeup(cl, on_wake));
+  jiga_completion c;
+  RUN(cl, c, jiga_categories(cl, &op_));
+  CHECK(expect_ok(&c), "categories");
+  jiga_completion_free(&c);
+  CHECK(__atomic_load_n(&wake_calls, __ATOMIC_SEQ_CST) >= 1, "woken");
+  OK(jiga_set_wakeup(cl, NULL));
+  int before = __atomic_load_n(&wake_calls, __ATOMIC_SEQ_CST);
+  RUN(cl, c, jiga_categories(cl, &op_));
+  jiga_completion_free(&c);
+  CHECK(__atomic_load_n(&wake_calls, __ATOMIC_SEQ_CST) == before, "cleared");
+  CHECK(jiga_set_wakeup(0, on_wake) == JIGA_ERR_INVALID_HANDLE, "bad handle");
+  OK(jiga_client_free(cl));
+  return 0;
+}
+
+/* Every route the other flows do not take, once, against the real server. */
+static int routes(void) {
+  uint64_t cl = new_client(NULL), other = new_client(NULL);
+  CHECK(cl && other, "clients");
+  if (device_user(cl, "c-routes-owner", 10) || device_user(other, "c-routes-other", 400)) return 1;
+  char agent[64], sid[64], me_id[64];
+  if (own_agent(cl, 2, 1, agent, sizeof agent)) return 1;
+  jiga_completion c;
+  RUN(cl, c, jiga_agent_update(cl, agent, "{\"description\":\"updated by C\"}", &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, "updated by C"), "update agent");
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_agent_versions(cl, agent, NULL, &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, "\"items\""), "versions");
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_my_agents(cl, "{\"limit\":5}", &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, agent), "my agents");
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_me_update(cl, "{\"displayName\":\"C Routes\"}", &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, "C Routes"), "update me");
+  CHECK(json_str(c.json, "id", me_id, sizeof me_id), "my id");
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_user(cl, me_id, &op_));
+  CHECK(expect_ok(&c), "myself");
+  jiga_completion_free(&c);
+  /* errors: forbidden */
+  RUN(other, c, jiga_user(other, me_id, &op_));
+  CHECK(expect_error(&c, JIGA_ERROR_KIND_FORBIDDEN, 403), "someone else's user is forbidden");
+  CHECK(c.error.code && c.error.request_id, "code and request id");
+  jiga_completion_free(&c);
+
+  if (hire_agent(other, agent, 60, sid, sizeof sid)) return 1;
+  RUN(other, c, jiga_send_command(other, sid, "{\"commandId\":\"c-rest-1\",\"data\":{\"x\":1}}", &op_));
+  CHECK(expect_ok(&c), "REST command");
+  jiga_completion_free(&c);
+  RUN(other, c, jiga_stream_ticket(other, sid, &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, "\"ticket\""), "stream ticket: %s",
+        c.json ? c.json : "-");
+  jiga_completion_free(&c);
+  RUN(other, c, jiga_sessions(other, "{\"status\":\"active\"}", &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, sid), "active sessions");
+  jiga_completion_free(&c);
+  RUN(other, c, jiga_session_end_with_key(other, sid, "c-end-key-0001", &op_));
+  CHECK(expect_ok(&c), "end with a key");
+  jiga_completion_free(&c);
+  RUN(other, c, jiga_session_end_with_key(other, sid, "c-end-key-0001", &op_));
+  CHECK(expect_ok(&c), "the same key again replays the first answer");
+  jiga_completion_free(&c);
+  char review[256];
+  snprintf(review, sizeof review, "{\"sessionId\":\"%s\",\"rating\":4,\"text\":\"solid\"}", sid);
+  RUN(other, c, jiga_review_create(other, agent, review, &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, "solid"), "review by the hirer");
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_reviews(cl, agent, "{\"limit\":5}", &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, "solid"), "reviews");
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_transactions(cl, "{\"type\":\"topup\",\"limit\":2}", &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, "\"topup\""), "transactions");
+  jiga_completion_free(&c);
+
+  /* errors: idempotency conflict, the same key with another request */
+  RUN(cl, c, jiga_topup_with_key(cl, "{\"amount\":5,\"provider\":\"dev\"}", "c-topup-key-01", &op_));
+  CHECK(expect_ok(&c), "top-up with a key");
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_topup_with_key(cl, "{\"amount\":6,\"provider\":\"dev\"}", "c-topup-key-01", &op_));
+  CHECK(expect_error(&c, JIGA_ERROR_KIND_IDEMPOTENCY_CONFLICT, 409), "idempotency conflict");
+  jiga_completion_free(&c);
+  uint64_t op = 0;
+  CHECK(jiga_topup_with_key(cl, "{\"amount\":5,\"provider\":\"dev\"}", "bad\tkey", &op) ==
+            JIGA_ERR_INVALID_ARGUMENT,
+        "a malformed key is refused before sending");
+
+  /* Every paginator walks to its end (JSON null). */
+  uint64_t pagers[4] = {0};
+  OK(jiga_session_pages(other, NULL, &pagers[0]));
+  OK(jiga_my_agent_pages(cl, "{\"limit\":1}", &pagers[1]));
+  OK(jiga_agent_version_pages(cl, agent, NULL, &pagers[2]));
+  OK(jiga_review_pages(cl, agent, NULL, &pagers[3]));
+  for (int i = 0; i < 4; i++) {
+    int pages = 0;
+    for (;;) {
+      uint64_t owner_of = i == 0 ? other : cl;
+      RUN(owner_of, c, jiga_paginator_next(pagers[i], &op_));
+      CHECK(expect_ok(&c), "page");
+      int done = strcmp(c.json, "null") == 0;
+      jiga_completion_free(&c);
+      if (done) break;
+      CHECK(++pages < 50, "paginator %d ends", i);
+    }
+    CHECK(i == 3 || pages >= 1, "paginator %d had a page", i);
+    OK(jiga_paginator_free(pagers[i]));
+  }
+  OK(jiga_client_free(other));
+  OK(jiga_client_free(cl));
+  return 0;
+}
+
+/* flow refresh: against a server whose access tokens live 2 s, calls keep succeeding. */
+static int flow_refresh(void) {
+  const char *url = getenv("JIGA_TEST_URL_SHORT_TTL");
+  CHECK(url, "JIGA_TEST_URL_SHORT_TTL is set");
+  char opts[512];
+  snprintf(opts, sizeof opts, "{\"baseUrl\":\"%s\"}", url);
+  uint64_t cl = 0;
+  OK(jiga_client_new(opts, &cl));
+  jiga_completion c;
+  RUN(cl, c, jiga_sign_in_device(cl, "c-refresh", &op_));
+  CHECK(expect_ok(&c), "sign in");
+  jiga_completion_free(&c);
+  char *before = NULL, *after = NULL;
+  OK(jiga_client_tokens(cl, &before));
+  for (int round = 0; round < 3; round++) {
+    sleep(2);
+    enum { N = 6 };
+    uint64_t ops[N];
+    for (int i = 0; i < N; i++) OK(jiga_wallet(cl, &ops[i]));
+    /* Concurrent calls meeting an expired token share one refresh (the core's). */
+    int done = 0;
+    time_t deadline = time(NULL) + 30;
+    while (done < N && time(NULL) < deadline) {
+      if (jiga_wait(cl, 200) != JIGA_OK) continue;
+      while (jiga_poll(cl, &c) == JIGA_OK) {
+        CHECK(c.kind == JIGA_COMPLETION_KIND_OP && expect_ok(&c), "call after the token expired");
+        done++;
+        jiga_completion_free(&c);
+      }
+    }
+    CHECK(done == N, "%d of %d calls completed", done, N);
+  }
+  RUN(cl, c, jiga_refresh(cl, &op_));
+  CHECK(expect_ok(&c) && strcmp(c.json, "null") == 0, "explicit refresh");
+  jiga_completion_free(&c);
+  OK(jiga_client_tokens(cl, &after));
+  CHECK(strcmp(before, after) != 0, "the tokens changed");
+  jiga_string_free(before);
+  jiga_string_free(after);
+  OK(jiga_client_free(cl));
+  return 0;
+}
+
+/* errors: rate limited, against a server allowing 5 anonymous requests a minute. */
+static int flow_rate_limited(void) {
+  const char *url = getenv("JIGA_TEST_URL_LIMITED");
+  CHECK(url, "JIGA_TEST_URL_LIMITED is set");
+  char opts[512];
+  snprintf(opts, sizeof opts, "{\"baseUrl\":\"%s\",\"retry\":{\"maxAttempts\":1}}", url);
+  uint64_t cl = 0;
+  OK(jiga_client_new(opts, &cl));
+  int limited = 0;
+  for (int i = 0; i < 10 && !limited; i++) {
+    jiga_completion c;
+    RUN(cl, c, jiga_categories(cl, &op_));
+    if (c.status != JIGA_OK) {
+      CHECK(expect_error(&c, JIGA_ERROR_KIND_RATE_LIMITED, 429), "rate limited");
+      CHECK(c.error.retry_after_secs > 0 && c.error.request_id, "retry after %" PRId64,
+            c.error.retry_after_secs);
+      limited = 1;
+    }
+    jiga_completion_free(&c);
+  }
+  CHECK(limited, "the limit was reached");
+  OK(jiga_client_free(cl));
   return 0;
 }
 
@@ -583,6 +974,13 @@ int main(void) {
       {"flow_hire_stream_end", flow_hire_stream_end},
       {"flow_wallet", flow_wallet},
       {"flow_errors", flow_errors},
+      {"flow_budget_guard", flow_budget_guard},
+      {"flow_notifications", flow_notifications},
+      {"flow_cancel", flow_cancel},
+      {"flow_refresh", flow_refresh},
+      {"flow_rate_limited", flow_rate_limited},
+      {"wakeup_callback", wakeup_callback},
+      {"routes", routes},
       {"misuse", misuse},
       {"flow_shutdown", flow_shutdown},
       {"bench_trivial_call", bench_trivial_call},
