@@ -75,13 +75,33 @@ cbindgen --quiet --config ffi/cbindgen.toml --crate jiga-ffi --output ffi/includ
 git diff --exit-code ffi/include/jiga.h
 
 step "C ABI: C tests under valgrind against the real server"
-if ! command -v valgrind >/dev/null || ! command -v gcc >/dev/null || ! command -v make >/dev/null; then
+if ! command -v valgrind >/dev/null || ! command -v gcc >/dev/null || ! command -v make >/dev/null \
+  || ! command -v pkg-config >/dev/null; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends valgrind gcc make libc6-dev
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends valgrind gcc make libc6-dev pkg-config
 fi
-cargo build --release --locked -p jiga-ffi -p jiga-server
+cargo build --release --locked -p jiga-ffi -p jiga-server -p jiga-testkit
 ffi/tests/c/run.sh 2>&1 | tee /tmp/jiga-ffi-c.log
 grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/jiga-ffi-c.log | sed 's/^/C ABI: /'
 make -s -C examples/c CARGO_TARGET_DIR="$CARGO_TARGET_DIR" hire_stream
-rm -f examples/c/hire_stream
+# Installed with its pkg-config file, the library builds the example from pkg-config alone.
+pc_prefix="$(mktemp -d)"
+make -s -C examples/c CARGO_TARGET_DIR="$CARGO_TARGET_DIR" install PREFIX="$pc_prefix"
+PKG_CONFIG_PATH="$pc_prefix/lib/pkgconfig" make -s -C examples/c hire_stream_pc
+rm -rf "$pc_prefix" examples/c/hire_stream examples/c/hire_stream_pc
+
+step "C ABI: fuzzing random JSON and call sequences (cargo-fuzz, AddressSanitizer, 30 s)"
+if ! command -v g++ >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends g++
+fi
+if ! cargo fuzz --version 2>/dev/null | grep -q '^cargo-fuzz 0\.13\.'; then
+  cargo install cargo-fuzz --version '^0.13' --locked
+fi
+fuzz_corpus="${CARGO_TARGET_DIR}-fuzz-corpus"
+mkdir -p "$fuzz_corpus"
+(cd ffi/fuzz && CARGO_TARGET_DIR="${CARGO_TARGET_DIR}-fuzz" cargo +nightly fuzz run abi_calls \
+  "$fuzz_corpus" -- -max_total_time=30 -rss_limit_mb=4096 2>&1 | tail -3)
+echo "fuzz: abi_calls ran 30 s without a crash"

@@ -14,7 +14,7 @@ use jiga::client::{
 use jiga::model::{TopupProvider, TopupRequest, TransactionType};
 use jiga::{Client, Dof, Error};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 use crate::common::{Harness, agent_request, fast_retry, unique};
 
@@ -263,60 +263,10 @@ async fn a_refused_connection_is_a_transport_error() {
 /// A TCP proxy to `upstream` that, once, lets the first request containing `trigger` reach the
 /// server and then cuts the connection instead of relaying the answer.
 async fn cutting_proxy(upstream: SocketAddr, trigger: &'static str) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let done = Arc::new(AtomicBool::new(false));
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let done = done.clone();
-            tokio::spawn(async move {
-                let Ok(server) = TcpStream::connect(upstream).await else {
-                    return;
-                };
-                let (mut cr, mut cw) = client.into_split();
-                let (mut sr, mut sw) = server.into_split();
-                let armed = AtomicBool::new(false);
-                let up = async {
-                    let mut buf = vec![0u8; 16 * 1024];
-                    loop {
-                        let n = match cr.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => n,
-                        };
-                        if String::from_utf8_lossy(&buf[..n]).contains(trigger)
-                            && !done.swap(true, Ordering::SeqCst)
-                        {
-                            armed.store(true, Ordering::SeqCst);
-                        }
-                        if sw.write_all(&buf[..n]).await.is_err() {
-                            return;
-                        }
-                    }
-                };
-                let down = async {
-                    let mut buf = vec![0u8; 16 * 1024];
-                    loop {
-                        let n = match sr.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => n,
-                        };
-                        if armed.load(Ordering::SeqCst) {
-                            // The server has acted; the client never hears of it.
-                            return;
-                        }
-                        if cw.write_all(&buf[..n]).await.is_err() {
-                            return;
-                        }
-                    }
-                };
-                tokio::select! {
-                    () = up => {}
-                    () = down => {}
-                }
-            });
-        }
-    });
-    url
+    jiga_testkit::cutting(upstream, trigger, |_| {})
+        .await
+        .expect("proxy")
+        .url
 }
 
 #[tokio::test]

@@ -11,57 +11,16 @@ use jiga::accounting::{DofMeter, reconcile};
 use jiga::client::{MemoryTokenStore, RetryEvent, RetryObserver, RetryPolicy};
 use jiga::model::EndReason;
 use jiga::{Client, Error, EventKind, SessionEvent};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 use crate::common::{Harness, fast_retry, hire, unique};
 
-/// A proxy that cuts every connection after a random number (300..6000) of bytes from the
+/// A proxy that cuts every connection after a random number (300..1500) of bytes from the
 /// server; it counts the connections it cut.
 async fn chopping_proxy(upstream: SocketAddr) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let cuts = Arc::new(AtomicUsize::new(0));
-    let counted = cuts.clone();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let cuts = counted.clone();
-            tokio::spawn(async move {
-                let Ok(server) = TcpStream::connect(upstream).await else {
-                    return;
-                };
-                let mut budget: usize = rand::random_range(300..1500);
-                let (mut cr, mut cw) = client.into_split();
-                let (mut sr, mut sw) = server.into_split();
-                let up = async {
-                    let _ = tokio::io::copy(&mut cr, &mut sw).await;
-                };
-                let down = async {
-                    let mut buf = vec![0u8; 8192];
-                    loop {
-                        let n = match sr.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => n,
-                        };
-                        let n = n.min(budget);
-                        if cw.write_all(&buf[..n]).await.is_err() {
-                            return;
-                        }
-                        budget -= n;
-                        if budget == 0 {
-                            cuts.fetch_add(1, Ordering::SeqCst);
-                            return;
-                        }
-                    }
-                };
-                tokio::select! {
-                    () = up => {}
-                    () = down => {}
-                }
-            });
-        }
-    });
-    (url, cuts)
+    let p = jiga_testkit::chopping(upstream, 300..1500, |_| {})
+        .await
+        .expect("proxy");
+    (p.url, p.faults)
 }
 
 /// Reads events until `session.ended`, checking order and feeding the meter; ends the session

@@ -760,6 +760,9 @@ static int wakeup_callback(void) {
   RUN(cl, c, jiga_categories(cl, &op_));
   CHECK(expect_ok(&c), "categories");
   jiga_completion_free(&c);
+  /* The callback runs on a library thread right after the push: give it a moment. */
+  for (int i = 0; i < 100 && __atomic_load_n(&wake_calls, __ATOMIC_SEQ_CST) < 1; i++)
+    usleep(10 * 1000);
   CHECK(__atomic_load_n(&wake_calls, __ATOMIC_SEQ_CST) >= 1, "woken");
   OK(jiga_set_wakeup(cl, NULL));
   int before = __atomic_load_n(&wake_calls, __ATOMIC_SEQ_CST);
@@ -935,6 +938,114 @@ static int flow_rate_limited(void) {
   return 0;
 }
 
+static long long read_count(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  long long n = 0;
+  if (fscanf(f, "%lld", &n) != 1) n = 0;
+  fclose(f);
+  return n;
+}
+
+static long long available(uint64_t cl) {
+  jiga_completion c;
+  uint64_t op = 0;
+  if (jiga_wallet(cl, &op) != JIGA_OK || await_op(cl, op, &c) != JIGA_OK) return -1;
+  long long v = c.status == JIGA_OK ? json_int(c.json, "available", -1) : -1;
+  jiga_completion_free(&c);
+  return v;
+}
+
+/* flow resume_across_cuts: a fast session, replayed through a proxy that cuts every
+ * connection after a few hundred bytes; the host sees every seq once, in order. */
+static int flow_resume_across_cuts(void) {
+  const char *chop_url = getenv("JIGA_TEST_URL_CHOP"), *stats = getenv("JIGA_TEST_CHOP_STATS");
+  CHECK(chop_url && stats, "the chopping proxy is set up");
+  uint64_t owner = new_client(NULL), cl = new_client(NULL);
+  CHECK(owner && cl, "clients");
+  if (device_user(owner, "c-cuts-owner", 0) || device_user(cl, "c-cuts-hirer", 1000)) return 1;
+  char agent[64], sid[64];
+  if (own_agent(owner, 50, 1, agent, sizeof agent)) return 1;
+  if (hire_agent(cl, agent, 900, sid, sizeof sid)) return 1;
+  sleep(3);
+  jiga_completion c;
+  RUN(cl, c, jiga_session_end(cl, sid, &op_));
+  CHECK(expect_ok(&c), "end");
+  jiga_completion_free(&c);
+
+  /* The same user's tokens, in a client whose every connection goes through the proxy. */
+  char *tokens = NULL;
+  OK(jiga_client_tokens(cl, &tokens));
+  char opts[4096];
+  snprintf(opts, sizeof opts, "{\"baseUrl\":\"%s\",\"tokens\":%s}", chop_url, tokens);
+  jiga_string_free(tokens);
+  uint64_t via = 0;
+  OK(jiga_client_new(opts, &via));
+  long long cuts_before = read_count(stats);
+  uint64_t stream = 0;
+  OK(jiga_session_open(via, sid, NULL, &stream));
+  uint64_t last = 0;
+  int ended = 0, end = 0;
+  time_t deadline = time(NULL) + 240;
+  while (!end && time(NULL) < deadline) {
+    if (jiga_wait(via, 500) != JIGA_OK) continue;
+    while (jiga_poll(via, &c) == JIGA_OK) {
+      if (c.kind == JIGA_COMPLETION_KIND_SESSION_EVENT) {
+        CHECK(c.event.seq == last + 1, "seq %" PRIu64 " after %" PRIu64, c.event.seq, last);
+        last = c.event.seq;
+        ended |= c.event.kind == JIGA_EVENT_KIND_ENDED;
+      } else if (c.kind == JIGA_COMPLETION_KIND_STREAM_END) {
+        CHECK(c.status == JIGA_OK, "clean end: %s", c.error.message ? c.error.message : "-");
+        CHECK(c.json && strstr(c.json, "\"consumed\""), "reconciled across cuts");
+        end = 1;
+      }
+      jiga_completion_free(&c);
+    }
+  }
+  long long cuts = read_count(stats) - cuts_before;
+  CHECK(end && ended, "the replay reached session.ended (last seq %" PRIu64 ")", last);
+  CHECK(cuts >= 50, "at least 50 cuts: %lld over %" PRIu64 " events", cuts, last);
+  printf("     %" PRIu64 " events through %lld cuts\n", last, cuts);
+  OK(jiga_session_close(stream));
+  OK(jiga_client_free(via));
+  OK(jiga_client_free(cl));
+  OK(jiga_client_free(owner));
+  return 0;
+}
+
+/* flow idempotent_retry: a hire whose first answer the proxy drops; the core retries under
+ * the same idempotency key and the wallet moves once. */
+static int flow_idempotent_retry(void) {
+  const char *drop_url = getenv("JIGA_TEST_URL_DROP");
+  CHECK(drop_url, "the dropping proxy is set up");
+  char opts[512];
+  snprintf(opts, sizeof opts,
+           "{\"baseUrl\":\"%s\",\"retry\":{\"initialBackoffMs\":10,\"maxBackoffMs\":50}}",
+           drop_url);
+  uint64_t cl = 0, direct = new_client(NULL);
+  OK(jiga_client_new(opts, &cl));
+  CHECK(direct, "client");
+  if (device_user(direct, "c-retry-owner", 0)) return 1;
+  char agent[64];
+  if (own_agent(direct, 1, 1, agent, sizeof agent)) return 1;
+  if (device_user(cl, "c-retry-hirer", 500)) return 1;
+  long long before = available(cl);
+  char sid[64];
+  if (hire_agent(cl, agent, 120, sid, sizeof sid)) return 1;
+  long long after = available(cl);
+  CHECK(before == 500 && after == before - 120, "held once: %lld -> %lld", before, after);
+  jiga_completion c;
+  RUN(cl, c, jiga_sessions(cl, "{\"status\":\"active\"}", &op_));
+  CHECK(expect_ok(&c) && count(c.json, "\"ses_") == 1, "one session: %s", c.json);
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_session_end(cl, sid, &op_));
+  CHECK(expect_ok(&c), "end");
+  jiga_completion_free(&c);
+  OK(jiga_client_free(cl));
+  OK(jiga_client_free(direct));
+  return 0;
+}
+
 /* One trivial ABI call, timed: jiga_poll on an empty queue (what a game does each frame). */
 static int bench_trivial_call(void) {
   if (!getenv("JIGA_BENCH")) return 0;
@@ -981,6 +1092,8 @@ int main(void) {
       {"flow_rate_limited", flow_rate_limited},
       {"wakeup_callback", wakeup_callback},
       {"routes", routes},
+      {"flow_resume_across_cuts", flow_resume_across_cuts},
+      {"flow_idempotent_retry", flow_idempotent_retry},
       {"misuse", misuse},
       {"flow_shutdown", flow_shutdown},
       {"bench_trivial_call", bench_trivial_call},
