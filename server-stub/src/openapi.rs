@@ -79,6 +79,25 @@ impl Doc {
         self.ok_schema = Some(name_of::<T>(&mut self.schemas));
         self
     }
+    /// A success status with one page of `T`. Every `Page<T>` is named `Page` by `ToSchema`,
+    /// so each is registered as `Page_T` (`Page_Agent`, `Page_Transaction`…), with `T` itself:
+    /// otherwise the last page type registered would describe every paged route.
+    #[must_use]
+    pub fn ok_page<T: ToSchema>(mut self, status: u16) -> Self
+    where
+        jiga::model::Page<T>: ToSchema,
+    {
+        let name = format!("Page_{}", T::name());
+        self.schemas.push((
+            name.clone(),
+            <jiga::model::Page<T> as utoipa::PartialSchema>::schema(),
+        ));
+        <jiga::model::Page<T> as ToSchema>::schemas(&mut self.schemas);
+        name_of::<T>(&mut self.schemas);
+        self.ok_status = status;
+        self.ok_schema = Some(name);
+        self
+    }
     /// A success status with a body not described by a schema.
     #[must_use]
     pub fn ok_untyped(mut self, status: u16) -> Self {

@@ -110,7 +110,7 @@ fn api() -> Routes {
             get(users::my_agents),
             Doc::get("/v1/users/me/agents", "The caller's agents")
                 .paged()
-                .ok::<Page<Agent>>(200)
+                .ok_page::<Agent>(200)
                 .auth(),
         )
         .add(
@@ -151,7 +151,7 @@ fn api() -> Routes {
             get(agents::versions),
             Doc::get("/v1/agents/{id}/versions", "Every version, newest first")
                 .paged()
-                .ok::<Page<Agent>>(200)
+                .ok_page::<Agent>(200)
                 .errors(&[404]),
         )
         .add(
@@ -187,7 +187,7 @@ fn api() -> Routes {
             get(agents::reviews),
             Doc::get("/v1/agents/{id}/reviews", "Reviews, newest first")
                 .paged()
-                .ok::<Page<Review>>(200)
+                .ok_page::<Review>(200)
                 .errors(&[404]),
         )
         // Marketplace
@@ -254,7 +254,7 @@ fn api() -> Routes {
             )
             .query("type", "topup, hold, consume, settle, release")
             .paged()
-            .ok::<Page<Transaction>>(200)
+            .ok_page::<Transaction>(200)
             .auth(),
         )
         .add(
@@ -295,7 +295,7 @@ fn api() -> Routes {
             Doc::get("/v1/sessions", "Sessions the caller hired, newest first")
                 .query("status", "active or ended")
                 .paged()
-                .ok::<Page<Session>>(200)
+                .ok_page::<Session>(200)
                 .auth(),
         )
         .add(

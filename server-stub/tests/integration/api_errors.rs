@@ -363,6 +363,40 @@ fn normalize(path: &str) -> String {
 }
 
 #[tokio::test]
+async fn regression_each_paged_route_documents_its_own_item_type() {
+    // Every `Page<T>` was registered under the one name `Page`, so all five paged routes
+    // claimed to return pages of sessions, and `Transaction` had no schema at all.
+    let ts = TestServer::start().await;
+    let doc: Value =
+        serde_json::from_slice(&ts.get("/v1/openapi.json", None).await.raw).expect("valid JSON");
+    let schemas = &doc["components"]["schemas"];
+    for (path, method, item) in [
+        ("/v1/wallet/transactions", "get", "Transaction"),
+        ("/v1/agents/{id}/reviews", "get", "Review"),
+        ("/v1/agents/{id}/versions", "get", "Agent"),
+        ("/v1/users/me/agents", "get", "Agent"),
+        ("/v1/sessions", "get", "Session"),
+    ] {
+        let page =
+            doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+                ["$ref"]
+                .as_str()
+                .unwrap_or_default()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+        assert_eq!(page, format!("Page_{item}"), "{method} {path}");
+        assert_eq!(
+            schemas[&page]["properties"]["items"]["items"]["$ref"],
+            format!("#/components/schemas/{item}"),
+            "{page}"
+        );
+        assert!(schemas[item].is_object(), "{item} has a schema");
+    }
+}
+
+#[tokio::test]
 async fn the_openapi_document_describes_every_route() {
     let ts = TestServer::start().await;
     let r = ts.get("/v1/openapi.json", None).await;
