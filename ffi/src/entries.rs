@@ -1,11 +1,8 @@
 //! What a handle stands for: the objects the handle tables of [`crate::runtime`] hold.
 
-use std::sync::{Arc, Mutex};
-
 use jiga::Client;
-use jiga::accounting::SessionAccount;
 use jiga::client::{
-    AgentPages, NotificationStream, ReviewPages, SearchPages, SessionPages, SessionStream,
+    AccountedStream, AgentPages, NotificationStream, ReviewPages, SearchPages, SessionPages,
     TransactionPages, VersionPages,
 };
 
@@ -17,12 +14,11 @@ pub(crate) struct ClientEntry {
     pub(crate) sink: Sink,
 }
 
-/// An open session stream, with the accounting its forwarder keeps.
+/// An open session stream, with its accounting (the core's).
 pub(crate) struct SessionEntry {
     pub(crate) client: u64,
-    pub(crate) stream: SessionStream,
+    pub(crate) stream: AccountedStream,
     pub(crate) sink: Sink,
-    pub(crate) account: Arc<Mutex<SessionAccount>>,
 }
 
 /// An open notification stream.

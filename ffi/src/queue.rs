@@ -10,6 +10,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use jiga::accounting::GuardAction;
+use jiga::model::EndSessionResponse;
 use jiga::{Dof, Error, SessionEvent, event::Notification};
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
@@ -30,13 +31,13 @@ pub(crate) enum Item {
     },
     /// A session stream delivered an event.
     Event { stream: u64, event: SessionEvent },
-    /// A session's budget guard fired (after the event that made it fire). `end_op` is the
-    /// operation ending the session when the stream was opened with `endAtCap`.
+    /// A session's budget guard fired (after the event that made it fire). `end`: the answer
+    /// of the `POST /end` the core sent at the cap, for a stream opened with `endAtCap`.
     Guard {
         stream: u64,
         action: GuardAction,
         consumed: Dof,
-        end_op: u64,
+        end: Option<Result<EndSessionResponse, Error>>,
     },
     /// A notification stream delivered a notification.
     Notification {

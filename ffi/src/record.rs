@@ -27,8 +27,9 @@ pub enum JigaCompletionKind {
     /// `error`; `json` holds the reconciliation when a session stream saw the whole session.
     StreamEnd = 4,
     /// A session's budget guard fired: `handle`, `json` (`{"action": "warn", "fraction":
-    /// 0.5, "consumed": 510}` or `{"action": "end", "consumed": 900}`), `event.consumed`;
-    /// `op_id` is the end operation the library started (`endAtCap`), else 0.
+    /// 0.5, "consumed": 510}` or `{"action": "end", "consumed": 900}`), `event.consumed`.
+    /// For a stream opened with `endAtCap`, the end's `json` also holds `"ended"`: the
+    /// `EndSessionResponse` of the end the core sent (or `status`/`error` say why it failed).
     Guard = 5,
 }
 
@@ -368,18 +369,22 @@ impl JigaCompletion {
                 stream,
                 action,
                 consumed,
-                end_op,
+                end,
             } => {
                 let mut c = JigaCompletion::empty(JigaCompletionKind::Guard);
                 c.handle = stream;
-                c.op_id = end_op;
                 c.event.consumed = consumed.get();
-                let json = match action {
+                let mut json = match action {
                     GuardAction::Warn(fraction) => serde_json::json!({
                         "action": "warn", "fraction": fraction, "consumed": consumed,
                     }),
                     GuardAction::End => serde_json::json!({"action": "end", "consumed": consumed}),
                 };
+                match end {
+                    Some(Ok(ended)) => json["ended"] = serde_json::json!(ended),
+                    Some(Err(e)) => c.fail(&e),
+                    None => {}
+                }
                 c.json = to_c(json.to_string());
                 c
             }

@@ -3,39 +3,23 @@
 //! push waits, so the task stops pulling and the core's driver applies its own bound (it
 //! replays from its cursor once the reader catches up: delivery stays exactly once).
 //!
-//! A session stream's forwarder also feeds every event to the core's
-//! [`SessionAccount`](jiga::accounting::SessionAccount): the meter `jiga_session_meter` reads,
-//! the budget guard whose actions are queued as `JIGA_COMPLETION_KIND_GUARD`, and the
-//! reconciliation the stream's end carries.
+//! A session stream is the core's [`AccountedStream`]: its meter is what `jiga_session_meter`
+//! reads, its guard's actions are queued as `JIGA_COMPLETION_KIND_GUARD`, and its
+//! reconciliation is carried by the stream's end.
 
 use std::ffi::c_char;
-use std::sync::{Arc, Mutex, PoisonError};
 
-use jiga::Client;
-use jiga::accounting::{GuardAction, GuardSpec, SessionAccount};
-use jiga::client::{ConnectionState, NotificationStream, SessionStream};
-use serde::Deserialize;
+use jiga::accounting::GuardAction;
+use jiga::client::{
+    AccountedEvent, AccountedStream, ConnectionState, NotificationStream, StreamOptions,
+};
 
 use crate::entries::{NotificationsEntry, SessionEntry};
 use crate::queue::{Item, Sink};
 use crate::record::{JigaMeter, JigaStreamState};
-use crate::runtime::{next_op, with_lib};
+use crate::runtime::with_lib;
 use crate::status::{JIGA_OK, guard};
 use crate::strings::{arg_json, arg_str, opt_json, out_ptr};
-
-/// `jiga_session_open`'s options (camelCase JSON).
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct OpenOptions {
-    /// Deliver the events after this seq (0: from `session.started`).
-    #[serde(default)]
-    after_seq: u64,
-    /// A budget guard: `{"cap": 900, "warnAt": [0.5, 0.8]}`.
-    guard: Option<GuardSpec>,
-    /// End the session when the guard's cap is reached.
-    #[serde(default)]
-    end_at_cap: bool,
-}
 
 /// Pulls `next` until the stream ends, pushing what `expand` makes of each value and then
 /// what `finish` makes of the end into the client's queue. Stops (closing the stream with
@@ -69,87 +53,51 @@ async fn forward<T, F, Fut>(
     }
 }
 
-struct SessionForwarder {
-    handle: u64,
-    client: Client,
-    stream: SessionStream,
-    sink: Sink,
-    account: Arc<Mutex<SessionAccount>>,
-    end_at_cap: bool,
+/// The queue items of one accounted event: the event, then each guard action.
+fn session_items(handle: u64, e: AccountedEvent) -> Vec<Item> {
+    let mut cap_end = e.cap_end;
+    let mut items = vec![Item::Event {
+        stream: handle,
+        event: e.event,
+    }];
+    for action in e.actions {
+        let end = if action == GuardAction::End {
+            cap_end.take()
+        } else {
+            None
+        };
+        items.push(Item::Guard {
+            stream: handle,
+            action,
+            consumed: e.consumed,
+            end,
+        });
+    }
+    items
 }
 
-impl SessionForwarder {
-    async fn run(self) {
-        let SessionForwarder {
-            handle,
-            client,
-            stream,
-            sink,
-            account,
-            end_at_cap,
-        } = self;
-        let session_id = stream.session_id().to_owned();
-        let verdict = account.clone();
-        let reader = stream.clone();
-        let reader = &reader;
-        let end_sink = sink.clone();
-        forward(
-            move || reader.next_event(),
-            |event| {
-                let (seen, consumed) = {
-                    let mut account = account.lock().unwrap_or_else(PoisonError::into_inner);
-                    let seen = account.observe(&event);
-                    (seen, account.meter().consumed())
-                };
-                let mut items = vec![Item::Event {
-                    stream: handle,
-                    event,
-                }];
-                for action in seen.actions {
-                    let end_op = if action == GuardAction::End && end_at_cap {
-                        let (c, id) = (client.clone(), session_id.clone());
-                        let op = next_op();
-                        // The library is live while its runtime runs this task.
-                        let _ = with_lib(|lib| {
-                            lib.spawn_op_as(op, &end_sink, async move { c.end_session(&id).await });
-                            Ok(())
-                        });
-                        op
-                    } else {
-                        0
-                    };
-                    items.push(Item::Guard {
-                        stream: handle,
-                        action,
-                        consumed,
-                        end_op,
-                    });
-                }
-                items
-            },
-            |end| {
-                let reconciled = verdict
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .reconciled()
-                    .cloned();
-                let (result, json) = match (end, reconciled) {
-                    (Err(e), _) => (Err(e), None),
-                    (Ok(()), None) => (Ok(()), None),
-                    (Ok(()), Some(Err(e))) => (Err(jiga::Error::Reconciliation(e)), None),
-                    (Ok(()), Some(Ok(r))) => (Ok(()), Some(reconciled_json(&r))),
-                };
-                Item::StreamEnd {
-                    stream: handle,
-                    result,
-                    json,
-                }
-            },
-            move || stream.close(),
-            sink,
-        )
-        .await;
-    }
+async fn forward_session(handle: u64, stream: AccountedStream, sink: Sink) {
+    let reader = stream.clone();
+    let reader = &reader;
+    let verdict = stream.clone();
+    forward(
+        move || reader.next(),
+        |e| session_items(handle, e),
+        |result| {
+            let json = match (&result, verdict.reconciled()) {
+                (Ok(()), Some(Ok(r))) => Some(reconciled_json(&r)),
+                _ => None,
+            };
+            Item::StreamEnd {
+                stream: handle,
+                result,
+                json,
+            }
+        },
+        move || stream.close(),
+        sink,
+    )
+    .await;
 }
 
 fn reconciled_json(r: &jiga::accounting::Reconciled) -> String {
@@ -171,8 +119,8 @@ fn reconciled_json(r: &jiga::accounting::Reconciled) -> String {
 /// arrives once. `options_json` (NULL: defaults): `afterSeq` (deliver the events after this
 /// seq; default 0, from `session.started`), `guard` (`{"cap": 900, "warnAt": [0.5, 0.8]}`: a
 /// `JIGA_COMPLETION_KIND_GUARD` follows the event that crossed a threshold or the cap), and
-/// `endAtCap` (when the cap is reached, the library ends the session itself; the guard
-/// completion's `op_id` is that end operation, whose result follows).
+/// `endAtCap` (when the cap is reached, the core ends the session before handing the event
+/// over; the guard's end completion carries the answer).
 ///
 /// When the stream saw the session from seq 1, its `STREAM_END` reconciles what it counted
 /// with the settlement: `json` holds `{"consumed", "ownerEarnings", "platformFee",
@@ -187,26 +135,17 @@ pub extern "C" fn jiga_session_open(
     guard(|| {
         let out = out_ptr(out_stream, "out_stream")?;
         let id = arg_str(session_id, "session_id")?;
-        let opts: OpenOptions = opt_json(options_json, "options_json")?;
+        let opts: StreamOptions = opt_json(options_json, "options_json")?;
         with_lib(|lib| {
             let entry = lib.clients.get(client)?;
-            let stream = entry.client.session_events_after(id, opts.after_seq);
-            let account = Arc::new(Mutex::new(SessionAccount::new(opts.guard)));
+            let stream = entry.client.session_events_with(id, opts);
             let handle = lib.sessions.insert(SessionEntry {
                 client,
                 stream: stream.clone(),
                 sink: entry.sink.clone(),
-                account: account.clone(),
             });
-            let forwarder = SessionForwarder {
-                handle,
-                client: entry.client.clone(),
-                stream,
-                sink: entry.sink.clone(),
-                account,
-                end_at_cap: opts.end_at_cap,
-            };
-            lib.handle.spawn(forwarder.run());
+            lib.handle
+                .spawn(forward_session(handle, stream, entry.sink.clone()));
             *out = handle;
             Ok(JIGA_OK)
         })
@@ -229,7 +168,7 @@ pub extern "C" fn jiga_session_command(
         let data: serde_json::Value = arg_json(data_json, "data_json")?;
         with_lib(|lib| {
             let entry = lib.sessions.get(stream)?;
-            let fut = entry.stream.command(id, data);
+            let fut = entry.stream.stream().command(id, data);
             *out = lib.spawn_op(&entry.sink, fut);
             Ok(JIGA_OK)
         })
@@ -243,8 +182,7 @@ pub extern "C" fn jiga_session_meter(stream: u64, out: *mut JigaMeter) -> i32 {
     guard(|| {
         let out = out_ptr(out, "out")?;
         let entry = with_lib(|lib| lib.sessions.get(stream))?;
-        let account = entry.account.lock().unwrap_or_else(PoisonError::into_inner);
-        *out = JigaMeter::from_meter(account.meter());
+        *out = JigaMeter::from_meter(&entry.stream.meter());
         Ok(JIGA_OK)
     })
 }
@@ -260,7 +198,7 @@ pub extern "C" fn jiga_session_state(
     guard(|| {
         let out = out_ptr(out_state, "out_state")?;
         let entry = with_lib(|lib| lib.sessions.get(stream))?;
-        let (state, attempt) = match entry.stream.state() {
+        let (state, attempt) = match entry.stream.stream().state() {
             ConnectionState::Connecting => (JigaStreamState::Connecting, 0),
             ConnectionState::Live => (JigaStreamState::Live, 0),
             ConnectionState::Reconnecting { attempt } => (JigaStreamState::Reconnecting, attempt),

@@ -21,6 +21,7 @@
 //! connection pool and the login. Dropping a call's future cancels it. Streams are handles
 //! that own a background driver, so a host that blocks, or never reads, cannot stall them.
 
+mod accounted;
 mod agents;
 mod auth;
 mod error;
@@ -42,6 +43,7 @@ mod wallet;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use accounted::{AccountedEvent, AccountedStream, StreamOptions};
 pub use auth::{MemoryTokenStore, TokenStore, Tokens};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use idempotency::IdempotencyKey;

@@ -372,3 +372,65 @@ async fn through_the_ws_seam_refused_connections_are_retried_and_nothing_is_lost
     // `session.started` (seq 1) charges nothing, so the rest reconciles on its own.
     reconcile(&meter, &ended.settlement).expect("reconciles");
 }
+
+#[tokio::test]
+async fn an_accounted_stream_ends_the_session_at_the_guards_cap_and_reconciles() {
+    use jiga::Dof;
+    use jiga::accounting::{GuardAction, GuardSpec};
+    use jiga::client::StreamOptions;
+
+    let h = Harness::start().await;
+    let (_owner, agent) = h
+        .published_agent(|r| {
+            r.actions_per_second = 20;
+            r.pricing = jiga::model::Pricing {
+                per_minute: Dof::new(0),
+                per_action: Dof::new(2),
+            };
+        })
+        .await;
+    let hirer = h.funded(500).await;
+    let session = hirer
+        .hire(&hire(&agent.id, 400))
+        .await
+        .expect("hire")
+        .session;
+    let guard = GuardSpec {
+        cap: Some(Dof::new(20)),
+        warn_at: vec![0.025],
+    };
+    let events = hirer.session_events_with(
+        &session.id,
+        StreamOptions::new().guard(guard).end_at_cap(true),
+    );
+    let (mut warned, mut ended_at, mut settled) = (0, None, None);
+    while let Some(e) = events.next().await.expect("no stream error") {
+        warned += e
+            .actions
+            .iter()
+            .filter(|a| matches!(a, GuardAction::Warn(_)))
+            .count();
+        if let Some(end) = e.cap_end {
+            ended_at = Some(e.consumed);
+            settled = Some(
+                end.expect("the stream ended the session")
+                    .settlement
+                    .consumed,
+            );
+        }
+    }
+    let (ended_at, settled) = (ended_at.expect("the cap fired"), settled.expect("settled"));
+    assert_eq!(warned, 1, "10 DOF of 400 warns once");
+    assert!(ended_at >= Dof::new(20), "{ended_at}");
+    // The end reached the server before the next charge could be made, or one after it.
+    assert!(
+        settled <= ended_at.checked_add(Dof::new(2)).expect("small"),
+        "{settled}"
+    );
+    let r = events
+        .reconciled()
+        .expect("seen whole")
+        .expect("reconciles");
+    assert_eq!(r.consumed, settled);
+    assert_eq!(events.meter().consumed(), settled);
+}

@@ -620,10 +620,9 @@ static int flow_budget_guard(void) {
   OK(jiga_session_open(cl, sid, "{\"guard\":{\"cap\":12,\"warnAt\":[0.01,0.05]},\"endAtCap\":true}",
                        &stream));
   int warns = 0, ends = 0, stream_end = 0, end_ok = 0;
-  uint64_t end_op = 0;
   long long consumed_at_end = -1, settled = -1;
   time_t deadline = time(NULL) + 60;
-  while (!(stream_end && end_ok) && time(NULL) < deadline) {
+  while (!stream_end && time(NULL) < deadline) {
     if (jiga_wait(cl, 500) != JIGA_OK) continue;
     jiga_completion c;
     while (jiga_poll(cl, &c) == JIGA_OK) {
@@ -633,16 +632,14 @@ static int flow_budget_guard(void) {
           CHECK(ends == 0, "warnings come before the end");
           warns++;
         } else {
-          CHECK(strstr(c.json, "\"end\"") && c.op_id != 0, "end with its operation: %s", c.json);
+          /* The core ended the session before handing the event over: the answer is here. */
+          CHECK(expect_ok(&c) && strstr(c.json, "\"end\""), "end: %s", c.json);
           CHECK(c.event.consumed >= 12, "at the cap: %" PRId64, c.event.consumed);
-          end_op = c.op_id;
           consumed_at_end = c.event.consumed;
+          settled = json_int(strstr(c.json, "\"settlement\""), "consumed", -1);
+          end_ok = settled >= 0;
           ends++;
         }
-      } else if (c.kind == JIGA_COMPLETION_KIND_OP && end_op && c.op_id == end_op) {
-        CHECK(expect_ok(&c), "the library's end");
-        settled = json_int(strstr(c.json, "\"settlement\""), "consumed", -1);
-        end_ok = 1;
       } else if (c.kind == JIGA_COMPLETION_KIND_STREAM_END) {
         CHECK(c.status == JIGA_OK, "clean end, reconciled");
         stream_end = 1;
