@@ -2,78 +2,20 @@
 
 use std::ffi::c_char;
 use std::sync::Arc;
-use std::time::Duration;
 
-use jiga::Client;
-use jiga::client::{MemoryTokenStore, RetryPolicy, Tokens, TokioSpawner};
+use jiga::client::{ClientOptions, TokioSpawner};
 use jiga::model::RegisterRequest;
-use serde::Deserialize;
 
 use crate::entries::ClientEntry;
 use crate::queue::Sink;
 use crate::runtime::{start, with_lib};
-use crate::status::{Fail, JIGA_ERR_INVALID_ARGUMENT, JIGA_ERR_INVALID_JSON, JIGA_OK, Res, guard};
+use crate::status::{Fail, JIGA_ERR_INVALID_ARGUMENT, JIGA_ERR_INVALID_JSON, JIGA_OK, guard};
 use crate::strings::{arg_json, arg_str, out_ptr, to_c};
 
 /// The default number of completions and events a client's queue holds.
 const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 /// The most a queue may hold (memory stays bounded whatever the host asks for).
 const MAX_QUEUE_CAPACITY: usize = 65_536;
-
-/// `jiga_client_new`'s options (camelCase JSON).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Options {
-    base_url: String,
-    timeout_ms: Option<u64>,
-    connect_timeout_ms: Option<u64>,
-    retry: Option<RetryOptions>,
-    /// Tokens saved by `jiga_client_tokens`, to start signed in.
-    tokens: Option<Tokens>,
-    queue_capacity: Option<usize>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RetryOptions {
-    max_attempts: Option<u32>,
-    initial_backoff_ms: Option<u64>,
-    max_backoff_ms: Option<u64>,
-    budget_ms: Option<u64>,
-}
-
-fn millis(v: Option<u64>, name: &str) -> Res<Option<Duration>> {
-    match v {
-        Some(0) => Err(Fail::new(
-            JIGA_ERR_INVALID_ARGUMENT,
-            format!("'{name}' must be at least 1"),
-        )),
-        other => Ok(other.map(Duration::from_millis)),
-    }
-}
-
-fn retry_policy(r: RetryOptions) -> Res<RetryPolicy> {
-    let mut p = RetryPolicy::default();
-    if let Some(n) = r.max_attempts {
-        if n == 0 {
-            return Err(Fail::new(
-                JIGA_ERR_INVALID_ARGUMENT,
-                "'retry.maxAttempts' must be at least 1",
-            ));
-        }
-        p.max_attempts = n;
-    }
-    if let Some(d) = millis(r.initial_backoff_ms, "retry.initialBackoffMs")? {
-        p.initial_backoff = d;
-    }
-    if let Some(d) = millis(r.max_backoff_ms, "retry.maxBackoffMs")? {
-        p.max_backoff = d;
-    }
-    if let Some(d) = millis(r.budget_ms, "retry.budgetMs")? {
-        p.budget = d;
-    }
-    Ok(p)
-}
 
 /// Creates a client from `options_json` and writes its handle to `*out_client`.
 ///
@@ -85,8 +27,23 @@ fn retry_policy(r: RetryOptions) -> Res<RetryPolicy> {
 pub extern "C" fn jiga_client_new(options_json: *const c_char, out_client: *mut u64) -> i32 {
     guard(|| {
         let out = out_ptr(out_client, "out_client")?;
-        let opts: Options = arg_json(options_json, "options_json")?;
-        let capacity = opts.queue_capacity.unwrap_or(DEFAULT_QUEUE_CAPACITY);
+        // The core's `ClientOptions`, plus the queue's capacity, which is the ABI's own.
+        let mut opts: serde_json::Map<String, serde_json::Value> =
+            arg_json(options_json, "options_json")?;
+        let capacity = match opts.remove("queueCapacity") {
+            None => DEFAULT_QUEUE_CAPACITY,
+            Some(v) => v
+                .as_u64()
+                .and_then(|v| usize::try_from(v).ok())
+                .ok_or_else(|| {
+                    Fail::new(
+                        JIGA_ERR_INVALID_JSON,
+                        format!("'queueCapacity' {v} is not a count"),
+                    )
+                })?,
+        };
+        let opts: ClientOptions = serde_json::from_value(opts.into())
+            .map_err(|e| Fail::new(JIGA_ERR_INVALID_JSON, format!("'options_json': {e}")))?;
         if !(1..=MAX_QUEUE_CAPACITY).contains(&capacity) {
             return Err(Fail::new(
                 JIGA_ERR_INVALID_ARGUMENT,
@@ -94,19 +51,10 @@ pub extern "C" fn jiga_client_new(options_json: *const c_char, out_client: *mut 
             ));
         }
         with_lib(|lib| {
-            let mut b = Client::builder()
-                .base_url(opts.base_url)
-                .spawner(Arc::new(TokioSpawner::new(lib.handle.clone())))
-                .token_store(Arc::new(MemoryTokenStore::with(opts.tokens)));
-            if let Some(t) = millis(opts.timeout_ms, "timeoutMs")? {
-                b = b.timeout(t);
-            }
-            if let Some(t) = millis(opts.connect_timeout_ms, "connectTimeoutMs")? {
-                b = b.connect_timeout(t);
-            }
-            if let Some(r) = opts.retry {
-                b = b.retry(retry_policy(r)?);
-            }
+            let b = opts
+                .into_builder()
+                .map_err(|e| Fail::new(JIGA_ERR_INVALID_ARGUMENT, e.to_string()))?
+                .spawner(Arc::new(TokioSpawner::new(lib.handle.clone())));
             // The HTTP stack is set up inside the runtime it will run on.
             let _enter = lib.handle.enter();
             let client = b

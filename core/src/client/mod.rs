@@ -32,6 +32,7 @@ mod marketplace;
 #[cfg(feature = "native")]
 mod native;
 mod notifications;
+mod options;
 mod pagination;
 mod retry;
 mod sessions;
@@ -52,6 +53,7 @@ pub use marketplace::SearchParams;
 #[cfg(feature = "native")]
 pub use native::{ReqwestTransport, TokioSpawner, TokioTimer, TungsteniteConnector};
 pub use notifications::NotificationStream;
+pub use options::{ClientOptions, RetryOptions};
 pub use pagination::{
     AgentPages, PageRequest, ReviewPages, SearchPages, SessionPages, TransactionPages, VersionPages,
 };
