@@ -6,11 +6,11 @@
 //!   in with `DEVICE_ID`, creates and publishes an agent owned by that player, and prints
 //!   `agent=<id> game=<game>`. The binding's tests sign in with the same device id to act as
 //!   the owner (notifications, forbidden).
-//! - `cargo run --release -p jiga-examples --bin store-fixture -- replay URL EVENTS RUNS`:
-//!   records one finished session of at least `EVENTS` events from a fast agent (as
-//!   `core/benches/replay.rs` does), measures the Rust core alone reading its replay through
-//!   `SessionStream::next_event` (best of `RUNS`), and prints `rust_events_per_sec=<n>`,
-//!   `events=<n>`, `session=<id>` and `hirer_device=<id>` lines for the binding's reader.
+//! - `… -- record URL EVENTS`: records one finished session of at least `EVENTS` events from a
+//!   fast agent (as `core/benches/replay.rs` does) and prints `events=<n>`, `session=<id>` and
+//!   `hirer_device=<id>`, for the binding's reader to replay the same session.
+//! - `… -- read URL SESSION DEVICE_ID RUNS`: the Rust core alone reading that replay through
+//!   `SessionStream::next_event` (best of `RUNS`); prints `rust_events_per_sec=<n>`.
 
 // A fixture program reports on stdout for the script that runs it.
 #![allow(clippy::print_stdout)]
@@ -58,7 +58,7 @@ async fn owned_agent(url: &str, device: &str) -> Result<(), BoxError> {
     Ok(())
 }
 
-async fn replay(url: &str, want: u64, runs: usize) -> Result<(), BoxError> {
+async fn record(url: &str, want: u64) -> Result<(), BoxError> {
     let owner = Client::builder().base_url(url).build()?;
     owner.sign_in_device("replay-owner").await?;
     let agent = owner
@@ -89,11 +89,20 @@ async fn replay(url: &str, want: u64, runs: usize) -> Result<(), BoxError> {
     }
     hirer.end_session(&sid).await?;
     let total = hirer.session(&sid).await?.last_seq;
+    println!("events={total}");
+    println!("session={sid}");
+    println!("hirer_device={hirer_device}");
+    Ok(())
+}
 
+async fn read(url: &str, sid: &str, device: &str, runs: usize) -> Result<(), BoxError> {
+    let hirer = Client::builder().base_url(url).build()?;
+    hirer.sign_in_device(device).await?;
+    let total = hirer.session(sid).await?.last_seq;
     let mut best = 0f64;
     for _ in 0..runs {
         let start = Instant::now();
-        let events = hirer.session_events(&sid);
+        let events = hirer.session_events(sid);
         let mut n = 0u64;
         while let Some(ev) = events.next_event().await? {
             std::hint::black_box(ev);
@@ -106,9 +115,6 @@ async fn replay(url: &str, want: u64, runs: usize) -> Result<(), BoxError> {
         best = best.max(n as f64 / t.as_secs_f64());
     }
     println!("rust_events_per_sec={best:.0}");
-    println!("events={total}");
-    println!("session={sid}");
-    println!("hirer_device={hirer_device}");
     Ok(())
 }
 
@@ -117,7 +123,11 @@ async fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["agent", url, device] => owned_agent(url, device).await,
-        ["replay", url, events, runs] => replay(url, events.parse()?, runs.parse()?).await,
-        _ => Err("usage: store-fixture agent URL DEVICE_ID | replay URL EVENTS RUNS".into()),
+        ["record", url, events] => record(url, events.parse()?).await,
+        ["read", url, session, device, runs] => read(url, session, device, runs.parse()?).await,
+        _ => Err(
+            "usage: store-fixture agent URL DEVICE_ID | record URL EVENTS | read URL SESSION DEVICE_ID RUNS"
+                .into(),
+        ),
     }
 }

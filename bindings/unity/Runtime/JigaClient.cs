@@ -28,7 +28,7 @@ namespace Jiga
         private readonly Dictionary<ulong, SessionStream> _sessions = new Dictionary<ulong, SessionStream>();
         private readonly Dictionary<ulong, NotificationStream> _notifications = new Dictionary<ulong, NotificationStream>();
         private readonly ulong _handle;
-        private bool _closed;
+        private volatile bool _closed;
         private string _closedWhy;
 
         internal delegate int Starter(ulong* outOp);
@@ -84,12 +84,8 @@ namespace Jiga
         {
             int n = CompleteCancelled();
             JigaCompletion c;
-            while (n < max)
+            while (n < max && !_closed)
             {
-                lock (_lock)
-                {
-                    if (_closed) break;
-                }
                 int s = NativeMethods.jiga_poll(_handle, &c);
                 if (s != Status.Ok) break; // empty, or the client/library is gone
                 n++;
@@ -183,7 +179,7 @@ namespace Jiga
                 {
                     SessionStream stream;
                     lock (_lock) _sessions.TryGetValue(c->handle, out stream);
-                    var ev = stream == null ? null : new SessionEvent(&c->@event, Utf8.Read(c->json));
+                    var ev = stream == null ? null : new SessionEvent(&c->@event, Utf8.ReadBytes(c->json));
                     NativeMethods.jiga_completion_free(c);
                     if (stream != null) stream.Raise(ev);
                     return;

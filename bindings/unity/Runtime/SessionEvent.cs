@@ -33,8 +33,10 @@ namespace Jiga
     public sealed class SessionEvent
     {
         private JObject _frame;
+        private byte[] _utf8;
+        private string _json;
 
-        internal unsafe SessionEvent(JigaEvent* e, string json)
+        internal unsafe SessionEvent(JigaEvent* e, byte[] utf8)
         {
             Seq = e->seq;
             var k = (int)e->kind;
@@ -43,7 +45,7 @@ namespace Jiga
             Delta = e->delta;
             Consumed = e->consumed;
             Remaining = e->remaining;
-            Json = json;
+            _utf8 = utf8;
         }
 
         /// <summary>Position in the session, from 1, without gaps.</summary>
@@ -58,8 +60,20 @@ namespace Jiga
         public long Consumed { get; private set; }
         /// <summary>DOF left of the budget (<c>dof_update</c>), released (<c>ended</c>); else 0.</summary>
         public long Remaining { get; private set; }
-        /// <summary>The whole frame, <c>{seq, type, ts, data}</c>, as the contract writes it.</summary>
-        public string Json { get; private set; }
+        /// <summary>The whole frame, <c>{seq, type, ts, data}</c>, as the contract writes it
+        /// (decoded from UTF-8 on first read).</summary>
+        public string Json
+        {
+            get
+            {
+                if (_json == null && _utf8 != null)
+                {
+                    _json = System.Text.Encoding.UTF8.GetString(_utf8);
+                    _utf8 = null;
+                }
+                return _json;
+            }
+        }
 
         /// <summary>When the server emitted it.</summary>
         public DateTimeOffset Timestamp
