@@ -29,6 +29,8 @@ fn main() {
     let src = manifest.join("src");
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=build.rs");
+    // A hand edit of the output reruns the script, which puts the generated text back.
+    println!("cargo:rerun-if-changed={OUTPUT}");
 
     let output = manifest.join(OUTPUT);
     // Outside this repository (a packaged crate) there is no Unity package to write into.
@@ -51,7 +53,8 @@ fn main() {
     for input in &inputs {
         builder = builder.input_extern_file(input);
     }
-    let fresh = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets it")).join("NativeMethods.g.cs");
+    let fresh =
+        PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets it")).join("NativeMethods.g.cs");
     builder
         .csharp_file_header(HEADER)
         .csharp_namespace("Jiga.Native")

@@ -105,3 +105,21 @@ mkdir -p "$fuzz_corpus"
 (cd ffi/fuzz && CARGO_TARGET_DIR="${CARGO_TARGET_DIR}-fuzz" cargo +nightly fuzz run abi_calls \
   "$fuzz_corpus" -- -max_total_time=30 -rss_limit_mb=4096 2>&1 | tail -3)
 echo "fuzz: abi_calls ran 30 s without a crash"
+
+# The Unity package (bindings/unity/): its P/Invoke layer must be checked in as csbindgen
+# generates it (ffi/build.rs rewrote it during the builds above if it was stale), and its C#
+# compiles with Mono's mcs and passes its NUnit tests under Mono against the real server.
+step "Unity package: Runtime/Native/NativeMethods.g.cs is what csbindgen generates"
+git diff --exit-code bindings/unity/Runtime/Native/NativeMethods.g.cs
+
+step "Unity package: C# tests under Mono against the real server"
+if ! command -v mcs >/dev/null || ! command -v mono >/dev/null || ! command -v nunit-console >/dev/null \
+  || ! command -v pkg-config >/dev/null || ! pkg-config --exists newtonsoft-json nunit; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends mono-mcs \
+    mono-runtime nunit-console libnunit-cil-dev libnewtonsoft-json-cil-dev pkg-config
+fi
+cargo build --release --locked -p jiga-examples --bin store-fixture
+bindings/unity/Tests/run.sh 2>&1 | tee /tmp/jiga-unity-cs.log
+grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/jiga-unity-cs.log | sed 's/^/C#: /'
