@@ -1,6 +1,6 @@
 //! Generates the Unity package's raw P/Invoke layer,
 //! `bindings/unity/Runtime/Native/NativeMethods.g.cs`, from the `extern "C"` functions, the
-//! `repr(C)` records and the `JIGA_*` status constants in `src/*.rs` (csbindgen).
+//! `repr(C)` records and the `JIGA_*` status constants in `src/**/*.rs` (csbindgen).
 //!
 //! The file is checked in (Unity projects do not run cargo), so the build keeps it honest:
 //! it writes the file only when the generated text differs, and `scripts/test.sh` fails on a
@@ -24,6 +24,18 @@ const HEADER: &str = "\
 // </auto-generated>
 #pragma warning disable 1591";
 
+/// Every `.rs` file under `dir`, at any depth.
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).expect("ffi/src is readable").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push(path);
+        }
+    }
+}
+
 fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let src = manifest.join("src");
@@ -42,11 +54,8 @@ fn main() {
         return;
     }
 
-    let mut inputs: Vec<PathBuf> = fs::read_dir(&src)
-        .expect("ffi/src is readable")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-        .collect();
+    let mut inputs = Vec::new();
+    rust_files(&src, &mut inputs);
     inputs.sort();
 
     let mut builder = csbindgen::Builder::default();

@@ -120,6 +120,5 @@ if ! command -v mcs >/dev/null || ! command -v mono >/dev/null || ! command -v n
   $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends mono-mcs \
     mono-runtime nunit-console libnunit-cil-dev libnewtonsoft-json-cil-dev pkg-config
 fi
-cargo build --release --locked -p jiga-examples --bin store-fixture
 bindings/unity/Tests/run.sh 2>&1 | tee /tmp/jiga-unity-cs.log
 grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/jiga-unity-cs.log | sed 's/^/C#: /'

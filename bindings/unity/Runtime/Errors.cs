@@ -108,6 +108,8 @@ namespace Jiga
                     return new TransportException(kind, message, code, status, requestId);
                 case ErrorKind.Closed:
                     return new ClosedException(message);
+                case ErrorKind.Reconciliation:
+                    return new ReconciliationException(message);
                 default:
                     if (!Enum.IsDefined(typeof(ErrorKind), kind)) kind = ErrorKind.Other;
                     return new JigaException(kind, message, code, status, requestId, field);
@@ -239,6 +241,13 @@ namespace Jiga
     {
         public TransportException(ErrorKind kind, string message, string code, int httpStatus, string requestId)
             : base(kind, message, code, httpStatus, requestId) { }
+    }
+
+    /// <summary>The stream's count of DOF does not match the settlement (the core's reconciliation).</summary>
+    [UnityEngine.Scripting.Preserve]
+    public class ReconciliationException : JigaException
+    {
+        public ReconciliationException(string message) : base(ErrorKind.Reconciliation, message) { }
     }
 
     /// <summary>The client, stream or library was closed (or shut down) before the call finished.</summary>

@@ -20,7 +20,7 @@ namespace Jiga
     /// completion, when it arrives, is freed and ignored. Retries, idempotency keys, token
     /// refresh, paging and stream resume are the Rust core's; this class converts types.
     /// </remarks>
-    public sealed unsafe class JigaClient : IDisposable
+    public sealed unsafe partial class JigaClient : IDisposable
     {
         private readonly object _lock = new object();
         private readonly Dictionary<ulong, PendingOp> _ops = new Dictionary<ulong, PendingOp>();
@@ -203,9 +203,34 @@ namespace Jiga
                         if (_notifications.TryGetValue(c->handle, out notes)) _notifications.Remove(c->handle);
                     }
                     var e = c->status == Status.Ok ? null : JigaException.FromRecord(&c->error);
+                    string json = c->status == Status.Ok ? Utf8.Read(c->json) : null;
                     NativeMethods.jiga_completion_free(c);
-                    if (session != null) session.End(e);
+                    if (session != null)
+                    {
+                        if (json != null) session.Reconciliation = Parse<Reconciliation>(json);
+                        session.End(e);
+                    }
                     if (notes != null) notes.End(e);
+                    return;
+                }
+                case JigaCompletionKind.Guard:
+                {
+                    SessionStream stream;
+                    PendingOp<EndSessionResponse> end = null;
+                    lock (_lock)
+                    {
+                        _sessions.TryGetValue(c->handle, out stream);
+                        // endAtCap: the library started the end; its result follows in this queue.
+                        if (c->op_id != 0 && !_closed)
+                        {
+                            end = new PendingOp<EndSessionResponse>(Parse<EndSessionResponse>) { Id = c->op_id };
+                            _ops[c->op_id] = end;
+                        }
+                    }
+                    var g = Parse<GuardEvent>(Utf8.Read(c->json));
+                    NativeMethods.jiga_completion_free(c);
+                    g.EndTask = end == null ? null : end.TypedTask;
+                    if (stream != null) stream.RaiseGuard(g);
                     return;
                 }
                 default:
@@ -237,10 +262,13 @@ namespace Jiga
         {
             lock (_lock)
             {
-                // Already completed by the pump: nothing to do.
-                if (!_ops.Remove(op.Id)) return;
+                // Already completed by the pump, or the client is closed: nothing to do.
+                if (_closed || !_ops.Remove(op.Id)) return;
                 _cancelled.Add(op);
             }
+            // Stops the native operation. JIGA_EMPTY: it had finished, so its completion is
+            // queued or about to be; the pump finds no op for it and frees it.
+            NativeMethods.jiga_cancel(_handle, op.Id);
         }
 
         private static Task<T> Canceled<T>()
@@ -277,190 +305,6 @@ namespace Jiga
             get { return _handle; }
         }
 
-        // ---- sign-in and tokens ----
-
-        /// <summary>Signs in with a device id, creating the player on first use.</summary>
-        public Task<User> SignInDeviceAsync(string deviceId, CancellationToken ct = default(CancellationToken))
-        {
-            var id = Utf8.Z(deviceId);
-            return Start(ct, Parse<User>, op => { fixed (byte* p = id) return NativeMethods.jiga_sign_in_device(_handle, p, op); });
-        }
-
-        /// <summary>Signs in with email and password.</summary>
-        public Task<User> LoginAsync(string email, string password, CancellationToken ct = default(CancellationToken))
-        {
-            var e = Utf8.Z(email);
-            var pw = Utf8.Z(password);
-            return Start(ct, Parse<User>, op =>
-            {
-                fixed (byte* pe = e)
-                fixed (byte* pp = pw)
-                    return NativeMethods.jiga_login(_handle, pe, pp, op);
-            });
-        }
-
-        /// <summary>Registers a player with email and password and signs in.</summary>
-        public Task<User> RegisterAsync(string email, string password, string displayName, CancellationToken ct = default(CancellationToken))
-        {
-            var body = Json(new RegisterRequest { Email = email, Password = password, DisplayName = displayName });
-            return Start(ct, Parse<User>, op => { fixed (byte* p = body) return NativeMethods.jiga_register(_handle, p, op); });
-        }
-
-        /// <summary>
-        /// The client's current tokens as JSON ("null" when signed out), to pass back as
-        /// <see cref="JigaClientOptions.Tokens"/> later. They are secrets: store them as such
-        /// (the platform's keychain or keystore, not PlayerPrefs in plain text).
-        /// </summary>
-        public string SaveTokens()
-        {
-            byte* json;
-            Check(NativeMethods.jiga_client_tokens(_handle, &json));
-            try
-            {
-                return Utf8.Read(json);
-            }
-            finally
-            {
-                NativeMethods.jiga_string_free(json);
-            }
-        }
-
-        /// <summary>Forgets the tokens (nothing is sent).</summary>
-        public void SignOut()
-        {
-            Check(NativeMethods.jiga_sign_out(_handle));
-        }
-
-        // ---- marketplace ----
-
-        /// <summary>One page of search results.</summary>
-        public Task<SearchResults> SearchAsync(SearchParams query, CancellationToken ct = default(CancellationToken))
-        {
-            var q = Json(query ?? new SearchParams());
-            return Start(ct, Parse<SearchResults>, op => { fixed (byte* p = q) return NativeMethods.jiga_search(_handle, p, op); });
-        }
-
-        /// <summary>Every page of a search, one <see cref="Paginator{T}.NextPageAsync"/> at a time (the core's paging loop).</summary>
-        public Paginator<SearchResults> SearchPages(SearchParams query)
-        {
-            var q = Json(query ?? new SearchParams());
-            ulong pager;
-            fixed (byte* p = q) Check(NativeMethods.jiga_search_pages(_handle, p, &pager));
-            return new Paginator<SearchResults>(this, pager);
-        }
-
-        /// <summary>One listing by agent id.</summary>
-        public Task<Listing> ListingAsync(string agentId, CancellationToken ct = default(CancellationToken))
-        {
-            var id = Utf8.Z(agentId);
-            return Start(ct, Parse<Listing>, op => { fixed (byte* p = id) return NativeMethods.jiga_listing(_handle, p, op); });
-        }
-
-        /// <summary>The featured listings.</summary>
-        public Task<Featured> FeaturedAsync(CancellationToken ct = default(CancellationToken))
-        {
-            return Start(ct, Parse<Featured>, op => NativeMethods.jiga_featured(_handle, op));
-        }
-
-        /// <summary>The categories (games, types… with counts).</summary>
-        public Task<Categories> CategoriesAsync(CancellationToken ct = default(CancellationToken))
-        {
-            return Start(ct, Parse<Categories>, op => NativeMethods.jiga_categories(_handle, op));
-        }
-
-        /// <summary>One agent by id.</summary>
-        public Task<Agent> AgentAsync(string agentId, CancellationToken ct = default(CancellationToken))
-        {
-            var id = Utf8.Z(agentId);
-            return Start(ct, Parse<Agent>, op => { fixed (byte* p = id) return NativeMethods.jiga_agent(_handle, p, op); });
-        }
-
-        // ---- the player ----
-
-        /// <summary>The signed-in user.</summary>
-        public Task<Me> MeAsync(CancellationToken ct = default(CancellationToken))
-        {
-            return Start(ct, Parse<Me>, op => NativeMethods.jiga_me(_handle, op));
-        }
-
-        /// <summary>The wallet.</summary>
-        public Task<Wallet> WalletAsync(CancellationToken ct = default(CancellationToken))
-        {
-            return Start(ct, Parse<Wallet>, op => NativeMethods.jiga_wallet(_handle, op));
-        }
-
-        /// <summary>Tops the wallet up (the core sends one idempotency key, reused on its retries).</summary>
-        public Task<Topup> TopupAsync(TopupRequest request, CancellationToken ct = default(CancellationToken))
-        {
-            var body = Json(request);
-            return Start(ct, Parse<Topup>, op => { fixed (byte* p = body) return NativeMethods.jiga_topup(_handle, p, op); });
-        }
-
-        /// <summary>The transactions, newest first, page by page.</summary>
-        public Paginator<Page<Transaction>> TransactionPages(TransactionFilter filter = null)
-        {
-            var f = filter == null ? null : Json(filter);
-            ulong pager;
-            fixed (byte* p = f) Check(NativeMethods.jiga_transaction_pages(_handle, p, &pager));
-            return new Paginator<Page<Transaction>>(this, pager);
-        }
-
-        // ---- sessions ----
-
-        /// <summary>Hires an agent (the core sends one idempotency key, reused on its retries).</summary>
-        public Task<HireResponse> HireAsync(HireRequest request, CancellationToken ct = default(CancellationToken))
-        {
-            var body = Json(request);
-            return Start(ct, Parse<HireResponse>, op => { fixed (byte* p = body) return NativeMethods.jiga_hire(_handle, p, op); });
-        }
-
-        /// <summary>One session by id.</summary>
-        public Task<Session> SessionAsync(string sessionId, CancellationToken ct = default(CancellationToken))
-        {
-            var id = Utf8.Z(sessionId);
-            return Start(ct, Parse<Session>, op => { fixed (byte* p = id) return NativeMethods.jiga_session_get(_handle, p, op); });
-        }
-
-        /// <summary>Ends a session and settles it.</summary>
-        public Task<EndSessionResponse> EndSessionAsync(string sessionId, CancellationToken ct = default(CancellationToken))
-        {
-            var id = Utf8.Z(sessionId);
-            return Start(ct, Parse<EndSessionResponse>, op => { fixed (byte* p = id) return NativeMethods.jiga_session_end(_handle, p, op); });
-        }
-
-        /// <summary>
-        /// Opens a session's event stream from after <paramref name="afterSeq"/> (0: from the
-        /// start). Subscribe to <see cref="SessionStream.EventReceived"/> before the next pump;
-        /// reconnects and resume are the core's, so each seq arrives once.
-        /// </summary>
-        public SessionStream OpenSession(string sessionId, ulong afterSeq = 0)
-        {
-            var id = Utf8.Z(sessionId);
-            lock (_lock)
-            {
-                if (_closed) throw new ClosedException(_closedWhy);
-                ulong h;
-                fixed (byte* p = id) Check(NativeMethods.jiga_session_open(_handle, p, afterSeq, &h));
-                var s = new SessionStream(this, h, sessionId);
-                _sessions[h] = s;
-                return s;
-            }
-        }
-
-        /// <summary>Opens the signed-in user's notification stream.</summary>
-        public NotificationStream OpenNotifications()
-        {
-            lock (_lock)
-            {
-                if (_closed) throw new ClosedException(_closedWhy);
-                ulong h;
-                Check(NativeMethods.jiga_notifications_open(_handle, &h));
-                var s = new NotificationStream(this, h);
-                _notifications[h] = s;
-                return s;
-            }
-        }
-
         internal Task<bool> Command(ulong stream, string commandId, string dataJson, CancellationToken ct)
         {
             var id = Utf8.Z(commandId);
@@ -478,7 +322,7 @@ namespace Jiga
             return Start(ct, Parse<T>, op => NativeMethods.jiga_paginator_next(pager, op));
         }
 
-        private static byte[] Json(object o)
+        internal static byte[] Json(object o)
         {
             return Utf8.Z(JsonConvert.SerializeObject(o));
         }
@@ -521,6 +365,7 @@ namespace Jiga
                 _sessions.Clear();
                 _notifications.Clear();
             }
+            ForgetWakeup();
             foreach (var op in pending) op.Fail(new ClosedException(why));
             foreach (var op in cancelled) op.Cancel();
             foreach (var s in sessions) s.End(new ClosedException(why));

@@ -38,6 +38,41 @@ namespace Jiga
         /// <summary>Why the stream ended, when it failed.</summary>
         public JigaException Error { get; private set; }
 
+        /// <summary>Raised on the pumping thread when the budget guard warns or reaches its cap.</summary>
+        public event Action<GuardEvent> GuardFired;
+
+        /// <summary>
+        /// Set before <see cref="Ended"/> when the stream saw the session from seq 1: the core's
+        /// count reconciled with the settlement (a mismatch ends the stream with
+        /// <see cref="ReconciliationException"/> instead).
+        /// </summary>
+        public Reconciliation Reconciliation { get; internal set; }
+
+        /// <summary>The core's DOF meter as of the last event queued (which may be ahead of the last one pumped).</summary>
+        public unsafe DofMeter Meter
+        {
+            get
+            {
+                JigaMeter m;
+                _client.Check(NativeMethods.jiga_session_meter(_handle, &m));
+                return new DofMeter
+                {
+                    Consumed = m.consumed, Remaining = m.remaining, Budget = m.budget,
+                    Charges = m.charges, LastSeq = m.last_seq, RatePerMinute = m.rate_per_minute,
+                };
+            }
+        }
+
+        /// <summary>The connection state now, and the reconnect attempt while reconnecting.</summary>
+        public unsafe StreamState GetState(out uint attempt)
+        {
+            JigaStreamState st;
+            uint a;
+            _client.Check(NativeMethods.jiga_session_state(_handle, &st, &a));
+            attempt = a;
+            return (StreamState)(int)st;
+        }
+
         /// <summary>
         /// Sends a command to the session's agent: <paramref name="data"/> is serialized to JSON
         /// (a JToken as it is). The task completes on the command's <c>session.command_ack</c>.
@@ -74,6 +109,12 @@ namespace Jiga
         {
             var h = EventReceived;
             if (h != null) h(e);
+        }
+
+        internal void RaiseGuard(GuardEvent g)
+        {
+            var h = GuardFired;
+            if (h != null) h(g);
         }
 
         internal void End(JigaException e)

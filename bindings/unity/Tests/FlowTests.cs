@@ -72,7 +72,11 @@ namespace Jiga.Tests
                     c.RunUntilComplete(all);
                     foreach (var w in all.Result) Assert.AreEqual("DOF", w.Currency.ToUpperInvariant());
                 }
-                Assert.AreNotEqual(first, c.SaveTokens(), "the tokens were refreshed");
+                var refreshed = c.SaveTokens();
+                Assert.AreNotEqual(first, refreshed, "the tokens were refreshed");
+                c.RunUntilComplete(c.RefreshAsync());
+                Assert.AreNotEqual(refreshed, c.SaveTokens(), "an explicit refresh");
+                Assert.IsNotNull(Run(c, c.MeAsync()).Id);
             }
         }
 
@@ -199,17 +203,31 @@ namespace Jiga.Tests
         [Test]
         public void FlowReconcile()
         {
-            // The ABI has no DOF meter yet: the test meters the dof_update deltas it receives
-            // and checks them against the settlement.
+            // The core's meter (jiga_session_meter) and its reconciliation at the stream's end,
+            // beside the test's own sum of the dof_update deltas it received.
             using (var c = DemoPlayer())
             {
                 var hired = Hire(c, CheapAgent(c), 400);
-                var r = new Reader(c.OpenSession(hired.Session.Id));
+                var stream = c.OpenSession(hired.Session.Id);
+                var r = new Reader(stream);
                 PumpUntil(c, () => r.Count(EventKind.DofUpdate) >= 4, 30000, "four charges");
+                var during = stream.Meter;
+                Assert.GreaterOrEqual(during.Consumed, r.Metered, "the meter is as of the last event queued");
+                Assert.AreEqual(400, during.Budget);
+                Assert.GreaterOrEqual(during.Charges, 4UL);
+                uint attempt;
+                Assert.AreEqual(StreamState.Live, stream.GetState(out attempt));
+                Assert.AreEqual(0u, attempt);
                 var end = Run(c, c.EndSessionAsync(hired.Session.Id));
                 PumpUntil(c, () => r.Ended, 30000, "the stream's end");
+                Assert.IsNull(r.EndError, "reconciled without a mismatch");
                 Assert.Greater(r.Metered, 0);
                 Assert.AreEqual(end.Settlement.Consumed, r.Metered, "metered deltas = settlement");
+                Assert.IsNotNull(stream.Reconciliation, "the stream saw the whole session");
+                Assert.AreEqual(end.Settlement.Consumed, stream.Reconciliation.Consumed, "the core's meter = settlement");
+                Assert.AreEqual(end.Settlement.OwnerEarnings, stream.Reconciliation.OwnerEarnings);
+                Assert.AreEqual(end.Settlement.Released, stream.Reconciliation.Released);
+                Assert.AreEqual(r.Count(EventKind.DofUpdate), stream.Reconciliation.Charges);
                 var lastUpdate = r.Events.Last(e => e.Kind == EventKind.DofUpdate);
                 Assert.AreEqual(r.Metered, lastUpdate.Consumed, "running consumed = sum of deltas");
             }
@@ -291,18 +309,40 @@ namespace Jiga.Tests
                 Assert.AreEqual(409, changed.HttpStatus);
 
                 // Forbidden: the agent's owner may see the session but not end it.
-                var owned = Env("JIGA_TEST_OWNER_AGENT");
-                var ownedGame = Env("JIGA_TEST_OWNER_GAME");
-                var hired = Run(c, c.HireAsync(new HireRequest { AgentId = owned, Game = ownedGame, Budget = 100, MaxMinutes = 5 }));
+                string ownerDevice, owned;
+                OwnedAgent(out ownerDevice, out owned);
+                var hired = Run(c, c.HireAsync(new HireRequest { AgentId = owned, Game = OwnedGame, Budget = 100, MaxMinutes = 5 }));
                 using (var owner = NewClient())
                 {
-                    Run(owner, owner.SignInDeviceAsync(Env("JIGA_TEST_OWNER_DEVICE")));
+                    var ownerUser = Run(owner, owner.SignInDeviceAsync(ownerDevice));
+                    var other = Fails<ForbiddenException>(c, c.UserAsync(ownerUser.Id));
+                    Assert.AreEqual(403, other.HttpStatus);
+                    Assert.IsNotNull(other.RequestId);
                     Assert.AreEqual(hired.Session.Id, Run(owner, owner.SessionAsync(hired.Session.Id)).Id);
                     var forbidden = Fails<ForbiddenException>(owner, owner.EndSessionAsync(hired.Session.Id));
                     Assert.AreEqual(403, forbidden.HttpStatus);
                     Assert.AreEqual("forbidden", forbidden.Code);
                 }
+                // Payload too large: a command whose data is over the contract's 16 KiB.
+                var big = new string('x', 20000);
+                var tooLarge = Fails<PayloadTooLargeException>(c, c.SendCommandAsync(hired.Session.Id, "big", new { blob = big }));
+                Assert.AreEqual(413, tooLarge.HttpStatus);
+                Assert.AreEqual("payload_too_large", tooLarge.Code);
+                Assert.AreEqual(16 * 1024, tooLarge.Limit);
                 Run(c, c.EndSessionAsync(hired.Session.Id));
+
+                // Idempotency conflict: the game's own key, reused with another request.
+                var key = Unique("hire-key");
+                var first = Run(c, c.HireAsync(new HireRequest { AgentId = owned, Game = OwnedGame, Budget = 100, MaxMinutes = 5 }, key));
+                var again = Run(c, c.HireAsync(new HireRequest { AgentId = owned, Game = OwnedGame, Budget = 100, MaxMinutes = 5 }, key));
+                Assert.AreEqual(first.Session.Id, again.Session.Id, "the same key and request hire once");
+                var idem = Fails<IdempotencyConflictException>(c, c.HireAsync(new HireRequest
+                {
+                    AgentId = owned, Game = OwnedGame, Budget = 150, MaxMinutes = 5,
+                }, key));
+                Assert.AreEqual(409, idem.HttpStatus);
+                Assert.AreEqual("idempotency_conflict", idem.Code);
+                Run(c, c.EndSessionAsync(first.Session.Id));
             }
 
             // Rate limited: a server allowing 3 anonymous requests a minute, and no retries.
@@ -393,7 +433,9 @@ namespace Jiga.Tests
             using (var owner = NewClient())
             using (var hirer = DemoPlayer())
             {
-                Run(owner, owner.SignInDeviceAsync(Env("JIGA_TEST_OWNER_DEVICE")));
+                string ownerDevice, owned;
+                OwnedAgent(out ownerDevice, out owned);
+                Run(owner, owner.SignInDeviceAsync(ownerDevice));
                 var notes = owner.OpenNotifications();
                 var got = new List<Notification>();
                 notes.NotificationReceived += n => got.Add(n);
@@ -401,7 +443,7 @@ namespace Jiga.Tests
 
                 var hired = Run(hirer, hirer.HireAsync(new HireRequest
                 {
-                    AgentId = Env("JIGA_TEST_OWNER_AGENT"), Game = Env("JIGA_TEST_OWNER_GAME"), Budget = 100, MaxMinutes = 5,
+                    AgentId = owned, Game = OwnedGame, Budget = 100, MaxMinutes = 5,
                 }));
                 Func<List<Notification>> hiredNotes = () => got.Where(n => n.Type == "agent.hired"
                     && n.Data.ToString().Contains(hired.Session.Id)).ToList();

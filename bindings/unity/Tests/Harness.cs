@@ -77,6 +77,39 @@ namespace Jiga.Tests
             return e;
         }
 
+        private static string _ownerDevice, _ownerAgent;
+
+        /// <summary>A device player owning one published agent (game <c>unity-test</c>), made once per run through the ABI.</summary>
+        internal static void OwnedAgent(out string ownerDevice, out string agentId)
+        {
+            if (_ownerAgent == null)
+            {
+                var device = Unique("cs-owner");
+                using (var owner = NewClient())
+                {
+                    Run(owner, owner.SignInDeviceAsync(device));
+                    var a = Run(owner, owner.CreateAgentAsync(new CreateAgentRequest
+                    {
+                        Name = "Unity Test Coach",
+                        Games = new System.Collections.Generic.List<string> { OwnedGame },
+                        Rank = "gold",
+                        Type = "coach",
+                        Provider = "sim",
+                        Pricing = new Pricing { PerMinute = 1, PerAction = 1 },
+                        ActionsPerSecond = 5,
+                    }));
+                    Assert.AreEqual("draft", a.Status);
+                    Assert.AreEqual("published", Run(owner, owner.PublishAgentAsync(a.Id)).Status);
+                    _ownerDevice = device;
+                    _ownerAgent = a.Id;
+                }
+            }
+            ownerDevice = _ownerDevice;
+            agentId = _ownerAgent;
+        }
+
+        internal const string OwnedGame = "unity-test";
+
         internal static JigaClient DemoPlayer(int? queue = null)
         {
             var c = NewClient(queue: queue);

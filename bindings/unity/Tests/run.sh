@@ -3,8 +3,8 @@
 # against real jiga-server instances on loopback: the demo catalogue, one with 2-second access
 # tokens (refresh), one with a low anonymous rate limit (errors). Prints "N passed, N failed".
 # Usage: bindings/unity/Tests/run.sh
-# Expects libjiga.so, jiga-server and store-fixture built in "$CARGO_TARGET_DIR/release"
-# (cargo build --release -p jiga-ffi -p jiga-server -p jiga-examples --bin store-fixture).
+# Expects libjiga.so and jiga-server built in "$CARGO_TARGET_DIR/release"
+# (cargo build --release -p jiga-ffi -p jiga-server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-/var/tmp/jiga-target}/release"
@@ -46,16 +46,9 @@ JIGA_TEST_URL_SHORT_TTL=$(start_server short-ttl --access-token-ttl 2 --rate-lim
 JIGA_TEST_URL_LIMITED=$(start_server limited --rate-limit-anonymous 3)
 export JIGA_TEST_URL JIGA_TEST_URL_SHORT_TTL JIGA_TEST_URL_LIMITED
 
-# An agent owned by a device player (the ABI cannot create agents yet).
-export JIGA_TEST_OWNER_DEVICE="cs-owner-$$"
-fixture=$("$target/store-fixture" agent "$JIGA_TEST_URL" "$JIGA_TEST_OWNER_DEVICE")
-JIGA_TEST_OWNER_AGENT=$(sed -n 's/^agent=\([^ ]*\) .*/\1/p' <<<"$fixture")
-JIGA_TEST_OWNER_GAME=$(sed -n 's/.* game=\(.*\)$/\1/p' <<<"$fixture")
-export JIGA_TEST_OWNER_AGENT JIGA_TEST_OWNER_GAME
-
 export LD_LIBRARY_PATH="$target${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 set +e
-(cd "$work" && nunit-console -nologo -noresult -labels Jiga.Tests.dll) 2>&1 | tee "$work/nunit.log"
+(cd "$work" && timeout 900 nunit-console -nologo -noresult -labels Jiga.Tests.dll) 2>&1 | tee "$work/nunit.log"
 status=${PIPESTATUS[0]}
 set -e
 # NUnit 2.6's summary: "Tests run: R, Errors: E, Failures: F, Inconclusive: I, Time: …" and

@@ -46,7 +46,7 @@ int main(int argc, char **argv) {
   for (int k = 0; k < atoi(argv[4]); k++) {
     uint64_t stream = 0;
     double t0 = now();
-    if (jiga_session_open(client, argv[2], 0, &stream) != JIGA_OK) return 1;
+    if (jiga_session_open(client, argv[2], NULL, &stream) != JIGA_OK) return 1;
     long n = 0;
     int end = 0;
     while (!end) {

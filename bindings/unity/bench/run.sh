@@ -10,7 +10,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/jiga-target}"
 target="$CARGO_TARGET_DIR/release"
 events="${JIGA_BENCH_EVENTS:-40000}"
 runs="${JIGA_BENCH_RUNS:-4}"
-cargo build --release --locked -q -p jiga-ffi -p jiga-server -p jiga-examples --bin store-fixture
+cargo build --release --locked -q -p jiga-ffi -p jiga-server -p jiga-examples --bin replay-fixture
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {
@@ -37,7 +37,7 @@ done
 [ -n "$url" ] || { cat "$work/server.log" >&2; exit 1; }
 
 echo "recording a finished session of at least $events events..."
-rec=$("$target/store-fixture" record "$url" "$events")
+rec=$("$target/replay-fixture" record "$url" "$events")
 total=$(sed -n 's/^events=//p' <<<"$rec")
 sid=$(sed -n 's/^session=//p' <<<"$rec")
 device=$(sed -n 's/^hirer_device=//p' <<<"$rec")
@@ -46,7 +46,7 @@ device=$(sed -n 's/^hirer_device=//p' <<<"$rec")
 # ABI's own ceiling (jiga_poll + jiga_completion_free, nothing else).
 rust=0; cs=0; c=0
 for _ in 1 2; do
-  r=$("$target/store-fixture" read "$url" "$sid" "$device" "$runs" | sed -n 's/^rust_events_per_sec=//p')
+  r=$("$target/replay-fixture" read "$url" "$sid" "$device" "$runs" | sed -n 's/^rust_events_per_sec=//p')
   x=$(mono --optimize=all "$work/Bench.exe" replay "$url" "$sid" "$device" "$runs" 4096 | sed -n 's/^csharp_events_per_sec=//p')
   y=$("$work/replay_c" "$url" "$sid" "$device" "$runs" | sed -n 's/^c_events_per_sec=//p')
   [ "$r" -gt "$rust" ] && rust=$r

@@ -36,77 +36,10 @@ namespace Jiga.Native
         internal const int JIGA_EMPTY = 1;
 
 
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate void jiga_set_wakeup_wake_delegate(ulong client);
 
 
-        /// <summary>
-        ///  One page of search results (`GET /v1/marketplace/search`). `params_json`: `q`, `rank`[],
-        ///  `agentType`[], `provider`[], `game`[], `hasVoiceChat`, `hasCommentator`, `priceMin`,
-        ///  `priceMax`, `ratingMin`, `sort`, `limit`, `cursor`. Result: `SearchResults`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "jiga_search", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int jiga_search(ulong client, byte* params_json, ulong* out_op);
-
-        /// <summary>
-        ///  One listing by agent id. Result: `Listing`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "jiga_listing", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int jiga_listing(ulong client, byte* agent_id, ulong* out_op);
-
-        /// <summary>
-        ///  The featured listings. Result: `Featured`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "jiga_featured", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int jiga_featured(ulong client, ulong* out_op);
-
-        /// <summary>
-        ///  The categories (games, types, ranks, providers with counts). Result: `Categories`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "jiga_categories", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int jiga_categories(ulong client, ulong* out_op);
-
-        /// <summary>
-        ///  One agent by id. Result: `Agent`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "jiga_agent", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int jiga_agent(ulong client, byte* agent_id, ulong* out_op);
-
-        /// <summary>
-        ///  The signed-in user with their wallet summary. Result: `Me`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "jiga_me", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int jiga_me(ulong client, ulong* out_op);
-
-        /// <summary>
-        ///  Hires an agent with a `HireRequest` JSON (`agentId`, `game`, `budget`, `maxMinutes`). The
-        ///  core sends one idempotency key and reuses it on its retries. Result: `HireResponse`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "jiga_hire", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int jiga_hire(ulong client, byte* request_json, ulong* out_op);
-
-        /// <summary>
-        ///  One session by id. Result: `Session`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "jiga_session_get", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int jiga_session_get(ulong client, byte* session_id, ulong* out_op);
-
-        /// <summary>
-        ///  Ends a session and settles it. Result: `EndSessionResponse` (with the settlement).
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "jiga_session_end", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int jiga_session_end(ulong client, byte* session_id, ulong* out_op);
-
-        /// <summary>
-        ///  The caller's wallet. Result: `Wallet`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "jiga_wallet", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int jiga_wallet(ulong client, ulong* out_op);
-
-        /// <summary>
-        ///  Tops the wallet up with a `TopupRequest` JSON (`amount`, `provider`: `dev` or `stripe`).
-        ///  Result: `Topup`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "jiga_topup", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int jiga_topup(ulong client, byte* request_json, ulong* out_op);
 
         /// <summary>
         ///  Creates a client from `options_json` and writes its handle to `*out_client`.
@@ -120,8 +53,9 @@ namespace Jiga.Native
         internal static extern int jiga_client_new(byte* options_json, ulong* out_client);
 
         /// <summary>
-        ///  Frees a client: its queue is closed (a `jiga_wait` on it returns `JIGA_ERR_CLOSED`), what
-        ///  it held is dropped, and its streams and paginators are closed and freed.
+        ///  Frees a client: its running operations are stopped, its queue is closed (a `jiga_wait` on
+        ///  it returns `JIGA_ERR_CLOSED`) and what it held is dropped, and its streams and paginators
+        ///  are closed and freed.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "jiga_client_free", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int jiga_client_free(ulong client);
@@ -160,28 +94,59 @@ namespace Jiga.Native
         internal static extern int jiga_register(ulong client, byte* request_json, ulong* out_op);
 
         /// <summary>
+        ///  Refreshes the access token now (the core also does it by itself when a call meets an
+        ///  expired token, once for many concurrent calls). Result: JSON `null`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_refresh", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_refresh(ulong client, ulong* out_op);
+
+        /// <summary>
         ///  Forgets the client's tokens (synchronous; nothing is sent).
         /// </summary>
         [DllImport(__DllName, EntryPoint = "jiga_sign_out", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int jiga_sign_out(ulong client);
 
         /// <summary>
-        ///  A paginator over every page of a search (`params_json` as for `jiga_search`); writes its
-        ///  handle to `*out_pager`. Free it with `jiga_paginator_free`.
+        ///  A paginator over every page of a search (`params_json` as for `jiga_search`, NULL for
+        ///  none); writes its handle to `*out_pager`. Free it with `jiga_paginator_free`.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "jiga_search_pages", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int jiga_search_pages(ulong client, byte* params_json, ulong* out_pager);
 
         /// <summary>
-        ///  A paginator over the caller's transactions, newest first. `filter_json`: `type`, `limit`,
-        ///  `cursor`, all optional (NULL means none).
+        ///  A paginator over the caller's transactions, newest first (`filter_json` as for
+        ///  `jiga_transactions`, NULL for none).
         /// </summary>
         [DllImport(__DllName, EntryPoint = "jiga_transaction_pages", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int jiga_transaction_pages(ulong client, byte* filter_json, ulong* out_pager);
 
         /// <summary>
+        ///  A paginator over the caller's sessions (`filter_json` as for `jiga_sessions`).
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_session_pages", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_session_pages(ulong client, byte* filter_json, ulong* out_pager);
+
+        /// <summary>
+        ///  A paginator over the caller's own agents (`page_json`: the first page's `limit`, `cursor`).
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_my_agent_pages", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_my_agent_pages(ulong client, byte* page_json, ulong* out_pager);
+
+        /// <summary>
+        ///  A paginator over an agent's versions (`page_json` as for `jiga_my_agent_pages`).
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_agent_version_pages", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_agent_version_pages(ulong client, byte* agent_id, byte* page_json, ulong* out_pager);
+
+        /// <summary>
+        ///  A paginator over an agent's reviews (`page_json` as for `jiga_my_agent_pages`).
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_review_pages", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_review_pages(ulong client, byte* agent_id, byte* page_json, ulong* out_pager);
+
+        /// <summary>
         ///  Fetches the paginator's next page; the result JSON (in its client's queue) is the page,
-        ///  or `null` after the last page.
+        ///  or `null` after the last page. A failed page is fetched again by the next call.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "jiga_paginator_next", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int jiga_paginator_next(ulong pager, ulong* out_op);
@@ -213,11 +178,220 @@ namespace Jiga.Native
         internal static extern int jiga_wait(ulong client, long timeout_ms);
 
         /// <summary>
+        ///  Cancels operation `op` of `client`.
+        ///
+        ///  Returns `JIGA_OK` when it was still running: it is stopped and no completion will come for
+        ///  it. Returns `JIGA_EMPTY` when it had already finished (its completion is, or is about to
+        ///  be, in the queue) or is unknown. Whatever the core had sent stays sent: cancelling a hire
+        ///  whose request reached the server does not undo it (its idempotency key is gone with it).
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_cancel", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_cancel(ulong client, ulong op);
+
+        /// <summary>
+        ///  Sets `client`'s wake-up callback (NULL clears it): called with the client's handle, on a
+        ///  library thread and with no lock of the library held, each time its queue goes from empty
+        ///  to not empty. Optional: a host that polls every frame needs none. The callback must return
+        ///  quickly and may call `jiga_poll`; it must not call `jiga_shutdown` or `jiga_client_free`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_set_wakeup", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_set_wakeup(ulong client, jiga_set_wakeup_wake_delegate wake);
+
+        /// <summary>
         ///  Frees the strings a completion holds and resets it; the record itself is the caller's.
         ///  NULL is ignored; freeing the same record twice is harmless (its pointers are reset).
         /// </summary>
         [DllImport(__DllName, EntryPoint = "jiga_completion_free", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern void jiga_completion_free(JigaCompletion* c);
+
+        /// <summary>
+        ///  One agent by id. Result: `Agent`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_agent", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_agent(ulong client, byte* agent_id, ulong* out_op);
+
+        /// <summary>
+        ///  Creates an agent (a draft, owned by the caller) from a `CreateAgentRequest` JSON.
+        ///  Result: `Agent`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_agent_create", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_agent_create(ulong client, byte* request_json, ulong* out_op);
+
+        /// <summary>
+        ///  Updates the caller's agent with an `UpdateAgentRequest` JSON (members present are
+        ///  changed; a change of behaviour makes a new version). Result: `Agent`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_agent_update", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_agent_update(ulong client, byte* agent_id, byte* request_json, ulong* out_op);
+
+        /// <summary>
+        ///  Publishes the caller's agent to the marketplace. Result: `Agent`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_agent_publish", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_agent_publish(ulong client, byte* agent_id, ulong* out_op);
+
+        /// <summary>
+        ///  Takes the caller's agent off the marketplace. Result: `Agent`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_agent_unpublish", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_agent_unpublish(ulong client, byte* agent_id, ulong* out_op);
+
+        /// <summary>
+        ///  One page of an agent's versions, newest first. `page_json` (NULL: the first page):
+        ///  `limit`, `cursor`. Result: a page of `Agent` (`items`, `nextCursor`).
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_agent_versions", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_agent_versions(ulong client, byte* agent_id, byte* page_json, ulong* out_op);
+
+        /// <summary>
+        ///  One page of an agent's reviews, newest first. `page_json` as for `jiga_agent_versions`.
+        ///  Result: a page of `Review`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_reviews", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_reviews(ulong client, byte* agent_id, byte* page_json, ulong* out_op);
+
+        /// <summary>
+        ///  Reviews an agent the caller hired, with a `CreateReviewRequest` JSON (`sessionId`,
+        ///  `rating` 1–5, `text`). Result: `Review`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_review_create", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_review_create(ulong client, byte* agent_id, byte* request_json, ulong* out_op);
+
+        /// <summary>
+        ///  One page of search results (`GET /v1/marketplace/search`). `params_json` (NULL: no
+        ///  filter): `q`, `rank`[], `agentType`[], `provider`[], `game`[], `hasVoiceChat`,
+        ///  `hasCommentator`, `priceMin`, `priceMax`, `ratingMin`, `sort`, `limit`, `cursor`; unknown
+        ///  members are refused. Result: `SearchResults`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_search", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_search(ulong client, byte* params_json, ulong* out_op);
+
+        /// <summary>
+        ///  One listing by agent id. Result: `Listing`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_listing", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_listing(ulong client, byte* agent_id, ulong* out_op);
+
+        /// <summary>
+        ///  The featured listings. Result: `Featured`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_featured", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_featured(ulong client, ulong* out_op);
+
+        /// <summary>
+        ///  The categories (games, types, ranks, providers with counts). Result: `Categories`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_categories", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_categories(ulong client, ulong* out_op);
+
+        /// <summary>
+        ///  Hires an agent with a `HireRequest` JSON (`agentId`, `game`, `budget`, `maxMinutes`,
+        ///  optional `expectedPricing`). The core sends one idempotency key and reuses it on its
+        ///  retries. Result: `HireResponse`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_hire", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_hire(ulong client, byte* request_json, ulong* out_op);
+
+        /// <summary>
+        ///  `jiga_hire` under the host's own idempotency key: the same key with the same request
+        ///  hires once; with another request it fails with `JIGA_ERROR_KIND_IDEMPOTENCY_CONFLICT`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_hire_with_key", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_hire_with_key(ulong client, byte* request_json, byte* idempotency_key, ulong* out_op);
+
+        /// <summary>
+        ///  One session by id, to its hirer or owner. Result: `Session`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_session_get", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_session_get(ulong client, byte* session_id, ulong* out_op);
+
+        /// <summary>
+        ///  One page of the caller's sessions, newest first. `filter_json` (NULL: all): `status`
+        ///  (`active`, `ended`), `limit`, `cursor`. Result: a page of `Session`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_sessions", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_sessions(ulong client, byte* filter_json, ulong* out_op);
+
+        /// <summary>
+        ///  Sends a command over REST with a `CommandRequest` JSON (`commandId`, `data`); the stream
+        ///  acknowledges it with `session.command_ack`. Never retried once sent. Result:
+        ///  `CommandAccepted`. (`jiga_session_command` sends on the stream's socket instead.)
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_send_command", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_send_command(ulong client, byte* session_id, byte* request_json, ulong* out_op);
+
+        /// <summary>
+        ///  Ends a session and settles it. Result: `EndSessionResponse` (with the settlement).
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_session_end", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_session_end(ulong client, byte* session_id, ulong* out_op);
+
+        /// <summary>
+        ///  `jiga_session_end` under the host's own idempotency key.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_session_end_with_key", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_session_end_with_key(ulong client, byte* session_id, byte* idempotency_key, ulong* out_op);
+
+        /// <summary>
+        ///  A single-use ticket to open the session's stream where headers cannot be sent (a
+        ///  browser). Native hosts never need one: `jiga_session_open` authenticates by header.
+        ///  Result: `StreamTicket`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_stream_ticket", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_stream_ticket(ulong client, byte* session_id, ulong* out_op);
+
+        /// <summary>
+        ///  The signed-in user with their wallet summary. Result: `Me`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_me", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_me(ulong client, ulong* out_op);
+
+        /// <summary>
+        ///  Updates the caller with an `UpdateMeRequest` JSON (`displayName`, `preferences`).
+        ///  Result: `Me`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_me_update", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_me_update(ulong client, byte* request_json, ulong* out_op);
+
+        /// <summary>
+        ///  A user by id; the contract allows only the caller's own id (anyone else's is
+        ///  `JIGA_ERROR_KIND_FORBIDDEN`). Result: `Me`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_user", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_user(ulong client, byte* user_id, ulong* out_op);
+
+        /// <summary>
+        ///  One page of the caller's own agents (drafts included). `page_json` (NULL: the first
+        ///  page): `limit`, `cursor`. Result: a page of `Agent`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_my_agents", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_my_agents(ulong client, byte* page_json, ulong* out_op);
+
+        /// <summary>
+        ///  The caller's wallet. Result: `Wallet`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_wallet", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_wallet(ulong client, ulong* out_op);
+
+        /// <summary>
+        ///  One page of the caller's transactions, newest first. `filter_json` (NULL: all): `type`,
+        ///  `limit`, `cursor`. Result: a page of `Transaction`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_transactions", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_transactions(ulong client, byte* filter_json, ulong* out_op);
+
+        /// <summary>
+        ///  Tops the wallet up with a `TopupRequest` JSON (`amount`, `provider`: `dev` or `stripe`).
+        ///  Result: `Topup`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_topup", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_topup(ulong client, byte* request_json, ulong* out_op);
+
+        /// <summary>
+        ///  `jiga_topup` under the host's own idempotency key.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_topup_with_key", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_topup_with_key(ulong client, byte* request_json, byte* idempotency_key, ulong* out_op);
 
         /// <summary>
         ///  Starts the library: its runtime (two worker threads) and empty handle tables.
@@ -254,20 +428,45 @@ namespace Jiga.Native
         internal static extern byte* jiga_last_error_message();
 
         /// <summary>
-        ///  Opens the event stream of a session, delivering the events after `after_seq` (0: from the
-        ///  start) into `client`'s queue as `JIGA_COMPLETION_KIND_SESSION_EVENT` records, then one
-        ///  `JIGA_COMPLETION_KIND_STREAM_END`. Writes the stream's handle to `*out_stream`; close it
-        ///  with `jiga_session_close`. Reconnects and resume are the core's: each seq arrives once.
+        ///  Opens the event stream of a session into `client`'s queue and writes its handle to
+        ///  `*out_stream` (close it with `jiga_session_close`).
+        ///
+        ///  Each event arrives as a `JIGA_COMPLETION_KIND_SESSION_EVENT`, then one
+        ///  `JIGA_COMPLETION_KIND_STREAM_END`; reconnects and resume are the core's, so each seq
+        ///  arrives once. `options_json` (NULL: defaults): `afterSeq` (deliver the events after this
+        ///  seq; default 0, from `session.started`), `guard` (`{"cap": 900, "warnAt": [0.5, 0.8]}`: a
+        ///  `JIGA_COMPLETION_KIND_GUARD` follows the event that crossed a threshold or the cap), and
+        ///  `endAtCap` (when the cap is reached, the library ends the session itself; the guard
+        ///  completion's `op_id` is that end operation, whose result follows).
+        ///
+        ///  When the stream saw the session from seq 1, its `STREAM_END` reconciles what it counted
+        ///  with the settlement: `json` holds `{"consumed", "ownerEarnings", "platformFee",
+        ///  "released", "charges"}`, or the error kind is `JIGA_ERROR_KIND_RECONCILIATION`.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "jiga_session_open", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int jiga_session_open(ulong client, byte* session_id, ulong after_seq, ulong* out_stream);
+        internal static extern int jiga_session_open(ulong client, byte* session_id, byte* options_json, ulong* out_stream);
 
         /// <summary>
-        ///  Sends a command to the session's agent over its stream: `data_json` is any JSON value.
-        ///  The operation completes (result JSON `null`) on the command's `session.command_ack`.
+        ///  Sends a command to the session's agent over its stream: `data_json` is a JSON object.
+        ///  The operation completes (result JSON `null`) on the command's `session.command_ack`,
+        ///  whether or not the host is reading events.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "jiga_session_command", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int jiga_session_command(ulong stream, byte* command_id, byte* data_json, ulong* out_op);
+
+        /// <summary>
+        ///  The session stream's DOF meter, as of the last event queued (which may be ahead of what
+        ///  the host has polled).
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_session_meter", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_session_meter(ulong stream, JigaMeter* @out);
+
+        /// <summary>
+        ///  The session stream's connection state now; `*out_attempt` (may be NULL) is the reconnect
+        ///  attempt while reconnecting, else 0.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_session_state", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_session_state(ulong stream, JigaStreamState* out_state, uint* out_attempt);
 
         /// <summary>
         ///  Closes a session stream and frees its handle; its pending command operations fail with
@@ -380,6 +579,38 @@ namespace Jiga.Native
     }
 
     /// <summary>
+    ///  A session's DOF meter (`jiga_session_meter`). Amounts are -1 while unknown.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe partial struct JigaMeter
+    {
+        /// <summary>
+        ///  DOF counted so far: the sum of every `session.dof_update` delta seen.
+        /// </summary>
+        public long consumed;
+        /// <summary>
+        ///  What is left of the budget, as the last event said, or -1.
+        /// </summary>
+        public long remaining;
+        /// <summary>
+        ///  The session's budget, or -1 before the first event that tells it.
+        /// </summary>
+        public long budget;
+        /// <summary>
+        ///  How many charges were counted.
+        /// </summary>
+        public ulong charges;
+        /// <summary>
+        ///  The seq of the last event counted.
+        /// </summary>
+        public ulong last_seq;
+        /// <summary>
+        ///  DOF charged over the last minute of event time.
+        /// </summary>
+        public long rate_per_minute;
+    }
+
+    /// <summary>
     ///  One thing taken from a client's queue by `jiga_poll`. Free it with
     ///  `jiga_completion_free` (or free `json` and the error's strings one by one with
     ///  `jiga_string_free`).
@@ -441,9 +672,16 @@ namespace Jiga.Native
         /// </summary>
         Notification = 3,
         /// <summary>
-        ///  A stream ended: `handle`, `status` (`JIGA_OK` after `session.ended` or a close), `error`.
+        ///  A stream ended: `handle`, `status` (`JIGA_OK` after `session.ended` or a close),
+        ///  `error`; `json` holds the reconciliation when a session stream saw the whole session.
         /// </summary>
         StreamEnd = 4,
+        /// <summary>
+        ///  A session's budget guard fired: `handle`, `json` (`{"action": "warn", "fraction":
+        ///  0.5, "consumed": 510}` or `{"action": "end", "consumed": 900}`), `event.consumed`;
+        ///  `op_id` is the end operation the library started (`endAtCap`), else 0.
+        /// </summary>
+        Guard = 5,
     }
 
     /// <summary>
@@ -558,6 +796,29 @@ namespace Jiga.Native
         ///  A type this version does not know; read `json`.
         /// </summary>
         Unknown = 99,
+    }
+
+    /// <summary>
+    ///  A stream's connection state (`jiga_session_state`).
+    /// </summary>
+    internal enum JigaStreamState : uint
+    {
+        /// <summary>
+        ///  Opening the first connection.
+        /// </summary>
+        Connecting = 1,
+        /// <summary>
+        ///  Connected: replaying, then following live.
+        /// </summary>
+        Live = 2,
+        /// <summary>
+        ///  The link was cut (or went silent); reconnecting.
+        /// </summary>
+        Reconnecting = 3,
+        /// <summary>
+        ///  Over: after its last event, a final error, or a close.
+        /// </summary>
+        Ended = 4,
     }
 
 

@@ -64,8 +64,16 @@ public class StoreDemo : MonoBehaviour
             _remaining = _budget;
             _consumed = 0;
             _log.Clear();
-            _stream = _client.OpenSession(_sessionId);
+            // The core's budget guard warns at 80% and ends the session at 90% of the budget.
+            _stream = _client.OpenSession(_sessionId, new SessionOptions
+            {
+                Guard = new GuardSpec { Cap = Budget * 9 / 10, WarnAt = { 0.8 } },
+                EndAtCap = true,
+            });
             _stream.EventReceived += OnEvent;
+            _stream.GuardFired += g => _status = g.Action == "warn"
+                ? "80% of the budget spent"
+                : "budget cap reached: the session is ending";
             _stream.Ended += e => _status = e == null ? "session over" : "stream failed: " + e.Message;
             _status = "hired " + agent.Name;
         }

@@ -1,11 +1,8 @@
-//! Sets up, on a running `jiga-server`, what the C ABI cannot create yet, for the tests and
-//! benchmarks of bindings that sit on the ABI (the Unity package's `bindings/unity/`).
+//! The Rust side of the replay benchmark of bindings that sit on the C ABI (the Unity
+//! package's `bindings/unity/bench/run.sh`): the same server and the same finished session for
+//! the Rust core alone and for the binding's reader.
 //!
-//! Run with:
-//! - `cargo run --release -p jiga-examples --bin store-fixture -- agent URL DEVICE_ID`: signs
-//!   in with `DEVICE_ID`, creates and publishes an agent owned by that player, and prints
-//!   `agent=<id> game=<game>`. The binding's tests sign in with the same device id to act as
-//!   the owner (notifications, forbidden).
+//! Run with (`cargo run --release -p jiga-examples --bin replay-fixture -- …`):
 //! - `… -- record URL EVENTS`: records one finished session of at least `EVENTS` events from a
 //!   fast agent (as `core/benches/replay.rs` does) and prints `events=<n>`, `session=<id>` and
 //!   `hirer_device=<id>`, for the binding's reader to replay the same session.
@@ -28,7 +25,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 fn agent_request(name: &str, game: &str, actions_per_second: u32) -> CreateAgentRequest {
     CreateAgentRequest {
         name: name.into(),
-        description: "created by store-fixture".into(),
+        description: "created by replay-fixture".into(),
         tags: vec![],
         specializations: vec![],
         games: vec![game.into()],
@@ -45,17 +42,6 @@ fn agent_request(name: &str, game: &str, actions_per_second: u32) -> CreateAgent
         image_url: None,
         nationality: None,
     }
-}
-
-async fn owned_agent(url: &str, device: &str) -> Result<(), BoxError> {
-    let owner = Client::builder().base_url(url).build()?;
-    owner.sign_in_device(device).await?;
-    let agent = owner
-        .create_agent(&agent_request("Fixture Coach", "fixture", 5))
-        .await?;
-    owner.publish_agent(&agent.id).await?;
-    println!("agent={} game=fixture", agent.id);
-    Ok(())
 }
 
 async fn record(url: &str, want: u64) -> Result<(), BoxError> {
@@ -121,13 +107,16 @@ async fn read(url: &str, sid: &str, device: &str, runs: usize) -> Result<(), Box
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["agent", url, device] => owned_agent(url, device).await,
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["record", url, events] => record(url, events.parse()?).await,
         ["read", url, session, device, runs] => read(url, session, device, runs.parse()?).await,
-        _ => Err(
-            "usage: store-fixture agent URL DEVICE_ID | record URL EVENTS | read URL SESSION DEVICE_ID RUNS"
-                .into(),
-        ),
+        _ => {
+            Err("usage: replay-fixture record URL EVENTS | read URL SESSION DEVICE_ID RUNS".into())
+        }
     }
 }
