@@ -110,6 +110,33 @@ namespace Jiga.Tests
 
         internal const string OwnedGame = "unity-test";
 
+        /// <summary>Signs <paramref name="c"/> in as a new device player owning a new published agent.</summary>
+        internal static Agent OwnAgent(JigaClient c, int actionsPerSecond, long perAction)
+        {
+            Run(c, c.SignInDeviceAsync(Unique("cs-owner")));
+            var a = Run(c, c.CreateAgentAsync(new CreateAgentRequest
+            {
+                Name = "Unity Test Agent",
+                Games = new System.Collections.Generic.List<string> { OwnedGame },
+                Rank = "gold",
+                Type = "teammate",
+                Provider = "sim",
+                HasCommentator = true,
+                Pricing = new Pricing { PerMinute = 1, PerAction = perAction },
+                ActionsPerSecond = actionsPerSecond,
+            }));
+            Run(c, c.PublishAgentAsync(a.Id));
+            return a;
+        }
+
+        /// <summary>Signs <paramref name="c"/> in as a new device player with <paramref name="dof"/> in the wallet.</summary>
+        internal static User FundedPlayer(JigaClient c, long dof)
+        {
+            var u = Run(c, c.SignInDeviceAsync(Unique("cs-player")));
+            if (dof > 0) Run(c, c.TopupAsync(new TopupRequest { Amount = dof, Provider = "dev" }));
+            return u;
+        }
+
         internal static JigaClient DemoPlayer(int? queue = null)
         {
             var c = NewClient(queue: queue);

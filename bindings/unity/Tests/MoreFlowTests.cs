@@ -55,10 +55,66 @@ namespace Jiga.Tests
         }
 
         [Test]
-        public void FlowIdempotentRetryWithTheHostsKey()
+        public void FlowResumeAcrossCuts()
         {
-            // The proxy-dropped response of the flow needs a proxy; what the host controls is its
-            // key: the same top-up sent twice under one key moves the wallet once.
+            using (var owner = NewClient())
+            using (var hirer = NewClient())
+            {
+                var agent = OwnAgent(owner, 50, 1);
+                FundedPlayer(hirer, 1000);
+                var hired = Run(hirer, hirer.HireAsync(new HireRequest { AgentId = agent.Id, Game = OwnedGame, Budget = 900 }));
+                Thread.Sleep(3000);
+                var settled = Run(hirer, hirer.EndSessionAsync(hired.Session.Id));
+
+                // The same player, through a proxy that cuts every connection after a few hundred bytes.
+                var stats = Env("JIGA_TEST_CHOP_STATS");
+                Func<long> cuts = () => System.IO.File.Exists(stats) ? long.Parse(System.IO.File.ReadAllText(stats).Trim()) : 0;
+                using (var via = NewClient(Env("JIGA_TEST_URL_CHOP"), tokens: hirer.SaveTokens()))
+                {
+                    long before = cuts();
+                    var stream = via.OpenSession(hired.Session.Id);
+                    ulong last = 0;
+                    stream.EventReceived += e =>
+                    {
+                        Assert.AreEqual(last + 1, e.Seq, "every seq once, in order");
+                        last = e.Seq;
+                    };
+                    PumpUntil(via, () => stream.IsEnded, 240000, "the replay's end");
+                    Assert.IsNull(stream.Error, "a clean end");
+                    Assert.IsNotNull(stream.Reconciliation, "reconciled across the cuts");
+                    Assert.AreEqual(settled.Settlement.Consumed, stream.Reconciliation.Consumed);
+                    Assert.AreEqual((ulong)Run(hirer, hirer.SessionAsync(hired.Session.Id)).LastSeq, last, "up to the last seq");
+                    var n = cuts() - before;
+                    Assert.GreaterOrEqual(n, 50, "at least 50 cuts (" + n + " over " + last + " events)");
+                    Console.WriteLine("     " + last + " events through " + n + " cuts");
+                }
+            }
+        }
+
+        [Test]
+        public void FlowIdempotentRetry()
+        {
+            // A hire whose first answer the proxy drops: the core retries under the same key and
+            // the wallet moves once.
+            using (var owner = NewClient())
+            using (var c = new JigaClient(new JigaClientOptions { BaseUrl = Env("JIGA_TEST_URL_DROP"), RetryInitialBackoffMs = 10, RetryMaxBackoffMs = 50 }))
+            {
+                var agent = OwnAgent(owner, 1, 1);
+                FundedPlayer(c, 500);
+                Assert.AreEqual(500, Run(c, c.WalletAsync()).Available);
+                var hired = Run(c, c.HireAsync(new HireRequest { AgentId = agent.Id, Game = OwnedGame, Budget = 120 }));
+                Assert.AreEqual(380, Run(c, c.WalletAsync()).Available, "held once");
+                var active = Run(c, c.SessionsAsync(new SessionFilter { Status = "active" }));
+                Assert.AreEqual(1, active.Items.Count, "one session");
+                Assert.AreEqual(hired.Session.Id, active.Items[0].Id);
+                Run(c, c.EndSessionAsync(hired.Session.Id));
+            }
+        }
+
+        [Test]
+        public void HostIdempotencyKeys()
+        {
+            // The game's own key: the same top-up sent twice under one key moves the wallet once.
             using (var c = NewClient())
             {
                 Run(c, c.SignInDeviceAsync(Unique("cs-wallet")));

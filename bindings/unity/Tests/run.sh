@@ -3,8 +3,8 @@
 # against real jiga-server instances on loopback: the demo catalogue, one with 2-second access
 # tokens (refresh), one with a low anonymous rate limit (errors). Prints "N passed, N failed".
 # Usage: bindings/unity/Tests/run.sh
-# Expects libjiga.so and jiga-server built in "$CARGO_TARGET_DIR/release"
-# (cargo build --release -p jiga-ffi -p jiga-server).
+# Expects libjiga.so, jiga-server and jiga-faultproxy built in "$CARGO_TARGET_DIR/release"
+# (cargo build --release -p jiga-ffi -p jiga-server -p jiga-testkit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-/var/tmp/jiga-target}/release"
@@ -45,6 +45,26 @@ JIGA_TEST_URL=$(start_server main --seed-demo --rate-limit-anonymous 5000)
 JIGA_TEST_URL_SHORT_TTL=$(start_server short-ttl --access-token-ttl 2 --rate-limit-anonymous 5000)
 JIGA_TEST_URL_LIMITED=$(start_server limited --rate-limit-anonymous 3)
 export JIGA_TEST_URL JIGA_TEST_URL_SHORT_TTL JIGA_TEST_URL_LIMITED
+
+# Fault injection (jiga-testkit's jiga-faultproxy) in front of the main server: one proxy cuts
+# every connection after a few hundred bytes (resume), one drops the first answer to a hire.
+start_proxy() { # name, flags...; prints the proxy's URL
+  local name="$1"; shift
+  "$target/jiga-faultproxy" --upstream "${JIGA_TEST_URL#http://}" "$@" >"$work/$name.log" 2>&1 &
+  echo $! >>"$work/pids"
+  local url=""
+  for _ in $(seq 1 100); do
+    url=$(sed -n 's/^jiga-faultproxy listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/$name.log" | head -1)
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  if [ -z "$url" ]; then cat "$work/$name.log" >&2; echo "the $name proxy did not start" >&2; exit 1; fi
+  echo "$url"
+}
+JIGA_TEST_URL_CHOP=$(start_proxy chop --chop 300..1500 --stats "$work/cuts")
+JIGA_TEST_CHOP_STATS="$work/cuts"
+JIGA_TEST_URL_DROP=$(start_proxy drop --drop-first-response "POST /v1/hires")
+export JIGA_TEST_URL_CHOP JIGA_TEST_CHOP_STATS JIGA_TEST_URL_DROP
 
 export LD_LIBRARY_PATH="$target${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 set +e
