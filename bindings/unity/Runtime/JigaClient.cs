@@ -216,20 +216,12 @@ namespace Jiga
                 case JigaCompletionKind.Guard:
                 {
                     SessionStream stream;
-                    PendingOp<EndSessionResponse> end = null;
-                    lock (_lock)
-                    {
-                        _sessions.TryGetValue(c->handle, out stream);
-                        // endAtCap: the library started the end; its result follows in this queue.
-                        if (c->op_id != 0 && !_closed)
-                        {
-                            end = new PendingOp<EndSessionResponse>(Parse<EndSessionResponse>) { Id = c->op_id };
-                            _ops[c->op_id] = end;
-                        }
-                    }
+                    lock (_lock) _sessions.TryGetValue(c->handle, out stream);
                     var g = Parse<GuardEvent>(Utf8.Read(c->json));
+                    // endAtCap: the core ended the session before handing the event over; a
+                    // failed end is in the record's error.
+                    if (c->status != Status.Ok) g.EndError = JigaException.FromRecord(&c->error);
                     NativeMethods.jiga_completion_free(c);
-                    g.EndTask = end == null ? null : end.TypedTask;
                     if (stream != null) stream.RaiseGuard(g);
                     return;
                 }

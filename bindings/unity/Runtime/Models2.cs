@@ -1,7 +1,6 @@
 // More of the contract's models: agents' authoring, reviews, paging and filters, and what the
 // session stream adds (options, guard, meter, reconciliation). Same rules as Models.cs.
 using System.Collections.Generic;
-using System.Threading.Tasks;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using UnityEngine.Scripting;
@@ -145,8 +144,10 @@ namespace Jiga
         [JsonProperty("fraction")] public double? Fraction { get; set; }
         /// <summary>DOF consumed when it fired.</summary>
         [JsonProperty("consumed")] public long Consumed { get; set; }
-        /// <summary>With <see cref="SessionOptions.EndAtCap"/>: the end the library started, else null.</summary>
-        [JsonIgnore] public Task<EndSessionResponse> EndTask { get; internal set; }
+        /// <summary>With <see cref="SessionOptions.EndAtCap"/>, on <c>end</c>: the answer of the end the core sent, else null.</summary>
+        [JsonProperty("ended")] public EndSessionResponse Ended { get; set; }
+        /// <summary>With <see cref="SessionOptions.EndAtCap"/>, on <c>end</c>: why the core's end failed, else null.</summary>
+        [JsonIgnore] public JigaException EndError { get; internal set; }
     }
 
     /// <summary>The stream's count against the settlement, at its end (<see cref="SessionStream.Reconciliation"/>).</summary>

@@ -45,8 +45,9 @@ namespace Jiga.Tests
                 Assert.AreEqual(new double?[] { 0.01, 0.02 }, guards.Where(g => g.Action == "warn").Select(g => g.Fraction).ToArray());
                 var end = guards.Single(g => g.Action == "end");
                 Assert.GreaterOrEqual(end.Consumed, cap);
-                Assert.IsNotNull(end.EndTask, "the library started the end");
-                var settled = c.RunUntilComplete(end.EndTask);
+                Assert.IsNull(end.EndError, "the core's end succeeded");
+                Assert.IsNotNull(end.Ended, "the core ended the session at the cap");
+                var settled = end.Ended;
                 Assert.LessOrEqual(settled.Settlement.Consumed, cap + maxCharge, "consumed <= cap + one charge");
                 Assert.AreEqual(settled.Settlement.Consumed, r.Last().Consumed);
                 Assert.AreEqual("ended", Run(c, c.SessionAsync(hired.Session.Id)).Status);

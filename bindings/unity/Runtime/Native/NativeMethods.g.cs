@@ -436,8 +436,8 @@ namespace Jiga.Native
         ///  arrives once. `options_json` (NULL: defaults): `afterSeq` (deliver the events after this
         ///  seq; default 0, from `session.started`), `guard` (`{"cap": 900, "warnAt": [0.5, 0.8]}`: a
         ///  `JIGA_COMPLETION_KIND_GUARD` follows the event that crossed a threshold or the cap), and
-        ///  `endAtCap` (when the cap is reached, the library ends the session itself; the guard
-        ///  completion's `op_id` is that end operation, whose result follows).
+        ///  `endAtCap` (when the cap is reached, the core ends the session before handing the event
+        ///  over; the guard's end completion carries the answer).
         ///
         ///  When the stream saw the session from seq 1, its `STREAM_END` reconciles what it counted
         ///  with the settlement: `json` holds `{"consumed", "ownerEarnings", "platformFee",
@@ -678,8 +678,9 @@ namespace Jiga.Native
         StreamEnd = 4,
         /// <summary>
         ///  A session's budget guard fired: `handle`, `json` (`{"action": "warn", "fraction":
-        ///  0.5, "consumed": 510}` or `{"action": "end", "consumed": 900}`), `event.consumed`;
-        ///  `op_id` is the end operation the library started (`endAtCap`), else 0.
+        ///  0.5, "consumed": 510}` or `{"action": "end", "consumed": 900}`), `event.consumed`.
+        ///  For a stream opened with `endAtCap`, the end's `json` also holds `"ended"`: the
+        ///  `EndSessionResponse` of the end the core sent (or `status`/`error` say why it failed).
         /// </summary>
         Guard = 5,
     }
