@@ -122,3 +122,15 @@ if ! command -v mcs >/dev/null || ! command -v mono >/dev/null || ! command -v n
 fi
 bindings/unity/Tests/run.sh 2>&1 | tee /tmp/jiga-unity-cs.log
 grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/jiga-unity-cs.log | sed 's/^/C#: /'
+
+# The Python package (bindings/python/): the wheel built with maturin and installed into a
+# fresh venv, models.py checked against the server's OpenAPI document, the stubs checked with
+# mypy.stubtest, mypy over the tests and the example, and pytest against the real servers.
+step "Python package: wheel, stubtest, mypy and pytest against the real server"
+if ! python3 -c 'import ensurepip, venv' 2>/dev/null || ! command -v curl >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends python3-venv curl
+fi
+bindings/python/tests/run.sh 2>&1 | tee /tmp/jiga-python.log
+grep -E '^[0-9]+ (passed|failed)' /tmp/jiga-python.log | tail -1 | sed 's/^/Python: /'

@@ -272,8 +272,10 @@ impl BudgetGuard {
     }
 }
 
-/// A settlement that matches what the client counted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A settlement that matches what the client counted. As JSON: `{"consumed", "ownerEarnings",
+/// "platformFee", "released", "charges"}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Reconciled {
     /// The consumed total both sides agree on.
     pub consumed: Dof,

@@ -101,14 +101,7 @@ async fn forward_session(handle: u64, stream: AccountedStream, sink: Sink) {
 }
 
 fn reconciled_json(r: &jiga::accounting::Reconciled) -> String {
-    serde_json::json!({
-        "consumed": r.consumed,
-        "ownerEarnings": r.owner_earnings,
-        "platformFee": r.platform_fee,
-        "released": r.released,
-        "charges": r.charges,
-    })
-    .to_string()
+    serde_json::to_string(r).unwrap_or_default()
 }
 
 /// Opens the event stream of a session into `client`'s queue and writes its handle to

@@ -9,12 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-/var/tmp/jiga-target}/release"
 work="$(mktemp -d)"
+source ../../scripts/test-servers.sh
 cleanup() {
-  # The servers this script started (their pids, written by start_server).
-  if [ -f "$work/pids" ]; then
-    while read -r p; do kill "$p" 2>/dev/null || true; done <"$work/pids"
-    sleep 0.2
-  fi
+  jiga_test_servers_stop "$work"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -26,45 +23,7 @@ mcs -langversion:7.2 -unsafe -warnaserror -nowarn:1591 -target:library $newtonso
 mcs -langversion:7.2 -warnaserror -target:library $newtonsoft $(pkg-config --libs nunit) \
   -r:"$work/Jiga.Runtime.dll" -out:"$work/Jiga.Tests.dll" $(find Tests -name '*.cs' | sort)
 
-start_server() { # name, flags...; prints the server's URL
-  local name="$1"; shift
-  "$target/jiga-server" --bind 127.0.0.1:0 --db sqlite::memory: "$@" >"$work/$name.log" 2>&1 &
-  echo $! >>"$work/pids"
-  local url=""
-  for _ in $(seq 1 100); do
-    url=$(sed -n 's/^jiga-server listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/$name.log" | head -1)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  if [ -z "$url" ]; then cat "$work/$name.log" >&2; echo "the $name server did not start" >&2; exit 1; fi
-  echo "$url"
-}
-# The suite signs in often from one address: the main servers' anonymous limit is raised (the
-# limited server is where rate limiting is tested).
-JIGA_TEST_URL=$(start_server main --seed-demo --rate-limit-anonymous 5000)
-JIGA_TEST_URL_SHORT_TTL=$(start_server short-ttl --access-token-ttl 2 --rate-limit-anonymous 5000)
-JIGA_TEST_URL_LIMITED=$(start_server limited --rate-limit-anonymous 3)
-export JIGA_TEST_URL JIGA_TEST_URL_SHORT_TTL JIGA_TEST_URL_LIMITED
-
-# Fault injection (jiga-testkit's jiga-faultproxy) in front of the main server: one proxy cuts
-# every connection after a few hundred bytes (resume), one drops the first answer to a hire.
-start_proxy() { # name, flags...; prints the proxy's URL
-  local name="$1"; shift
-  "$target/jiga-faultproxy" --upstream "${JIGA_TEST_URL#http://}" "$@" >"$work/$name.log" 2>&1 &
-  echo $! >>"$work/pids"
-  local url=""
-  for _ in $(seq 1 100); do
-    url=$(sed -n 's/^jiga-faultproxy listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/$name.log" | head -1)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  if [ -z "$url" ]; then cat "$work/$name.log" >&2; echo "the $name proxy did not start" >&2; exit 1; fi
-  echo "$url"
-}
-JIGA_TEST_URL_CHOP=$(start_proxy chop --chop 300..1500 --stats "$work/cuts")
-JIGA_TEST_CHOP_STATS="$work/cuts"
-JIGA_TEST_URL_DROP=$(start_proxy drop --drop-first-response "POST /v1/hires")
-export JIGA_TEST_URL_CHOP JIGA_TEST_CHOP_STATS JIGA_TEST_URL_DROP
+jiga_test_servers "$work" "$target"
 
 export LD_LIBRARY_PATH="$target${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 set +e

@@ -1,0 +1,238 @@
+"""Generates ``python/jiga/models.py`` from the server's OpenAPI document.
+
+The models are the contract's shapes, so they come from the document the reference server
+builds from the same wire types as the core (``GET /v1/openapi.json``), never by hand.
+
+Usage: ``python scripts/gen_models.py OPENAPI_JSON OUT_PY`` (``scripts/test.sh`` regenerates
+the file and fails when the checked-in one differs).
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+from typing import Any, Dict, List, Tuple
+
+HEADER = '''"""The store's models, generated from the server's OpenAPI document by
+``scripts/gen_models.py``. Do not edit.
+
+Every model is a class with attributes (snake_case), a ``repr`` and equality; money is
+``int`` (DOF); timestamps are RFC 3339 strings; enumerations are strings. Unknown members
+of a newer server are ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Generic, List, Mapping, Optional, Tuple, TypeVar
+
+__all__ = [{names}]
+
+T = TypeVar("T")
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
+def _opt(conv: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: None if v is None else conv(v)
+
+
+def _list(conv: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: [conv(x) for x in v]
+
+
+def _page(conv: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: Page(v, conv)
+
+
+class Model:
+    """Base of every model: attributes from a JSON object of the contract."""
+
+    __slots__ = ()
+    _fields: Tuple[Tuple[str, str, Callable[[Any], Any]], ...] = ()
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        for attr, wire, conv in self._fields:
+            v = data.get(wire)
+            object.__setattr__(self, attr, None if v is None else conv(v))
+
+    @classmethod
+    def _from(cls, data: Mapping[str, Any]) -> Any:
+        return cls(data)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{a}={getattr(self, a)!r}" for a, _, _ in self._fields)
+        return f"{type(self).__name__}({inner})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, a) == getattr(other, a) for a, _, _ in self._fields)
+
+    def __hash__(self) -> int:
+        return hash(tuple(repr(getattr(self, a)) for a, _, _ in self._fields))
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The model as the contract's JSON object (camelCase members)."""
+        out: Dict[str, Any] = {}
+        for attr, wire, _ in self._fields:
+            out[wire] = _plain(getattr(self, attr))
+        return out
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Model):
+        return v.to_dict()
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v
+
+
+class Page(Model, Generic[T]):
+    """One page of a list: ``items`` and the ``next_cursor`` to pass back (None on the last)."""
+
+    __slots__ = ("items", "next_cursor")
+    items: List[T]
+    next_cursor: Optional[str]
+
+    def __init__(self, data: Mapping[str, Any], item: Callable[[Any], T] = _same) -> None:
+        object.__setattr__(self, "items", [item(x) for x in data.get("items", [])])
+        object.__setattr__(self, "next_cursor", data.get("nextCursor"))
+
+    _fields = (("items", "items", _same), ("next_cursor", "nextCursor", _same))
+'''
+
+
+def snake(name: str) -> str:
+    s = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return s + "_" if keyword.iskeyword(s) or s == "type" and False else s
+
+
+def ref_name(ref: str) -> str:
+    return ref.rsplit("/", 1)[-1]
+
+
+class Gen:
+    def __init__(self, schemas: Dict[str, Any]) -> None:
+        self.schemas = schemas
+        self.models = [
+            n for n, s in schemas.items() if self.is_model(s) and not n.startswith("Page")
+        ]
+
+    def is_model(self, s: Dict[str, Any]) -> bool:
+        return s.get("type") == "object" and "properties" in s or "allOf" in s
+
+    def scalar(self, name: str) -> str:
+        s = self.schemas[name]
+        t = s.get("type")
+        return {"integer": "int", "number": "float", "string": "str", "boolean": "bool"}.get(
+            t if isinstance(t, str) else "", "Any"
+        )
+
+    def typ(self, s: Dict[str, Any]) -> Tuple[str, str, bool]:
+        """(annotation, converter, nullable) of a property schema."""
+        if "$ref" in s:
+            n = ref_name(s["$ref"])
+            if n in self.models:
+                return n, f"{n}._from", False
+            if n.startswith("Page_"):
+                item = n[len("Page_"):]
+                return f"Page[{item}]", f"_page({item}._from)", False
+            return self.scalar(n), "_same", False
+        for key in ("oneOf", "anyOf"):
+            if key in s:
+                rest = [x for x in s[key] if x.get("type") != "null"]
+                nullable = len(rest) < len(s[key])
+                ann, conv, _ = self.typ(rest[0]) if len(rest) == 1 else ("Any", "_same", False)
+                return ann, conv, nullable
+        t = s.get("type")
+        nullable = False
+        if isinstance(t, list):
+            nullable = "null" in t
+            t = next((x for x in t if x != "null"), None)
+        if t == "array":
+            ann, conv, _ = self.typ(s.get("items", {}))
+            return f"List[{ann}]", ("_same" if conv == "_same" else f"_list({conv})"), nullable
+        if t == "object":
+            extra = s.get("additionalProperties")
+            if isinstance(extra, dict):
+                ann, _, _ = self.typ(extra)
+                return f"Dict[str, {ann}]", "_same", nullable
+            return "Dict[str, Any]", "_same", nullable
+        simple = {"integer": "int", "number": "float", "string": "str", "boolean": "bool"}
+        return simple.get(t or "", "Any"), "_same", nullable
+
+    def fields(self, s: Dict[str, Any]) -> Tuple[List[Tuple[str, str, str, str]], str]:
+        """The model's own fields (attr, wire, annotation, converter) and its base class."""
+        base = "Model"
+        props: Dict[str, Any] = {}
+        required: List[str] = []
+        if "allOf" in s:
+            for part in s["allOf"]:
+                if "$ref" in part:
+                    base = ref_name(part["$ref"])
+                else:
+                    props.update(part.get("properties", {}))
+                    required += part.get("required", [])
+        else:
+            props = s.get("properties", {})
+            required = s.get("required", [])
+        out = []
+        for wire in sorted(props):
+            ann, conv, nullable = self.typ(props[wire])
+            if nullable or wire not in required:
+                ann, conv = f"Optional[{ann}]", conv
+            out.append((snake(wire), wire, ann, conv))
+        return out, base
+
+    def all_fields(self, name: str) -> List[Tuple[str, str, str, str]]:
+        own, base = self.fields(self.schemas[name])
+        return (self.all_fields(base) if base != "Model" else []) + own
+
+    def order(self) -> List[str]:
+        done: List[str] = []
+
+        def visit(n: str) -> None:
+            if n in done:
+                return
+            _, base = self.fields(self.schemas[n])
+            if base != "Model":
+                visit(base)
+            done.append(n)
+
+        for n in sorted(self.models):
+            visit(n)
+        return done
+
+    def render(self) -> str:
+        names = ["Model", "Page"] + self.order()
+        out = [HEADER.replace("{names}", ", ".join(f'"{n}"' for n in names))]
+        for n in self.order():
+            s = self.schemas[n]
+            own, base = self.fields(s)
+            doc = (s.get("description") or n).strip().split("\n\n")[0].replace('"""', "'")
+            out.append(f"\n\nclass {n}({base}):\n    \"\"\"{doc}\"\"\"\n")
+            out.append(f"    __slots__ = ({''.join(repr(a) + ', ' for a, _, _, _ in own)})\n")
+            for attr, _, ann, _ in own:
+                out.append(f"    {attr}: {ann}\n")
+        # Converters refer to classes defined later, so the tables come last.
+        out.append("\n\n# What each model reads from its JSON object: (attribute, member, converter).\n")
+        for n in self.order():
+            rows = self.all_fields(n)
+            body = "".join(f"    ({a!r}, {w!r}, {c}),\n" for a, w, _, c in rows)
+            out.append(f"{n}._fields = (\n{body})\n")
+        return "".join(out)
+
+
+def main() -> None:
+    doc = json.load(open(sys.argv[1]))
+    text = Gen(doc["components"]["schemas"]).render()
+    with open(sys.argv[2], "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+//! `jiga._jiga`, the native module under the `jiga` Python package: the core's client with
+//! every call in two forms (`name`, an awaitable for asyncio; `name_blocking`, which releases
+//! the GIL and stays interruptible by Ctrl-C), the accounted session stream, the event class
+//! of the hot path, and one exception class per error kind.
+//!
+//! It holds no rule of the store: calls take and return the contract's JSON (turned into the
+//! package's model classes on the Python side), and accounting, retries and resume are the
+//! core's. Its README is the package's.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `errors.rs` | the exception classes and `jiga::Error` → exception |
+//! | `runtime.rs` | the tokio runtime, awaiting and blocking on core futures, fork detection |
+//! | `events.rs` | `SessionEvent`, `Meter`, `RawEvents` (an `AccountedStream`), `RawNotifications` |
+//! | `client.rs` | `RawClient`: every route in both forms |
+
+use pyo3::prelude::*;
+
+mod client;
+mod errors;
+mod events;
+mod runtime;
+
+#[pymodule]
+fn _jiga(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The core's `tracing` records reach Python's `logging` under the logger `jiga`.
+    let _ = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::LoggersAndLevels)?
+        .filter_target("jiga".to_owned(), log::LevelFilter::Trace)
+        .install();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    m.add_class::<client::RawClient>()?;
+    m.add_class::<client::RawPager>()?;
+    m.add_class::<events::SessionEvent>()?;
+    m.add_class::<events::Meter>()?;
+    m.add_class::<events::RawEvents>()?;
+    m.add_class::<events::RawNotifications>()?;
+    m.add_function(wrap_pyfunction!(events::register_models, m)?)?;
+    Ok(())
+}
