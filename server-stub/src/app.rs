@@ -23,6 +23,7 @@ use crate::ratelimit::RateLimiter;
 use crate::sim::brain::SimBrains;
 use crate::sim::runner::{Runner, RunnerDeps};
 use crate::state::{AppState, Shared};
+use crate::stream::conns::ConnectionCap;
 use crate::stream::hub::Hub;
 use crate::stream::notify::Notifier;
 use crate::stream::tickets::TicketStore;
@@ -124,6 +125,7 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
         logins: LoginThrottle::default(),
         shutdown,
         sockets: TaskTracker::new(),
+        ws_conns: Arc::new(ConnectionCap::new(config.max_ws_per_user)),
     });
     if config.seed_demo {
         crate::seed::seed_demo(&state).await?;

@@ -68,6 +68,19 @@ pub struct Config {
     /// contract's Limits: 10).
     #[arg(long, env = "JIGA_HEADER_READ_TIMEOUT", default_value_t = 10)]
     pub header_read_timeout_secs: u64,
+
+    /// Seconds a WebSocket may go without any frame from its client (pongs count) before it is
+    /// closed with 1001. The contract is silent; it pings at least every 15 s and has clients
+    /// give up after 30 s of silence, so 60 s is four pings a live client answered.
+    #[arg(long, env = "JIGA_WS_IDLE_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub ws_idle_timeout_secs: u64,
+
+    /// WebSocket connections (session and notification streams together) one user may hold
+    /// open; the next upgrade is answered 429 `rate_limited` (the contract is silent: its
+    /// per-user quotas answer so). 0 turns the cap off.
+    #[arg(long, env = "JIGA_MAX_WS_PER_USER", default_value_t = 32)]
+    pub max_ws_per_user: u32,
 }
 
 fn parse_flag(s: &str) -> Result<bool, String> {
@@ -97,6 +110,8 @@ impl Config {
             access_token_ttl: 900,
             max_active_sessions_per_hirer: 20,
             header_read_timeout_secs: 10,
+            ws_idle_timeout_secs: 60,
+            max_ws_per_user: 32,
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::sim::runner::Runner;
+use crate::stream::conns::ConnectionCap;
 use crate::stream::hub::Hub;
 use crate::stream::notify::Notifier;
 use crate::stream::tickets::TicketStore;
@@ -59,6 +60,8 @@ pub struct Shared {
     /// shutdown waits for these itself: each must get to send its 1001 before the process
     /// exits.
     pub sockets: TaskTracker,
+    /// Open WebSocket connections per user, capped.
+    pub ws_conns: Arc<ConnectionCap>,
 }
 
 impl Deref for AppState {

@@ -1,7 +1,8 @@
 //! Live delivery: the per-session event hub with its slow-consumer bound, the session-stream
 //! WebSocket (replay, then live), the per-user notifications stream, and the single-use
-//! tickets that open them.
+//! tickets that open them; the per-user cap on open connections.
 
+pub mod conns;
 pub mod hub;
 pub mod notify;
 pub mod session_ws;

@@ -4,7 +4,12 @@
 //! A connection replays stored frames after `afterSeq` from the database at the pace the
 //! client reads them, then follows the session's [`Channel`] live. Credentials are checked
 //! after the upgrade so a browser, which cannot see an HTTP status on a failed upgrade, gets a
-//! close code (4001, 4003, 4004) instead.
+//! close code (4001, 4003, 4004) instead. Two things are settled before the upgrade: a bad
+//! `afterSeq` (400) and a user over their cap of open connections (429, [`ConnectionCap`]).
+//!
+//! Both streams close a client that sends nothing at all — no pong either — for the
+//! configured idle timeout (1001, so it reconnects if it is alive), and ping often enough that
+//! a live client always has something to answer.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,14 +23,22 @@ use jiga::model::{CommandRequest, SessionStatus};
 use jiga::wire::CommandFrame;
 use serde::Deserialize;
 
+use super::conns::{ConnectionCap, ConnectionSlot};
 use super::hub::{Channel, Read, SLOW_CONSUMER_LIMIT};
 use super::tickets::{Refusal, Scope};
 use crate::db::sessions;
 use crate::domain::session::command_data_fits;
+use crate::error::AppError;
 use crate::state::AppState;
 
-/// Server ping interval (the contract: at least every 15 s).
+/// Server ping interval (the contract: at least every 15 s), shortened for idle timeouts
+/// under 30 s (see [`ping_period`]).
 const PING_EVERY: Duration = Duration::from_secs(10);
+/// `Retry-After` of an upgrade refused for the per-user connection cap: a slot comes back
+/// whenever one of the user's connections ends.
+const CAP_RETRY_AFTER: Duration = Duration::from_secs(5);
+/// How long closing a connection may wait for a client that does not read.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
 /// Frames read from storage per replay query.
 const REPLAY_BATCH: u32 = 512;
 /// Frames copied out of the live window per wake-up.
@@ -139,12 +152,41 @@ pub fn authenticate(
 
 async fn close_with(mut socket: WebSocket, code: u16, reason: &str) {
     let reason: String = reason.chars().take(100).collect();
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code,
-            reason: Utf8Bytes::from(reason),
-        })))
-        .await;
+    let close = socket.send(Message::Close(Some(CloseFrame {
+        code,
+        reason: Utf8Bytes::from(reason),
+    })));
+    let _ = tokio::time::timeout(CLOSE_WAIT, close).await;
+}
+
+/// The configured idle timeout: how long a connection may receive nothing from its client.
+fn idle_timeout(state: &AppState) -> Duration {
+    Duration::from_secs(state.config.ws_idle_timeout_secs.max(1))
+}
+
+/// The ping interval for an idle timeout: at most [`PING_EVERY`], and at least three pings
+/// per idle timeout, so a client that answers them is never taken for idle.
+fn ping_period(idle: Duration) -> Duration {
+    PING_EVERY.min(idle / 3)
+}
+
+/// The close reason for an idle connection.
+const IDLE_REASON: &str = "nothing received within the idle timeout; reconnect";
+
+/// One of the authenticated user's connection slots, or the 429 that refuses the upgrade. A
+/// refused credential takes no slot: that connection is closed with its 4xxx right away.
+fn take_slot(
+    cap: &Arc<ConnectionCap>,
+    auth: &Result<String, (u16, String)>,
+) -> Result<Option<ConnectionSlot>, AppError> {
+    let Ok(user) = auth else { return Ok(None) };
+    cap.try_open(user).map(Some).ok_or_else(|| AppError::Quota {
+        message: format!(
+            "at most {} WebSocket connections per user are open at once",
+            cap.max()
+        ),
+        retry_after: CAP_RETRY_AFTER,
+    })
 }
 
 /// `GET /v1/sessions/{id}/stream`.
@@ -168,9 +210,14 @@ pub async fn stream(
         q.ticket.as_deref(),
         &Scope::Session(id.clone()),
     );
+    let slot = match take_slot(&state.ws_conns, &auth) {
+        Ok(slot) => slot,
+        Err(refused) => return axum::response::IntoResponse::into_response(refused),
+    };
     let sockets = state.sockets.clone();
     tune(ws).on_upgrade(move |socket| {
         sockets.track_future(async move {
+            let _slot = slot;
             let user = match auth {
                 Ok(u) => u,
                 Err((code, why)) => return close_with(socket, code, &why).await,
@@ -220,62 +267,110 @@ async fn serve(
     id: String,
     is_hirer: bool,
     ended: bool,
-    mut cursor: u64,
+    cursor: u64,
 ) {
-    let (mut tx, mut rx) = socket.split();
-    let shutdown = state.shutdown.clone();
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.reset();
+    let (mut tx, rx) = socket.split();
+    let idle = idle_timeout(&state);
     // Client frames (commands) are handled on a side task so that reading never waits on
     // sending and a command's acknowledgement cannot block the reader.
-    // The reader reports why it stopped: the peer left, or sent a message over the limit.
+    // The reader reports why it stopped: the peer left, went idle, or sent a message over the
+    // limit. That report wins over whatever the sender is doing, even a write blocked on a
+    // client that does not read.
     let (gone_tx, mut gone_rx) = tokio::sync::mpsc::channel::<Outcome>(1);
-    let reader_state = state.clone();
-    let reader_id = id.clone();
-    let reader = tokio::spawn(async move {
-        let why = loop {
-            let msg = match rx.next().await {
-                Some(Ok(m)) => m,
-                Some(Err(e)) if too_big(&e) => {
-                    break Outcome::Close(close::MESSAGE_TOO_BIG, "message over 64 KiB");
-                }
-                Some(Err(_)) | None => break Outcome::Gone,
-            };
-            match msg {
-                Message::Text(t) if is_hirer => {
-                    let Some(frame) = CommandFrame::from_json(t.as_str()) else {
-                        continue;
-                    };
-                    let req = CommandRequest::from(frame);
-                    // An invalid or oversized command, or one over the session's in-flight
-                    // bound, is dropped and never acknowledged; the stream stays open. So at
-                    // most that bound of command tasks exists per session.
-                    if req.validate().is_err() || !command_data_fits(&req) {
-                        continue;
-                    }
-                    if let Ok(slot) = reader_state.runner.begin_command(&reader_id) {
-                        tokio::spawn(async move {
-                            let _ = slot.send(req).await;
-                        });
-                    }
-                }
-                Message::Close(_) => break Outcome::Gone,
-                _ => {}
-            }
-        };
-        let _ = gone_tx.send(why).await;
-    });
+    let reader = tokio::spawn(read_commands(
+        state.clone(),
+        rx,
+        id.clone(),
+        is_hirer,
+        idle,
+        gone_tx,
+    ));
+    let outcome = tokio::select! {
+        biased;
+        why = gone_rx.recv() => why.unwrap_or(Outcome::Gone),
+        why = send_events(&state, &mut tx, pk, &id, ended, cursor, ping_period(idle)) => why,
+    };
+    if let Outcome::Close(code, reason) = outcome {
+        let close = tx.send(Message::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        })));
+        let _ = tokio::time::timeout(CLOSE_WAIT, close).await;
+        if code == close::MESSAGE_TOO_BIG {
+            linger().await;
+        }
+    }
+    reader.abort();
+}
 
-    let outcome: Outcome = 'conn: loop {
+/// Reads the client's frames: commands from the hirer, pongs, a close. Returns (through
+/// `gone`) when the client leaves, sends a message over the limit, or sends nothing for
+/// `idle`.
+async fn read_commands(
+    state: AppState,
+    mut rx: futures_util::stream::SplitStream<WebSocket>,
+    id: String,
+    is_hirer: bool,
+    idle: Duration,
+    gone: tokio::sync::mpsc::Sender<Outcome>,
+) {
+    let why = loop {
+        let msg = match tokio::time::timeout(idle, rx.next()).await {
+            Err(_) => break Outcome::Close(close::GOING_AWAY, IDLE_REASON),
+            Ok(Some(Ok(m))) => m,
+            Ok(Some(Err(e))) if too_big(&e) => {
+                break Outcome::Close(close::MESSAGE_TOO_BIG, "message over 64 KiB");
+            }
+            Ok(Some(Err(_)) | None) => break Outcome::Gone,
+        };
+        match msg {
+            Message::Text(t) if is_hirer => {
+                let Some(frame) = CommandFrame::from_json(t.as_str()) else {
+                    continue;
+                };
+                let req = CommandRequest::from(frame);
+                // An invalid or oversized command, or one over the session's in-flight
+                // bound, is dropped and never acknowledged; the stream stays open. So at
+                // most that bound of command tasks exists per session.
+                if req.validate().is_err() || !command_data_fits(&req) {
+                    continue;
+                }
+                if let Ok(slot) = state.runner.begin_command(&id) {
+                    tokio::spawn(async move {
+                        let _ = slot.send(req).await;
+                    });
+                }
+            }
+            Message::Close(_) => break Outcome::Gone,
+            _ => {}
+        }
+    };
+    let _ = gone.send(why).await;
+}
+
+/// Replays stored frames after `cursor`, then follows the session live, pinging every `ping`
+/// while there is nothing to send.
+async fn send_events(
+    state: &AppState,
+    tx: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    pk: i64,
+    id: &str,
+    ended: bool,
+    mut cursor: u64,
+    ping: Duration,
+) -> Outcome {
+    let shutdown = state.shutdown.clone();
+    let mut ping = tokio::time::interval(ping);
+    ping.reset();
+    'conn: loop {
         // Replay from storage until the live window covers the cursor.
-        let channel: Option<Arc<Channel>> = if ended { None } else { state.hub.get(&id) };
+        let channel: Option<Arc<Channel>> = if ended { None } else { state.hub.get(id) };
         let covered = channel
             .as_ref()
             .is_some_and(|c| !matches!(c.read_after(cursor, 0), Read::Behind));
         if !covered {
-            let st = state.clone();
             let after = cursor;
-            let frames = match st
+            let frames = match state
                 .db
                 .read(move |c| sessions::events_after(c, pk, after, REPLAY_BATCH))
                 .await
@@ -291,7 +386,7 @@ async fn serve(
             if frames.is_empty() {
                 if ended || channel.is_none() {
                     // An ended session replayed to its end; or a session whose runner is gone.
-                    let key = id.clone();
+                    let key = id.to_owned();
                     let still_active = matches!(
                         state.db.read(move |c| sessions::get(c, &key)).await,
                         Ok(Some(r)) if r.session.status == SessionStatus::Active
@@ -355,25 +450,12 @@ async fn serve(
                     tokio::select! {
                         r = head.changed() => if r.is_err() { break 'conn Outcome::Close(close::NORMAL, "session ended") },
                         _ = ping.tick() => if tx.send(Message::Ping(Default::default())).await.is_err() { break 'conn Outcome::Gone },
-                        why = gone_rx.recv() => break 'conn why.unwrap_or(Outcome::Gone),
                         () = shutdown.cancelled() => break 'conn Outcome::Close(close::GOING_AWAY, "server shutting down"),
                     }
                 }
             }
         }
-    };
-    if let Outcome::Close(code, reason) = outcome {
-        let _ = tx
-            .send(Message::Close(Some(CloseFrame {
-                code,
-                reason: Utf8Bytes::from_static(reason),
-            })))
-            .await;
-        if code == close::MESSAGE_TOO_BIG {
-            linger().await;
-        }
     }
-    reader.abort();
 }
 
 /// `GET /v1/events/stream`: the caller's notifications.
@@ -386,38 +468,64 @@ pub async fn notifications(
     let q: StreamQuery =
         serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     let auth = authenticate(&state, &headers, q.ticket.as_deref(), &Scope::Notifications);
+    let slot = match take_slot(&state.ws_conns, &auth) {
+        Ok(slot) => slot,
+        Err(refused) => return axum::response::IntoResponse::into_response(refused),
+    };
     let sockets = state.sockets.clone();
-    tune(ws).on_upgrade(move |mut socket| sockets.track_future(async move {
-        let user = match auth {
-            Ok(u) => u,
-            Err((code, why)) => return close_with(socket, code, &why).await,
-        };
-        let mut rx = state.notifier.subscribe(&user);
-        let mut ping = tokio::time::interval(PING_EVERY);
-        ping.reset();
-        let shutdown = state.shutdown.clone();
-        loop {
-            tokio::select! {
-                n = rx.recv() => match n {
-                    Ok(text) => if socket.send(Message::Text(Utf8Bytes::from(&*text))).await.is_err() { return },
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        return close_with(socket, close::SLOW_CONSUMER, "too many notifications behind").await;
-                    }
-                    Err(_) => return,
-                },
-                m = socket.recv() => match m {
-                    Some(Err(e)) if too_big(&e) => {
-                        close_with(socket, close::MESSAGE_TOO_BIG, "message over 64 KiB").await;
-                        return linger().await;
-                    }
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                    _ => {}
-                },
-                _ = ping.tick() => if socket.send(Message::Ping(Default::default())).await.is_err() { return },
-                () = shutdown.cancelled() => return close_with(socket, close::GOING_AWAY, "server shutting down").await,
+    tune(ws).on_upgrade(move |socket| {
+        sockets.track_future(async move {
+            let _slot = slot;
+            match auth {
+                Ok(user) => notify(state, socket, &user).await,
+                Err((code, why)) => close_with(socket, code, &why).await,
             }
+        })
+    })
+}
+
+/// Follows `user`'s notifications until the client leaves, goes idle or falls behind, or the
+/// server shuts down. A send that cannot complete within the idle timeout is a client that
+/// does not read: it is given up like an idle one.
+async fn notify(state: AppState, mut socket: WebSocket, user: &str) {
+    let idle = idle_timeout(&state);
+    let mut rx = state.notifier.subscribe(user);
+    let mut ping = tokio::time::interval(ping_period(idle));
+    ping.reset();
+    let shutdown = state.shutdown.clone();
+    let mut heard = tokio::time::Instant::now();
+    loop {
+        let out = tokio::select! {
+            n = rx.recv() => match n {
+                Ok(text) => Message::Text(Utf8Bytes::from(&*text)),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    return close_with(socket, close::SLOW_CONSUMER, "too many notifications behind").await;
+                }
+                Err(_) => return,
+            },
+            m = socket.recv() => match m {
+                Some(Err(e)) if too_big(&e) => {
+                    close_with(socket, close::MESSAGE_TOO_BIG, "message over 64 KiB").await;
+                    return linger().await;
+                }
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                Some(Ok(_)) => {
+                    heard = tokio::time::Instant::now();
+                    continue;
+                }
+            },
+            () = tokio::time::sleep_until(heard + idle) => {
+                return close_with(socket, close::GOING_AWAY, IDLE_REASON).await;
+            }
+            _ = ping.tick() => Message::Ping(Default::default()),
+            () = shutdown.cancelled() => return close_with(socket, close::GOING_AWAY, "server shutting down").await,
+        };
+        match tokio::time::timeout(idle, socket.send(out)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return,
+            Err(_) => return close_with(socket, close::GOING_AWAY, IDLE_REASON).await,
         }
-    }))
+    }
 }
 
 #[cfg(test)]
@@ -434,6 +542,16 @@ mod tests {
         ));
         assert!(too_big(&e));
         assert!(!too_big(&axum::Error::new(std::io::Error::other("reset"))));
+    }
+
+    #[test]
+    fn a_live_client_gets_three_pings_per_idle_timeout() {
+        assert_eq!(ping_period(Duration::from_secs(60)), PING_EVERY);
+        assert_eq!(ping_period(Duration::from_secs(3)), Duration::from_secs(1));
+        assert!(
+            PING_EVERY <= Duration::from_secs(15),
+            "the contract's heartbeat"
+        );
     }
 
     #[test]

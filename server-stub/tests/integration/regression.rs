@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -590,5 +590,139 @@ async fn regression_end_racing_shutdown_is_never_stored_as_already_ended() {
             );
         }
         ts.stop().await;
+    }
+}
+
+/// Opens a WebSocket over a bare TCP stream and reads its frames, never writing a byte after
+/// the handshake (tungstenite would answer pings): returns the close code the server sends,
+/// `None` on EOF; panics when the connection is still open at `deadline`.
+async fn silent_client_close_code(ts: &TestServer, path: &str, token: &str) -> Option<u16> {
+    let addr = ts.url.trim_start_matches("http://").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+         Authorization: Bearer {token}\r\n\r\n"
+    );
+    tcp.write_all(req.as_bytes()).await.expect("handshake");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let mut upgraded = false;
+    loop {
+        // Parse what has arrived: the 101 first, then server frames (never masked).
+        if !upgraded && let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            assert!(
+                buf.starts_with(b"HTTP/1.1 101"),
+                "{path}: {:?}",
+                String::from_utf8_lossy(&buf)
+            );
+            buf.drain(..end + 4);
+            upgraded = true;
+        }
+        while upgraded && buf.len() >= 2 {
+            let (opcode, len7) = (buf[0] & 0x0f, usize::from(buf[1] & 0x7f));
+            let (head, len) = match len7 {
+                126 if buf.len() >= 4 => (4, usize::from(u16::from_be_bytes([buf[2], buf[3]]))),
+                127 if buf.len() >= 10 => {
+                    let n = u64::from_be_bytes(buf[2..10].try_into().expect("8 bytes"));
+                    (10, usize::try_from(n).expect("frame length"))
+                }
+                126 | 127 => break,
+                n => (2, n),
+            };
+            if buf.len() < head + len {
+                break;
+            }
+            if opcode == 0x8 {
+                return (len >= 2).then(|| u16::from_be_bytes([buf[head], buf[head + 1]]));
+            }
+            buf.drain(..head + len);
+        }
+        assert!(Instant::now() < deadline, "{path}: still open");
+        match tokio::time::timeout(Duration::from_secs(1), tcp.read(&mut chunk)).await {
+            Err(_) => {}
+            Ok(Ok(0) | Err(_)) => return None,
+            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// A client that sent nothing at all, not even a pong, held its connection (a task and its
+/// buffers) for ever.
+#[tokio::test]
+async fn regression_ws_silent_client_is_closed_after_the_idle_timeout() {
+    let ts = TestServer::start_with(|c| c.ws_idle_timeout_secs = 1).await;
+    let (hirer, sid) = running_session(&ts, 1).await;
+    for path in [
+        format!("/v1/sessions/{sid}/stream"),
+        "/v1/events/stream".to_owned(),
+    ] {
+        assert_eq!(
+            silent_client_close_code(&ts, &path, &hirer).await,
+            Some(1001),
+            "{path}"
+        );
+    }
+}
+
+/// A client that answers pings is never taken for idle, however little else it sends.
+#[tokio::test]
+async fn a_client_answering_pings_outlives_the_idle_timeout() {
+    let ts = TestServer::start_with(|c| c.ws_idle_timeout_secs = 1).await;
+    let (hirer, sid) = running_session(&ts, 1).await;
+    for path in [
+        format!("/v1/sessions/{sid}/stream"),
+        "/v1/events/stream".to_owned(),
+    ] {
+        let mut ws = connect(&ts, &path, Some(&hirer)).await;
+        let (mut pings, until) = (0, Instant::now() + Duration::from_secs(3));
+        while Instant::now() < until {
+            match tokio::time::timeout(Duration::from_millis(100), ws.next()).await {
+                Err(_) | Ok(Some(Ok(Message::Text(_)))) => {}
+                Ok(Some(Ok(Message::Ping(_)))) => pings += 1,
+                Ok(other) => panic!("{path}: {other:?}"),
+            }
+        }
+        assert!(pings >= 3, "{path}: {pings} pings in three idle timeouts");
+    }
+}
+
+/// One user could hold any number of WebSocket connections open.
+#[tokio::test]
+async fn regression_ws_connections_are_capped_per_user() {
+    let ts = TestServer::start_with(|c| c.max_ws_per_user = 3).await;
+    let (hirer, sid) = running_session(&ts, 1).await;
+    let session = format!("/v1/sessions/{sid}/stream");
+    let mut open = vec![
+        connect(&ts, "/v1/events/stream", Some(&hirer)).await,
+        connect(&ts, &session, Some(&hirer)).await,
+        connect(&ts, &session, Some(&hirer)).await,
+    ];
+    for path in [session.as_str(), "/v1/events/stream"] {
+        let (status, body) = upgrade_status(&ts, path, &hirer).await;
+        assert_eq!(status, 429, "{path}: {body}");
+        let v: Value = serde_json::from_str(&body).expect("an error body");
+        assert_eq!(v["error"]["code"], "rate_limited", "{body}");
+        assert!(
+            v["error"]["details"]["retryAfter"].as_u64() >= Some(1),
+            "{body}"
+        );
+    }
+    let (other, _) = ts.user().await;
+    assert_eq!(
+        upgrade_status(&ts, "/v1/events/stream", &other).await.0,
+        101,
+        "another user has slots of their own"
+    );
+    // A connection that ends gives its slot back.
+    let mut ws = open.pop().expect("three open");
+    ws.close(None).await.expect("close");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while upgrade_status(&ts, &session, &hirer).await.0 != 101 {
+        assert!(Instant::now() < deadline, "the slot never came back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
