@@ -20,15 +20,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use jiga::model::TransactionType;
-use jiga_server::db::Db;
 use jiga_server::db::ledger::{self, account};
+use jiga_server::db::{Db, DbError};
 use serde_json::json;
 
 const USERS: usize = 64;
 const SECONDS: u64 = 5;
 const CALLERS: usize = 512;
 
-fn op(tx: &rusqlite::Connection, i: u64) -> jiga_server::AppResult<()> {
+fn op(tx: &rusqlite::Connection, i: u64) -> jiga_server::db::DbResult<()> {
     let user = format!("bench{}", i % USERS as u64);
     if i.is_multiple_of(10) {
         ledger::post(
@@ -115,7 +115,7 @@ async fn grouped(dir: &std::path::Path) -> (f64, f64) {
     let db = Db::open(&format!("sqlite://{}", dir.join("grouped.db").display())).expect("open");
     db.write(|tx| {
         fund(tx);
-        Ok(())
+        Ok::<(), DbError>(())
     })
     .await
     .expect("fund");

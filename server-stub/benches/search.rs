@@ -66,7 +66,7 @@ fn main() {
                         1_700_000_000_000,
                     )?;
                 }
-                Ok(())
+                Ok::<(), jiga_server::db::DbError>(())
             })
             .await
             .expect("catalogue");

@@ -87,7 +87,7 @@ impl Catalog {
                 for (id, n) in &views {
                     db::agents::bump(tx, id, db::agents::Stat::Views(*n))?;
                 }
-                Ok(())
+                Ok::<(), db::DbError>(())
             })
             .await;
         if let Err(e) = res {

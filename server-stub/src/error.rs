@@ -208,22 +208,6 @@ pub fn retry_after_secs(d: Duration) -> u64 {
     d.as_secs().max(1)
 }
 
-impl From<rusqlite::Error> for AppError {
-    fn from(e: rusqlite::Error) -> Self {
-        match &e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if matches!(
-                    f.code,
-                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                ) =>
-            {
-                AppError::Unavailable("storage is busy; retry".into())
-            }
-            _ => AppError::Internal(format!("database: {e}")),
-        }
-    }
-}
-
 /// The error carried in a response's extensions until the request-id middleware renders it.
 #[derive(Clone, Debug)]
 pub struct PendingError {

@@ -91,7 +91,7 @@ pub async fn seed_demo(state: &AppState) -> AppResult<()> {
                 .iter()
                 .enumerate()
                 .map(|(i, name)| db::users::create_with_email(tx, &format!("owner{i}@jiga.dev"), &owner_hash, name, now))
-                .collect::<AppResult<_>>()?;
+                .collect::<Result<_, db::DbError>>()?;
             for i in 0..48usize {
                 let games: Vec<String> = (0..1 + i % 3).map(|k| GAMES[(i + k * 3) % GAMES.len()].to_owned()).collect();
                 let kind = AgentType::ALL[i % AgentType::ALL.len()];
@@ -134,7 +134,7 @@ pub async fn seed_demo(state: &AppState) -> AppResult<()> {
                     db::agents::bump(tx, &agent.id, db::agents::Stat::Hire)?;
                 }
             }
-            Ok(())
+            Ok::<(), db::DbError>(())
         })
         .await?;
     tracing::info!(

@@ -6,21 +6,21 @@ use jiga::model::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::error::{DbError, DbResult};
 use crate::cursor::{PageReq, page_from};
-use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
 
-fn ts(millis: i64) -> AppResult<Timestamp> {
-    Timestamp::from_unix_millis(millis).ok_or_else(|| AppError::internal("timestamp out of range"))
+fn ts(millis: i64) -> DbResult<Timestamp> {
+    Timestamp::from_unix_millis(millis).ok_or_else(|| DbError::internal("timestamp out of range"))
 }
 
-fn parse_doc(doc: &str) -> AppResult<Agent> {
+fn parse_doc(doc: &str) -> DbResult<Agent> {
     serde_json::from_str(doc)
-        .map_err(|e| AppError::internal(format!("stored agent is unreadable: {e}")))
+        .map_err(|e| DbError::internal(format!("stored agent is unreadable: {e}")))
 }
 
-fn doc(agent: &Agent) -> AppResult<String> {
-    serde_json::to_string(agent).map_err(AppError::internal)
+fn doc(agent: &Agent) -> DbResult<String> {
+    serde_json::to_string(agent).map_err(DbError::internal)
 }
 
 /// Creates a draft agent (version 1).
@@ -32,7 +32,7 @@ pub fn create(
     owner_id: &str,
     req: CreateAgentRequest,
     now: i64,
-) -> AppResult<Agent> {
+) -> DbResult<Agent> {
     let agent = Agent {
         id: new_id("agt"),
         owner_id: owner_id.to_owned(),
@@ -69,7 +69,7 @@ pub fn create(
 ///
 /// # Errors
 /// A database failure.
-pub fn get(conn: &Connection, id: &str) -> AppResult<Option<Agent>> {
+pub fn get(conn: &Connection, id: &str) -> DbResult<Option<Agent>> {
     conn.prepare_cached("SELECT doc FROM agents WHERE id = ?1")?
         .query_row([id], |r| r.get::<_, String>(0))
         .optional()?
@@ -77,7 +77,7 @@ pub fn get(conn: &Connection, id: &str) -> AppResult<Option<Agent>> {
         .transpose()
 }
 
-fn save(tx: &Connection, agent: &Agent) -> AppResult<()> {
+fn save(tx: &Connection, agent: &Agent) -> DbResult<()> {
     tx.prepare_cached("UPDATE agents SET status = ?2, doc = ?3 WHERE id = ?1")?
         .execute(params![agent.id, agent.status.as_str(), doc(agent)?])?;
     Ok(())
@@ -93,7 +93,7 @@ pub fn update(
     caller: &str,
     req: &UpdateAgentRequest,
     now: i64,
-) -> AppResult<Agent> {
+) -> DbResult<Agent> {
     let mut agent = owned(tx, id, caller)?;
     req.apply_to(&mut agent);
     agent.name = agent.name.trim().to_owned();
@@ -109,12 +109,16 @@ pub fn update(
 ///
 /// # Errors
 /// `not_found` when it does not exist, `forbidden` when someone else owns it.
-pub fn owned(conn: &Connection, id: &str, caller: &str) -> AppResult<Agent> {
-    let agent = get(conn, id)?.ok_or_else(|| AppError::not_found("agent", id))?;
+pub fn owned(conn: &Connection, id: &str, caller: &str) -> DbResult<Agent> {
+    let agent = get(conn, id)?.ok_or_else(|| DbError::NotFound {
+        kind: "agent",
+        id: id.to_owned(),
+    })?;
     if agent.owner_id != caller {
-        return Err(AppError::Forbidden(format!(
-            "agent '{id}' belongs to another user"
-        )));
+        return Err(DbError::NotOwner {
+            kind: "agent",
+            id: id.to_owned(),
+        });
     }
     Ok(agent)
 }
@@ -129,16 +133,14 @@ pub fn set_published(
     caller: &str,
     publish: bool,
     now: i64,
-) -> AppResult<Agent> {
+) -> DbResult<Agent> {
     let mut agent = owned(tx, id, caller)?;
     let is_published = agent.status == AgentStatus::Published;
     if publish && is_published {
-        return Err(AppError::Conflict(format!(
-            "agent '{id}' is already published"
-        )));
+        return Err(DbError::AlreadyPublished { id: id.to_owned() });
     }
     if !publish && !is_published {
-        return Err(AppError::Conflict(format!("agent '{id}' is not published")));
+        return Err(DbError::NotPublished { id: id.to_owned() });
     }
     agent.status = if publish {
         AgentStatus::Published
@@ -154,7 +156,7 @@ pub fn set_published(
 ///
 /// # Errors
 /// A database failure.
-pub fn list_by_owner(conn: &Connection, owner: &str, page: PageReq) -> AppResult<Page<Agent>> {
+pub fn list_by_owner(conn: &Connection, owner: &str, page: PageReq) -> DbResult<Page<Agent>> {
     let rows = conn
         .prepare_cached(
             "SELECT pk, doc FROM agents WHERE owner_id = ?1 AND pk < ?2 ORDER BY pk DESC LIMIT ?3",
@@ -167,7 +169,7 @@ pub fn list_by_owner(conn: &Connection, owner: &str, page: PageReq) -> AppResult
     let rows = rows
         .into_iter()
         .map(|(pk, d)| Ok((pk, parse_doc(&d)?)))
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect::<DbResult<Vec<_>>>()?;
     Ok(page_from(rows, page.limit))
 }
 
@@ -175,7 +177,7 @@ pub fn list_by_owner(conn: &Connection, owner: &str, page: PageReq) -> AppResult
 ///
 /// # Errors
 /// A database failure.
-pub fn versions(conn: &Connection, id: &str, page: PageReq) -> AppResult<Page<Agent>> {
+pub fn versions(conn: &Connection, id: &str, page: PageReq) -> DbResult<Page<Agent>> {
     let rows = conn
         .prepare_cached("SELECT version, doc FROM agent_versions WHERE agent_id = ?1 AND version < ?2 ORDER BY version DESC LIMIT ?3")?
         .query_map(params![id, page.before, i64::from(page.limit) + 1], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
@@ -183,7 +185,7 @@ pub fn versions(conn: &Connection, id: &str, page: PageReq) -> AppResult<Page<Ag
     let rows = rows
         .into_iter()
         .map(|(v, d)| Ok((v, parse_doc(&d)?)))
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect::<DbResult<Vec<_>>>()?;
     Ok(page_from(rows, page.limit))
 }
 
@@ -206,7 +208,7 @@ pub enum Stat {
 ///
 /// # Errors
 /// A database failure.
-pub fn bump(tx: &Connection, agent_id: &str, stat: Stat) -> AppResult<()> {
+pub fn bump(tx: &Connection, agent_id: &str, stat: Stat) -> DbResult<()> {
     let (sql, by): (&str, i64) = match stat {
         Stat::Hire => (
             "UPDATE agent_stats SET total_hires = total_hires + ?2 WHERE agent_id = ?1",
@@ -248,7 +250,7 @@ fn listing_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, 
     ))
 }
 
-fn to_listing((d, owner_name, s): (String, String, [i64; 6])) -> AppResult<Listing> {
+fn to_listing((d, owner_name, s): (String, String, [i64; 6])) -> DbResult<Listing> {
     let agent = parse_doc(&d)?;
     let [review_count, rating_sum, total_hires, views, ended, errors] = s;
     let rating = if review_count > 0 {
@@ -287,7 +289,7 @@ pub fn popularity(hires: i64, reviews: i64, rating: f64, views: i64) -> f64 {
 ///
 /// # Errors
 /// A database failure.
-pub fn listing(conn: &Connection, id: &str) -> AppResult<Option<Listing>> {
+pub fn listing(conn: &Connection, id: &str) -> DbResult<Option<Listing>> {
     conn.prepare_cached(&format!("{LISTING_SQL} AND a.id = ?1"))?
         .query_row([id], listing_from_row)
         .optional()?
@@ -299,7 +301,7 @@ pub fn listing(conn: &Connection, id: &str) -> AppResult<Option<Listing>> {
 ///
 /// # Errors
 /// A database failure.
-pub fn all_listings(conn: &Connection) -> AppResult<Vec<Listing>> {
+pub fn all_listings(conn: &Connection) -> DbResult<Vec<Listing>> {
     let rows = conn
         .prepare(LISTING_SQL)?
         .query_map([], listing_from_row)?
@@ -311,7 +313,7 @@ pub fn all_listings(conn: &Connection) -> AppResult<Vec<Listing>> {
 ///
 /// # Errors
 /// A database failure.
-pub fn published_ids_of(conn: &Connection, owner: &str) -> AppResult<Vec<String>> {
+pub fn published_ids_of(conn: &Connection, owner: &str) -> DbResult<Vec<String>> {
     Ok(conn
         .prepare_cached("SELECT id FROM agents WHERE owner_id = ?1 AND status = 'published'")?
         .query_map([owner], |r| r.get(0))?
@@ -330,14 +332,14 @@ pub fn create_review(
     rating: u8,
     text: &str,
     now: i64,
-) -> AppResult<Review> {
+) -> DbResult<Review> {
     let exists = tx
         .prepare_cached("SELECT 1 FROM reviews WHERE session_id = ?1")?
         .exists([session_id])?;
     if exists {
-        return Err(AppError::Conflict(format!(
-            "session '{session_id}' already has a review"
-        )));
+        return Err(DbError::AlreadyReviewed {
+            session_id: session_id.to_owned(),
+        });
     }
     let id = new_id("rev");
     tx.prepare_cached(
@@ -361,7 +363,7 @@ pub fn create_review(
 ///
 /// # Errors
 /// A database failure.
-pub fn list_reviews(conn: &Connection, agent_id: &str, page: PageReq) -> AppResult<Page<Review>> {
+pub fn list_reviews(conn: &Connection, agent_id: &str, page: PageReq) -> DbResult<Page<Review>> {
     let rows = conn
         .prepare_cached(
             "SELECT r.pk, r.id, r.session_id, r.user_id, u.display_name, r.rating, r.text, r.created_at \
@@ -397,6 +399,6 @@ pub fn list_reviews(conn: &Connection, agent_id: &str, page: PageReq) -> AppResu
                 ))
             },
         )
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect::<DbResult<Vec<_>>>()?;
     Ok(page_from(rows, page.limit))
 }

@@ -4,11 +4,23 @@
 //! or 4xx refusal — in the same transaction as its effect, so a crash can never leave an effect
 //! without its record (or a record without its effect). A 5xx is not stored: nothing was
 //! applied and the key may be retried.
+//!
+//! Which errors are final answers, and how they read, is the HTTP layer's to say: an
+//! operation's error type implements [`FinalAnswer`], so this module stores answers without
+//! knowing the contract's codes.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::error::{AppError, AppResult};
+use super::error::{DbError, DbResult};
+
+/// An operation's error, as far as idempotency cares: whether it is a final answer to store
+/// (a refusal a retry would get again) and in what form.
+pub trait FinalAnswer: From<DbError> {
+    /// The answer to store for this error under `request_id`, or `None` when it is not final
+    /// (nothing was applied and the key may be retried).
+    fn final_answer(&self, request_id: &str) -> Option<StoredResponse>;
+}
 
 /// Who sent which key for which request.
 #[derive(Clone, Debug)]
@@ -45,7 +57,7 @@ pub struct Previous {
 ///
 /// # Errors
 /// A database failure.
-pub fn lookup(conn: &Connection, user_id: &str, key: &str) -> AppResult<Option<Previous>> {
+pub fn lookup(conn: &Connection, user_id: &str, key: &str) -> DbResult<Option<Previous>> {
     Ok(conn
         .prepare_cached(
             "SELECT request_hash, status, body FROM idempotency WHERE user_id = ?1 AND key = ?2",
@@ -62,7 +74,7 @@ pub fn lookup(conn: &Connection, user_id: &str, key: &str) -> AppResult<Option<P
         .optional()?)
 }
 
-fn store(tx: &Connection, k: &IdemKey, resp: &StoredResponse, now: i64) -> AppResult<()> {
+fn store(tx: &Connection, k: &IdemKey, resp: &StoredResponse, now: i64) -> DbResult<()> {
     tx.prepare_cached(
         "INSERT INTO idempotency (user_id, key, request_hash, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
@@ -72,40 +84,41 @@ fn store(tx: &Connection, k: &IdemKey, resp: &StoredResponse, now: i64) -> AppRe
 
 /// Runs `op` and stores its final answer under `k` in the same transaction.
 ///
-/// Returns the answer and, on success, the operation's value. A 4xx refusal rolls back
-/// whatever `op` did, stores the refusal and returns `Ok` (so the record commits).
+/// Returns the answer and, on success, the operation's value. A final refusal
+/// ([`FinalAnswer`]) rolls back whatever `op` did, stores the refusal and returns `Ok` (so the
+/// record commits).
 ///
 /// # Errors
-/// A 5xx from `op` (nothing stored, the whole job rolls back), or a database failure.
-pub fn run_stored<T, F>(
+/// An error of `op` that is not a final answer (nothing stored, the whole job rolls back),
+/// `IdempotencyConflict`, or a database failure.
+pub fn run_stored<T, E, F>(
     tx: &Connection,
     k: &IdemKey,
     ok_status: u16,
     now: i64,
     op: F,
-) -> AppResult<(StoredResponse, Option<T>)>
+) -> Result<(StoredResponse, Option<T>), E>
 where
     T: Serialize,
-    F: FnOnce(&Connection) -> AppResult<T>,
+    E: FinalAnswer,
+    F: FnOnce(&Connection) -> Result<T, E>,
 {
     // The key may have been answered since the caller looked (another node, a race the
     // in-flight guard did not see); the writer is the last word.
     if let Some(prev) = lookup(tx, &k.user_id, &k.key)? {
         if prev.request_hash != k.request_hash {
-            return Err(AppError::IdempotencyConflict(format!(
-                "Idempotency-Key '{}' was already used with a different request",
-                k.key
-            )));
+            return Err(DbError::IdempotencyConflict { key: k.key.clone() }.into());
         }
         return Ok((prev.response, None));
     }
-    tx.execute_batch("SAVEPOINT idem_op")?;
+    tx.execute_batch("SAVEPOINT idem_op")
+        .map_err(DbError::from)?;
     let tally = super::ledger::tally();
     let mark = super::ledger::mark();
     match op(tx) {
         Ok(value) => {
-            tx.execute_batch("RELEASE idem_op")?;
-            let body = serde_json::to_vec(&value).map_err(AppError::internal)?;
+            tx.execute_batch("RELEASE idem_op").map_err(DbError::from)?;
+            let body = serde_json::to_vec(&value).map_err(DbError::internal)?;
             let resp = StoredResponse {
                 status: ok_status,
                 body,
@@ -113,22 +126,16 @@ where
             store(tx, k, &resp, now)?;
             Ok((resp, Some(value)))
         }
-        Err(e) if e.status().is_client_error() && e.status().as_u16() != 429 => {
-            super::ledger::restore_tally(tally);
-            super::ledger::rollback_to(mark);
-            tx.execute_batch("ROLLBACK TO idem_op; RELEASE idem_op")?;
-            let resp = StoredResponse {
-                status: e.status().as_u16(),
-                body: e.body(&k.request_id),
-            };
-            store(tx, k, &resp, now)?;
-            Ok((resp, None))
-        }
         Err(e) => {
             super::ledger::restore_tally(tally);
             super::ledger::rollback_to(mark);
-            tx.execute_batch("ROLLBACK TO idem_op; RELEASE idem_op")?;
-            Err(e)
+            tx.execute_batch("ROLLBACK TO idem_op; RELEASE idem_op")
+                .map_err(DbError::from)?;
+            let Some(resp) = e.final_answer(&k.request_id) else {
+                return Err(e);
+            };
+            store(tx, k, &resp, now)?;
+            Ok((resp, None))
         }
     }
 }
@@ -136,12 +143,13 @@ where
 /// Stores a refusal decided before any effect (validation, unknown agent…).
 ///
 /// # Errors
-/// `idempotency_conflict` if the key was used meanwhile for another request; a database failure.
-pub fn store_refusal(
+/// `err` itself when it is not a final answer; `IdempotencyConflict` if the key was used
+/// meanwhile for another request; a database failure.
+pub fn store_refusal<E: FinalAnswer>(
     tx: &Connection,
     k: &IdemKey,
-    err: AppError,
+    err: E,
     now: i64,
-) -> AppResult<StoredResponse> {
-    run_stored::<(), _>(tx, k, 200, now, |_| Err(err)).map(|(resp, _)| resp)
+) -> Result<StoredResponse, E> {
+    run_stored::<(), E, _>(tx, k, 200, now, |_| Err(err)).map(|(resp, _)| resp)
 }

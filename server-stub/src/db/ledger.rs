@@ -12,8 +12,8 @@ use jiga::Timestamp;
 use jiga::model::{LedgerEntry, Page, Transaction, TransactionType, Wallet};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::error::{DbError, DbResult};
 use crate::cursor::{PageReq, page_from};
-use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
 
 pub use crate::domain::account;
@@ -159,7 +159,7 @@ fn stored_balance(conn: &Connection, account: &str) -> rusqlite::Result<i64> {
 
 /// Posts `entries` against the batch: checks every balance first, so a refusal changes
 /// nothing, then writes the rows and keeps the new balances in memory.
-fn post_in_batch(tx: &Connection, batch: &mut Batch, entries: &[(&str, i64)]) -> AppResult<()> {
+fn post_in_batch(tx: &Connection, batch: &mut Batch, entries: &[(&str, i64)]) -> DbResult<()> {
     let mut next: Vec<(usize, i64)> = Vec::with_capacity(entries.len());
     for (i, (acct, amount)) in entries.iter().enumerate() {
         // An account may appear twice in one posting: start from its newest value.
@@ -172,9 +172,9 @@ fn post_in_batch(tx: &Connection, batch: &mut Batch, entries: &[(&str, i64)]) ->
         };
         let balance = current
             .checked_add(*amount)
-            .ok_or_else(|| AppError::internal("balance overflow"))?;
+            .ok_or_else(|| DbError::internal("balance overflow"))?;
         if balance < 0 && account::must_stay_non_negative(acct) {
-            return Err(AppError::InsufficientFunds {
+            return Err(DbError::InsufficientFunds {
                 needed: -amount,
                 available: current,
                 what: "this operation",
@@ -194,7 +194,7 @@ fn post_in_batch(tx: &Connection, batch: &mut Batch, entries: &[(&str, i64)]) ->
 ///
 /// # Errors
 /// A database failure.
-pub fn totals(conn: &Connection) -> AppResult<Tally> {
+pub fn totals(conn: &Connection) -> DbResult<Tally> {
     let mut tally = Tally::default();
     let rows = conn
         .prepare("SELECT type, COUNT(*) FROM transactions GROUP BY type")?
@@ -235,19 +235,19 @@ pub fn post(
     entries: &[(&str, i64)],
     metadata: &serde_json::Value,
     now: i64,
-) -> AppResult<Posted> {
+) -> DbResult<Posted> {
     let mut sum: i64 = 0;
     for (_, amount) in entries {
         sum = sum
             .checked_add(*amount)
-            .ok_or_else(|| AppError::internal("ledger entries overflow"))?;
+            .ok_or_else(|| DbError::internal("ledger entries overflow"))?;
     }
     if sum != 0 {
-        return Err(AppError::internal(format!(
+        return Err(DbError::internal(format!(
             "unbalanced {kind} transaction: entries sum to {sum}"
         )));
     }
-    let batched = BATCH.with(|b| -> AppResult<bool> {
+    let batched = BATCH.with(|b| -> DbResult<bool> {
         match b.borrow_mut().as_mut() {
             Some(batch) => post_in_batch(tx, batch, entries).map(|()| true),
             None => Ok(false),
@@ -277,7 +277,7 @@ pub fn post(
         ins.execute(params![pk, idx as i64, acct, amount])?;
         let balance: i64 = upd.query_row(params![acct, amount], |r| r.get(0))?;
         if balance < 0 && account::must_stay_non_negative(acct) {
-            return Err(AppError::InsufficientFunds {
+            return Err(DbError::InsufficientFunds {
                 needed: -amount,
                 available: balance - amount,
                 what: "this operation",
@@ -292,7 +292,7 @@ pub fn post(
 ///
 /// # Errors
 /// A database failure.
-pub fn balance(conn: &Connection, account: &str) -> AppResult<i64> {
+pub fn balance(conn: &Connection, account: &str) -> DbResult<i64> {
     let cached = BATCH.with(|b| {
         b.borrow()
             .as_ref()
@@ -308,7 +308,7 @@ pub fn balance(conn: &Connection, account: &str) -> AppResult<i64> {
 ///
 /// # Errors
 /// A database failure.
-pub fn wallet(conn: &Connection, user_id: &str) -> AppResult<Wallet> {
+pub fn wallet(conn: &Connection, user_id: &str) -> DbResult<Wallet> {
     // One statement, so both balances come from one snapshot: two reads outside a transaction
     // may straddle a commit (a hold moves DOF from one to the other) and show a wallet that
     // never existed.
@@ -322,7 +322,7 @@ pub fn wallet(conn: &Connection, user_id: &str) -> AppResult<Wallet> {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
     Wallet::from_accounts(available.into(), held.into())
-        .ok_or_else(|| AppError::internal("wallet overflow"))
+        .ok_or_else(|| DbError::internal("wallet overflow"))
 }
 
 /// The caller's transactions, newest first, optionally of one type.
@@ -334,7 +334,7 @@ pub fn list_for_user(
     user_id: &str,
     kind: Option<TransactionType>,
     page: PageReq,
-) -> AppResult<Page<Transaction>> {
+) -> DbResult<Page<Transaction>> {
     // One index walk per account (newest first, stopping at the limit), merged; a transaction
     // touching both accounts (hold, release) appears once.
     let mut stmt = conn.prepare_cached(
@@ -374,7 +374,7 @@ pub fn list_for_user(
         .map(|(pk, id, ty, created, meta)| {
             Ok((pk, to_transaction(conn, pk, id, &ty, created, &meta)?))
         })
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect::<DbResult<Vec<_>>>()?;
     Ok(page_from(rows, page.limit))
 }
 
@@ -385,7 +385,7 @@ fn to_transaction(
     ty: &str,
     created: i64,
     meta: &str,
-) -> AppResult<Transaction> {
+) -> DbResult<Transaction> {
     let entries = conn
         .prepare_cached("SELECT account, amount FROM entries WHERE txn_pk = ?1 ORDER BY idx")?
         .query_map([pk], |r| {
@@ -399,9 +399,9 @@ fn to_transaction(
         id,
         kind: ty
             .parse()
-            .map_err(|_| AppError::internal(format!("unknown transaction type '{ty}'")))?,
+            .map_err(|_| DbError::internal(format!("unknown transaction type '{ty}'")))?,
         created_at: Timestamp::from_unix_millis(created)
-            .ok_or_else(|| AppError::internal("bad timestamp"))?,
+            .ok_or_else(|| DbError::internal("bad timestamp"))?,
         entries,
         metadata: serde_json::from_str(meta).unwrap_or(serde_json::Value::Null),
     })
@@ -422,7 +422,7 @@ pub struct Audit {
 ///
 /// # Errors
 /// A database failure.
-pub fn audit(conn: &Connection) -> AppResult<Audit> {
+pub fn audit(conn: &Connection) -> DbResult<Audit> {
     let entries_sum = conn.query_row("SELECT COALESCE(SUM(amount), 0) FROM entries", [], |r| {
         r.get(0)
     })?;

@@ -3,7 +3,7 @@
 
 use rusqlite::Connection;
 
-use crate::error::{AppError, AppResult};
+use super::error::{DbError, DbResult};
 
 /// Every migration, in order. Never edit one that has shipped; append a new one.
 const MIGRATIONS: &[&str] = &[
@@ -159,11 +159,11 @@ CREATE INDEX sessions_active_hirer ON sessions(hirer_id) WHERE status = 'active'
 ///
 /// # Errors
 /// A failing migration (nothing of it is applied) or a database newer than this server.
-pub fn run(conn: &mut Connection) -> AppResult<()> {
+pub fn run(conn: &mut Connection) -> DbResult<()> {
     let current: usize =
         conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
     if current > MIGRATIONS.len() {
-        return Err(AppError::internal(format!(
+        return Err(DbError::internal(format!(
             "database schema version {current} is newer than this server ({})",
             MIGRATIONS.len()
         )));
@@ -171,7 +171,7 @@ pub fn run(conn: &mut Connection) -> AppResult<()> {
     let tx = conn.transaction()?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         tx.execute_batch(sql)
-            .map_err(|e| AppError::internal(format!("migration {} failed: {e}", i + 1)))?;
+            .map_err(|e| DbError::internal(format!("migration {} failed: {e}", i + 1)))?;
         tracing::info!(version = i + 1, "applied migration");
     }
     tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;

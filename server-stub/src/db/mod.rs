@@ -1,19 +1,21 @@
 //! Storage: SQLite in WAL mode, one writer thread with group commit, a pool of readers.
 //!
 //! - [`Db::write`] sends a closure to the single writer thread. The writer drains every job
-//!   waiting in its queue, runs each inside its own `SAVEPOINT` of one transaction, commits once
-//!   (one `fsync` with `synchronous=FULL`) and only then answers each job. A job that fails
-//!   rolls back its savepoint alone; the others still commit. This is group commit: under load
-//!   hundreds of operations share one disk flush, and no operation is acknowledged before it
-//!   is durable.
+//!   waiting in its queue, runs them in one transaction, commits once (one `fsync` with
+//!   `synchronous=FULL`) and only then answers each job (group commit: under load hundreds of
+//!   operations share one disk flush, and no operation is acknowledged before it is durable).
+//!   See `writer.rs` for what a failing job does to its batch.
 //! - [`Db::read`] runs a closure on a reader connection in `spawn_blocking`. WAL lets readers
 //!   see the last committed state while the writer works.
 //!
 //! Queries live beside the domain they serve (`users.rs`, `agents.rs`, `ledger.rs`, …) as
 //! functions over a `rusqlite::Connection`, so the same function runs in a read or inside a
-//! write job.
+//! write job. They fail with [`DbError`]; a closure given to `read` or `write` may fail with
+//! any error that a `DbError` converts into (the handlers' `AppError`), so one job can mix
+//! storage calls with the rules of the request.
 
 pub mod agents;
+mod error;
 pub mod idempotency;
 pub mod ledger;
 pub mod migrate;
@@ -31,7 +33,7 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
-use crate::error::{AppError, AppResult};
+pub use error::{DbError, DbResult};
 pub use writer::WriteStats;
 
 /// The ledger's running totals (transactions per type, DOF consumed): read from storage once
@@ -124,7 +126,7 @@ const WAL_RESTART_FRAMES: i64 = 16_384;
 /// Copies committed WAL frames back into the database every [`CHECKPOINT_EVERY`], passively
 /// (never waiting for, nor blocking, the writer or a reader), until `stop`; past
 /// [`WAL_RESTART_FRAMES`] it restarts the log instead.
-fn spawn_checkpointer(conn: Connection, stop: Arc<AtomicBool>) -> AppResult<()> {
+fn spawn_checkpointer(conn: Connection, stop: Arc<AtomicBool>) -> DbResult<()> {
     std::thread::Builder::new()
         .name("jiga-db-checkpoint".into())
         .spawn(move || {
@@ -140,7 +142,7 @@ fn spawn_checkpointer(conn: Connection, stop: Arc<AtomicBool>) -> AppResult<()> 
             }
         })
         .map(|_| ())
-        .map_err(|e| AppError::internal(format!("cannot start the checkpoint thread: {e}")))
+        .map_err(|e| DbError::internal(format!("cannot start the checkpoint thread: {e}")))
 }
 
 impl Db {
@@ -148,7 +150,7 @@ impl Db {
     ///
     /// # Errors
     /// An unsupported URL, or a database that cannot be opened or migrated.
-    pub fn open(url: &str) -> AppResult<Db> {
+    pub fn open(url: &str) -> DbResult<Db> {
         let (location, durable) = if url == "sqlite::memory:" {
             let base = Path::new("/dev/shm");
             let dir = if base.is_dir() {
@@ -156,28 +158,26 @@ impl Db {
             } else {
                 tempfile::tempdir()
             }
-            .map_err(|e| AppError::internal(format!("cannot create a temporary database: {e}")))?;
+            .map_err(|e| DbError::internal(format!("cannot create a temporary database: {e}")))?;
             (Location::Temp(dir), false)
         } else if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err(AppError::invalid(
-                    "--db",
-                    format!("database url '{url}' names no file"),
-                ));
+                return Err(DbError::BadUrl {
+                    url: url.to_owned(),
+                    why: "names no file",
+                });
             }
             (Location::File(PathBuf::from(path)), true)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(AppError::invalid(
-                "--db",
-                format!(
-                    "database url '{url}': PostgreSQL is not supported by this build yet; use sqlite://PATH or sqlite::memory:"
-                ),
-            ));
+            return Err(DbError::BadUrl {
+                url: url.to_owned(),
+                why: "is PostgreSQL, which this build does not support yet; use sqlite://PATH or sqlite::memory:",
+            });
         } else {
-            return Err(AppError::invalid(
-                "--db",
-                format!("database url '{url}' is not sqlite://PATH or sqlite::memory:"),
-            ));
+            return Err(DbError::BadUrl {
+                url: url.to_owned(),
+                why: "is not sqlite://PATH or sqlite::memory:",
+            });
         };
         let path = location.path();
         let mut conn = open_conn(&path, durable)?;
@@ -216,11 +216,12 @@ impl Db {
     /// Runs `f` on a reader connection.
     ///
     /// # Errors
-    /// Whatever `f` returns, or `unavailable` when the pool is closed.
-    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    /// Whatever `f` returns, or `Unavailable` when the pool is closed.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         let permit = self
             .inner
@@ -228,7 +229,7 @@ impl Db {
             .clone()
             .acquire_owned()
             .await
-            .map_err(|_| AppError::Unavailable("storage is shutting down".into()))?;
+            .map_err(|_| DbError::Unavailable("storage is shutting down"))?;
         let inner = self.inner.clone();
         // The permit moves into the blocking task: a caller that gives up (its request was
         // dropped) must not hand its permit on while its connection is still in use, or the
@@ -237,25 +238,26 @@ impl Db {
             let _permit = permit;
             let conn = inner.readers.lock().pop();
             let Some(conn) = conn else {
-                return Err(AppError::internal("reader pool empty despite a permit"));
+                return Err(DbError::internal("reader pool empty despite a permit").into());
             };
             let out = f(&conn);
             inner.readers.lock().push(conn);
             out
         })
         .await
-        .map_err(|e| AppError::internal(format!("reader task: {e}")))?
+        .map_err(|e| DbError::internal(format!("reader task: {e}")))?
     }
 
     /// Runs `f` inside the writer's next group-committed transaction and returns once it is
     /// durable. If `f` fails, its changes are rolled back and nothing else is affected.
     ///
     /// # Errors
-    /// Whatever `f` returns, or `unavailable` if the commit failed (then nothing was applied).
-    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    /// Whatever `f` returns, or `Unavailable` if the commit failed (then nothing was applied).
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&rusqlite::Transaction<'_>) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<DbError> + Send + std::fmt::Display + 'static,
     {
         self.inner.writer.submit(f).await
     }
@@ -274,18 +276,18 @@ impl Db {
 
     /// True when storage answers a trivial query.
     pub async fn ping(&self) -> bool {
-        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+        self.read(|c| -> DbResult<i64> { Ok(c.query_row("SELECT 1", [], |r| r.get(0))?) })
             .await
             .is_ok()
     }
 }
 
-fn open_conn(path: &Path, durable: bool) -> AppResult<Connection> {
+fn open_conn(path: &Path, durable: bool) -> DbResult<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| {
-        AppError::internal(format!("cannot open database '{}': {e}", path.display()))
+        DbError::internal(format!("cannot open database '{}': {e}", path.display()))
     })?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -306,13 +308,15 @@ mod tests {
         for _ in 0..READERS {
             let slow = db.read(|_| {
                 std::thread::sleep(std::time::Duration::from_millis(300));
-                Ok(())
+                Ok::<(), DbError>(())
             });
             // Gives up long before the read is done.
             let _ = tokio::time::timeout(std::time::Duration::from_millis(20), slow).await;
         }
         let reads: Vec<_> = (0..READERS)
-            .map(|_| db.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)))
+            .map(|_| {
+                db.read(|c| -> DbResult<i64> { Ok(c.query_row("SELECT 1", [], |r| r.get(0))?) })
+            })
             .collect();
         for r in futures_util::future::join_all(reads).await {
             assert_eq!(r.expect("a reader connection"), 1);

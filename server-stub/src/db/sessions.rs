@@ -11,11 +11,11 @@ use jiga::{Dof, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::json;
 
+use super::error::{DbError, DbResult};
 use super::ledger::{self, account};
 use crate::cursor::{PageReq, page_from};
 pub use crate::domain::session::Op;
 use crate::domain::session::{Decision, Ending, HirePolicy, Meter, decide, settle};
-use crate::error::{AppError, AppResult};
 use crate::ids::new_id;
 
 /// One stored event frame: its seq and its exact JSON text, serialized once at storage time
@@ -83,7 +83,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
 ///
 /// # Errors
 /// A database failure.
-pub fn get(conn: &Connection, id: &str) -> AppResult<Option<SessionRow>> {
+pub fn get(conn: &Connection, id: &str) -> DbResult<Option<SessionRow>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {COLS} FROM sessions WHERE id = ?1"))?
         .query_row([id], from_row)
@@ -94,7 +94,7 @@ pub fn get(conn: &Connection, id: &str) -> AppResult<Option<SessionRow>> {
 ///
 /// # Errors
 /// A database failure.
-pub fn active(conn: &Connection) -> AppResult<Vec<SessionRow>> {
+pub fn active(conn: &Connection) -> DbResult<Vec<SessionRow>> {
     Ok(conn
         .prepare(&format!(
             "SELECT {COLS} FROM sessions WHERE status = 'active'"
@@ -108,7 +108,7 @@ pub fn active(conn: &Connection) -> AppResult<Vec<SessionRow>> {
 ///
 /// # Errors
 /// A database failure.
-pub fn active_count(conn: &Connection, hirer: &str) -> AppResult<u32> {
+pub fn active_count(conn: &Connection, hirer: &str) -> DbResult<u32> {
     let n: i64 = conn
         .prepare_cached("SELECT COUNT(*) FROM sessions WHERE hirer_id = ?1 AND status = 'active'")?
         .query_row([hirer], |r| r.get(0))?;
@@ -124,7 +124,7 @@ pub fn list_for_hirer(
     hirer: &str,
     status: Option<SessionStatus>,
     page: PageReq,
-) -> AppResult<Page<Session>> {
+) -> DbResult<Page<Session>> {
     let rows = conn
         .prepare_cached(&format!(
             "SELECT {COLS} FROM sessions WHERE hirer_id = ?1 AND pk < ?2 AND (?3 IS NULL OR status = ?3) ORDER BY pk DESC LIMIT ?4"
@@ -145,7 +145,7 @@ pub fn events_after(
     session_pk: i64,
     after: u64,
     limit: u32,
-) -> AppResult<Vec<Frame>> {
+) -> DbResult<Vec<Frame>> {
     Ok(conn
         .prepare_cached("SELECT seq, frame FROM session_events WHERE session_pk = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?
         .query_map(params![session_pk, after as i64, limit], |r| {
@@ -160,14 +160,14 @@ fn emit(
     kind: EventKind,
     now: i64,
     out: &mut Vec<Frame>,
-) -> AppResult<()> {
+) -> DbResult<()> {
     let seq = row.session.last_seq + 1;
     let ev = SessionEvent {
         seq,
         ts: ts(now)?,
         kind,
     };
-    let text = ev.to_json().map_err(AppError::internal)?;
+    let text = ev.to_json().map_err(DbError::internal)?;
     tx.prepare_cached("INSERT INTO session_events (session_pk, seq, frame) VALUES (?1, ?2, ?3)")?
         .execute(params![row.pk, seq as i64, text])?;
     row.session.last_seq = seq;
@@ -175,7 +175,7 @@ fn emit(
     Ok(())
 }
 
-fn save(tx: &Connection, row: &SessionRow) -> AppResult<()> {
+fn save(tx: &Connection, row: &SessionRow) -> DbResult<()> {
     let s = &row.session;
     tx.prepare_cached(
         "UPDATE sessions SET status = ?2, consumed = ?3, ended_at = ?4, end_reason = ?5, last_seq = ?6, \
@@ -206,10 +206,10 @@ pub fn hire(
     req: &HireRequest,
     policy: &HirePolicy,
     now: i64,
-) -> AppResult<(SessionRow, Vec<Frame>)> {
+) -> DbResult<(SessionRow, Vec<Frame>)> {
     let available = ledger::balance(tx, &account::available(hirer))?;
     if available < req.budget.get() {
-        return Err(AppError::InsufficientFunds {
+        return Err(DbError::InsufficientFunds {
             needed: req.budget.get(),
             available,
             what: "hire",
@@ -218,7 +218,7 @@ pub fn hire(
     let id = new_id("ses");
     let minutes = i64::from(req.max_minutes.unwrap_or(DEFAULT_MAX_MINUTES));
     let expires = now + minutes * 60_000;
-    let doc = serde_json::to_string(agent).map_err(AppError::internal)?;
+    let doc = serde_json::to_string(agent).map_err(DbError::internal)?;
     tx.prepare_cached(
         "INSERT INTO sessions (id, agent_id, hirer_id, owner_id, game, status, budget, started_at, expires_at, agent_doc) \
          VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?9)",
@@ -291,16 +291,16 @@ fn charge(
     reason: ChargeReason,
     now: i64,
     out: &mut Vec<Frame>,
-) -> AppResult<()> {
+) -> DbResult<()> {
     let s = &mut row.session;
     let consumed = s
         .consumed
         .checked_add(amount)
-        .ok_or_else(|| AppError::internal("consumed overflow"))?;
+        .ok_or_else(|| DbError::internal("consumed overflow"))?;
     let remaining = s
         .budget
         .checked_sub(consumed)
-        .ok_or_else(|| AppError::internal("remaining overflow"))?;
+        .ok_or_else(|| DbError::internal("remaining overflow"))?;
     ledger::post(
         tx,
         TransactionType::Consume,
@@ -340,7 +340,7 @@ pub fn apply(
     fee_bps: u32,
     now: i64,
     out: &mut Vec<Frame>,
-) -> AppResult<Option<Settlement>> {
+) -> DbResult<Option<Settlement>> {
     for op in ops {
         let meter = Meter {
             status: row.session.status,
@@ -383,12 +383,11 @@ pub fn end(
     fee_bps: u32,
     now: i64,
     out: &mut Vec<Frame>,
-) -> AppResult<Settlement> {
+) -> DbResult<Settlement> {
     if row.session.status == SessionStatus::Ended {
-        return Err(AppError::Conflict(format!(
-            "session '{}' has already ended",
-            row.session.id
-        )));
+        return Err(DbError::AlreadyEnded {
+            session_id: row.session.id.clone(),
+        });
     }
     let s = &row.session;
     let (st, postings) = settle(
@@ -422,7 +421,7 @@ pub fn end(
     tx.prepare_cached("UPDATE sessions SET settlement = ?2 WHERE pk = ?1")?
         .execute(params![
             row.pk,
-            serde_json::to_string(&st).map_err(AppError::internal)?
+            serde_json::to_string(&st).map_err(DbError::internal)?
         ])?;
     save(tx, row)?;
     super::agents::bump(

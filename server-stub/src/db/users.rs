@@ -4,7 +4,7 @@ use jiga::Timestamp;
 use jiga::model::{Me, UpdateMeRequest, User};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::error::{AppError, AppResult};
+use super::error::{DbError, DbResult};
 use crate::ids::{new_id, sha256_hex};
 
 const USER_COLS: &str = "id, display_name, email, created_at, preferences";
@@ -37,15 +37,13 @@ pub fn create_with_email(
     password_hash: &str,
     display_name: &str,
     now: i64,
-) -> AppResult<User> {
+) -> DbResult<User> {
     let email = email.to_lowercase();
     let taken: bool = tx
         .prepare_cached("SELECT 1 FROM users WHERE email = ?1")?
         .exists([&email])?;
     if taken {
-        return Err(AppError::Conflict(format!(
-            "email '{email}' is already registered"
-        )));
+        return Err(DbError::EmailTaken { email });
     }
     let id = new_id("usr");
     tx.prepare_cached("INSERT INTO users (id, email, password_hash, display_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
@@ -62,7 +60,7 @@ pub fn create_with_email(
 ///
 /// # Errors
 /// A database failure.
-pub fn find_login(conn: &Connection, email: &str) -> AppResult<Option<(User, String)>> {
+pub fn find_login(conn: &Connection, email: &str) -> DbResult<Option<(User, String)>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {USER_COLS}, password_hash FROM users WHERE email = ?1 AND password_hash IS NOT NULL"))?
         .query_row([email.to_lowercase()], |r| Ok((me_from_row(r)?.user, r.get::<_, String>(5)?)))
@@ -73,7 +71,7 @@ pub fn find_login(conn: &Connection, email: &str) -> AppResult<Option<(User, Str
 ///
 /// # Errors
 /// A database failure.
-pub fn device_user(tx: &Connection, device_id: &str, now: i64) -> AppResult<User> {
+pub fn device_user(tx: &Connection, device_id: &str, now: i64) -> DbResult<User> {
     let found = tx
         .prepare_cached(&format!(
             "SELECT {USER_COLS} FROM users WHERE device_id = ?1"
@@ -102,7 +100,7 @@ pub fn device_user(tx: &Connection, device_id: &str, now: i64) -> AppResult<User
 ///
 /// # Errors
 /// A database failure.
-pub fn get(conn: &Connection, id: &str) -> AppResult<Option<Me>> {
+pub fn get(conn: &Connection, id: &str) -> DbResult<Option<Me>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"))?
         .query_row([id], me_from_row)
@@ -113,7 +111,7 @@ pub fn get(conn: &Connection, id: &str) -> AppResult<Option<Me>> {
 ///
 /// # Errors
 /// `not_found` for an unknown user.
-pub fn update(tx: &Connection, id: &str, req: &UpdateMeRequest) -> AppResult<Me> {
+pub fn update(tx: &Connection, id: &str, req: &UpdateMeRequest) -> DbResult<Me> {
     if let Some(name) = &req.display_name {
         tx.prepare_cached("UPDATE users SET display_name = ?2 WHERE id = ?1")?
             .execute(params![id, name.trim()])?;
@@ -122,7 +120,10 @@ pub fn update(tx: &Connection, id: &str, req: &UpdateMeRequest) -> AppResult<Me>
         tx.prepare_cached("UPDATE users SET preferences = ?2 WHERE id = ?1")?
             .execute(params![id, p.to_string()])?;
     }
-    get(tx, id)?.ok_or_else(|| AppError::not_found("user", id))
+    get(tx, id)?.ok_or_else(|| DbError::NotFound {
+        kind: "user",
+        id: id.to_owned(),
+    })
 }
 
 /// Starts a login: a token family and its first refresh token, returned in clear.
@@ -134,7 +135,7 @@ pub fn start_login(
     user_id: &str,
     now: i64,
     refresh_ttl_ms: i64,
-) -> AppResult<(String, String)> {
+) -> DbResult<(String, String)> {
     let family = new_id("lgn");
     tx.prepare_cached("INSERT INTO token_families (id, user_id, created_at) VALUES (?1, ?2, ?3)")?
         .execute(params![family, user_id, now])?;
@@ -142,7 +143,7 @@ pub fn start_login(
     Ok((family, token))
 }
 
-fn issue_refresh(tx: &Connection, family: &str, expires_at: i64) -> AppResult<String> {
+fn issue_refresh(tx: &Connection, family: &str, expires_at: i64) -> DbResult<String> {
     let token = format!("rt_{}", crate::ids::new_secret());
     tx.prepare_cached(
         "INSERT INTO refresh_tokens (token_hash, family_id, expires_at) VALUES (?1, ?2, ?3)",
@@ -177,7 +178,7 @@ pub enum Rotation {
 ///
 /// # Errors
 /// A database failure.
-pub fn rotate(tx: &Connection, token: &str, now: i64, refresh_ttl_ms: i64) -> AppResult<Rotation> {
+pub fn rotate(tx: &Connection, token: &str, now: i64, refresh_ttl_ms: i64) -> DbResult<Rotation> {
     let row = tx
         .prepare_cached(
             "SELECT r.family_id, r.used, r.expires_at, f.revoked, f.user_id FROM refresh_tokens r \
@@ -207,7 +208,7 @@ pub fn rotate(tx: &Connection, token: &str, now: i64, refresh_ttl_ms: i64) -> Ap
     tx.prepare_cached("UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?1")?
         .execute([sha256_hex(token)])?;
     let user = get(tx, &user_id)?
-        .ok_or_else(|| AppError::internal("refresh token of a missing user"))?
+        .ok_or_else(|| DbError::internal("refresh token of a missing user"))?
         .user;
     let token = issue_refresh(tx, &family, now + refresh_ttl_ms)?;
     Ok(Rotation::Rotated {
@@ -221,7 +222,7 @@ pub fn rotate(tx: &Connection, token: &str, now: i64, refresh_ttl_ms: i64) -> Ap
 ///
 /// # Errors
 /// A database failure.
-pub fn revoked_families(conn: &Connection) -> AppResult<Vec<String>> {
+pub fn revoked_families(conn: &Connection) -> DbResult<Vec<String>> {
     Ok(conn
         .prepare("SELECT id FROM token_families WHERE revoked = 1")?
         .query_map([], |r| r.get(0))?

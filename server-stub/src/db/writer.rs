@@ -17,9 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rusqlite::{Connection, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
+use super::DbError;
 use super::LedgerTotals;
 use super::ledger;
-use crate::error::{AppError, AppResult};
 
 /// The most jobs one transaction takes; bounds the latency of the jobs at its front.
 const MAX_BATCH: usize = 2048;
@@ -43,16 +43,17 @@ trait Job: Send {
     fn finish(self: Box<Self>, committed: bool);
 }
 
-struct TypedJob<T, F> {
+struct TypedJob<T, E, F> {
     f: Option<F>,
-    out: Option<AppResult<T>>,
-    reply: oneshot::Sender<AppResult<T>>,
+    out: Option<Result<T, E>>,
+    reply: oneshot::Sender<Result<T, E>>,
 }
 
-impl<T, F> Job for TypedJob<T, F>
+impl<T, E, F> Job for TypedJob<T, E, F>
 where
     T: Send + 'static,
-    F: FnOnce(&Transaction<'_>) -> AppResult<T> + Send + 'static,
+    E: From<DbError> + Send + std::fmt::Display + 'static,
+    F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
 {
     fn run(&mut self, tx: &Transaction<'_>) -> Ran {
         let Some(f) = self.f.take() else {
@@ -63,7 +64,7 @@ where
         let mark = ledger::mark();
         // A panicking job must not take the writer thread (and every later write) down.
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(tx)))
-            .unwrap_or_else(|_| Err(AppError::internal("a write job panicked")));
+            .unwrap_or_else(|_| Err(DbError::internal("a write job panicked").into()));
         let ran = match &out {
             Ok(_) => Ran::Clean,
             Err(_) if tx.total_changes() == changes => {
@@ -85,9 +86,10 @@ where
             // A failed job changed nothing that commits, so its answer stands.
             Some(Err(e)) => Err(e),
             Some(Ok(v)) if committed => Ok(v),
-            Some(Ok(_)) | None => Err(AppError::Unavailable(
-                "storage could not commit; nothing was applied, retry".into(),
-            )),
+            Some(Ok(_)) | None => Err(DbError::Unavailable(
+                "storage could not commit; nothing was applied, retry",
+            )
+            .into()),
         };
         let _ = self.reply.send(out);
     }
@@ -114,10 +116,11 @@ pub(super) struct WriterHandle {
 }
 
 impl WriterHandle {
-    pub(super) async fn submit<T, F>(&self, f: F) -> AppResult<T>
+    pub(super) async fn submit<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Transaction<'_>) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<DbError> + Send + std::fmt::Display + 'static,
     {
         let (reply, rx) = oneshot::channel();
         let job = Box::new(TypedJob {
@@ -128,9 +131,9 @@ impl WriterHandle {
         self.tx
             .send(job)
             .await
-            .map_err(|_| AppError::Unavailable("storage writer has stopped".into()))?;
+            .map_err(|_| DbError::Unavailable("storage writer has stopped"))?;
         rx.await
-            .map_err(|_| AppError::Unavailable("storage writer has stopped".into()))?
+            .map_err(|_| DbError::Unavailable("storage writer has stopped"))?
     }
 
     pub(super) fn stats(&self) -> WriteStats {
@@ -141,7 +144,10 @@ impl WriterHandle {
     }
 }
 
-pub(super) fn spawn(mut conn: Connection, totals: Arc<LedgerTotals>) -> AppResult<WriterHandle> {
+pub(super) fn spawn(
+    mut conn: Connection,
+    totals: Arc<LedgerTotals>,
+) -> super::DbResult<WriterHandle> {
     // Answering a batch wakes hundreds of tasks; from this thread each wake may unpark a
     // runtime worker (a syscall), and the writer measured 40 % of its time doing that. So a
     // committed batch is handed to the runtime in one piece and answered there, while this
@@ -187,7 +193,7 @@ pub(super) fn spawn(mut conn: Connection, totals: Arc<LedgerTotals>) -> AppResul
                 }
             }
         })
-        .map_err(|e| AppError::internal(format!("cannot start the writer thread: {e}")))?;
+        .map_err(|e| DbError::internal(format!("cannot start the writer thread: {e}")))?;
     Ok(WriterHandle { tx, counters })
 }
 
@@ -257,21 +263,21 @@ fn run_batch(
 #[cfg(test)]
 mod tests {
     use super::super::Db;
-    use crate::error::AppError;
+    use super::super::DbError;
 
     fn count(c: &rusqlite::Connection) -> i64 {
         c.query_row("SELECT COUNT(*) FROM webhook_events", [], |r| r.get(0))
             .unwrap_or(-1)
     }
 
-    async fn insert(db: &Db, id: &'static str, then_fail: bool) -> Result<(), AppError> {
+    async fn insert(db: &Db, id: &'static str, then_fail: bool) -> Result<(), DbError> {
         db.write(move |tx| {
             tx.execute(
                 "INSERT INTO webhook_events (id, received_at) VALUES (?1, 0)",
                 [id],
             )?;
             if then_fail {
-                return Err(AppError::Conflict("refused after writing".into()));
+                return Err(DbError::internal("refused after writing"));
             }
             Ok(())
         })
@@ -283,12 +289,15 @@ mod tests {
         let db = Db::open("sqlite::memory:").expect("open");
         let (a, b, c) = tokio::join!(
             insert(&db, "a", false),
-            db.write(|_| Err::<(), _>(AppError::Conflict("refused first".into()))),
+            db.write(|_| Err::<(), _>(DbError::internal("refused first"))),
             insert(&db, "c", false),
         );
         assert!(a.is_ok() && c.is_ok());
-        assert!(matches!(b, Err(AppError::Conflict(_))));
-        assert_eq!(db.read(|c| Ok(count(c))).await.expect("read"), 2);
+        assert!(matches!(b, Err(DbError::Internal(_))));
+        assert_eq!(
+            db.read(|c| Ok::<_, DbError>(count(c))).await.expect("read"),
+            2
+        );
     }
 
     #[tokio::test]
@@ -300,14 +309,14 @@ mod tests {
             insert(&db, "c", false),
         );
         // The failed job keeps its own error; nothing of it is stored.
-        assert!(matches!(b, Err(AppError::Conflict(_))));
+        assert!(matches!(b, Err(DbError::Internal(_))));
         // A job batched before it may be refused as unavailable (never applied); one after
         // it runs in the next transaction.
         for r in [&a, &c] {
-            assert!(matches!(r, Ok(()) | Err(AppError::Unavailable(_))), "{r:?}");
+            assert!(matches!(r, Ok(()) | Err(DbError::Unavailable(_))), "{r:?}");
         }
         let stored = db
-            .read(|c| {
+            .read(|c| -> Result<Vec<String>, DbError> {
                 Ok(c.prepare("SELECT id FROM webhook_events ORDER BY id")?
                     .query_map([], |r| r.get::<_, String>(0))?
                     .collect::<Result<Vec<_>, _>>()?)

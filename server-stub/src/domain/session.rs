@@ -199,18 +199,24 @@ pub struct Ending<'a> {
     pub consumed: Dof,
 }
 
+/// A session that consumed more than its budget: [`settle`] refuses it (the charging rules
+/// never let it happen).
+#[derive(Debug, thiserror::Error)]
+#[error("session '{session_id}' consumed more than its budget")]
+pub struct OverBudget {
+    /// The session.
+    pub session_id: String,
+}
+
 /// The settlement of an ending session and the postings that carry it out: the consumed DOF
 /// to the owner and the platform (`fee_bps`, rounded in the owner's favour), the unused hold
 /// back to the hirer's available balance. Zero movements are not posted.
 ///
 /// # Errors
-/// `internal` when the session consumed more than its budget.
-pub fn settle(e: &Ending<'_>, fee_bps: u32) -> AppResult<(Settlement, Vec<Posting>)> {
-    let st = Settlement::compute(e.budget, e.consumed, fee_bps).ok_or_else(|| {
-        AppError::internal(format!(
-            "session '{}' consumed more than its budget",
-            e.session_id
-        ))
+/// [`OverBudget`] when the session consumed more than its budget (a broken invariant).
+pub fn settle(e: &Ending<'_>, fee_bps: u32) -> Result<(Settlement, Vec<Posting>), OverBudget> {
+    let st = Settlement::compute(e.budget, e.consumed, fee_bps).ok_or_else(|| OverBudget {
+        session_id: e.session_id.to_owned(),
     })?;
     let mut postings = Vec::with_capacity(2);
     if !st.consumed.is_zero() {

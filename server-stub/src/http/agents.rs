@@ -181,7 +181,7 @@ pub async fn create_review(
                 id: user.id.clone(),
                 display_name: me.user.display_name,
             };
-            db::agents::create_review(
+            Ok(db::agents::create_review(
                 tx,
                 &agent_id,
                 &req.session_id,
@@ -189,7 +189,7 @@ pub async fn create_review(
                 req.rating,
                 &req.text,
                 now,
-            )
+            )?)
         })
         .await?;
     state.catalog.refresh(&id).await;

@@ -8,6 +8,7 @@ use jiga::model::{
 
 use super::extract::Json;
 use crate::auth::{hash_password, verify_password};
+use crate::db::DbError;
 use crate::db::users::{self, Rotation};
 use crate::error::{AppError, AppResult};
 use crate::ids::now_millis;
@@ -44,7 +45,7 @@ pub async fn register(
         .write(move |tx| {
             let user = users::create_with_email(tx, &req.email, &hash, &req.display_name, now)?;
             let (family, token) = users::start_login(tx, &user.id, now, REFRESH_TTL_MS)?;
-            Ok((user, family, token))
+            Ok::<_, DbError>((user, family, token))
         })
         .await?;
     Ok((
@@ -104,7 +105,7 @@ pub async fn anonymous(
         .write(move |tx| {
             let user = users::device_user(tx, &req.device_id, now)?;
             let (family, token) = users::start_login(tx, &user.id, now, REFRESH_TTL_MS)?;
-            Ok((user, family, token))
+            Ok::<_, DbError>((user, family, token))
         })
         .await?;
     respond(&state, user, &family, token).await

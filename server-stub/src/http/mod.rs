@@ -13,6 +13,7 @@ pub mod marketplace;
 pub mod middleware;
 pub mod ops;
 pub mod sessions;
+mod storage;
 pub mod users;
 pub mod wallet;
 

@@ -73,9 +73,9 @@ pub async fn hire(
                             stream_path: format!("/v1/sessions/{}/stream", row.session.id),
                         };
                         hired = Some((row, frames));
-                        Ok(resp)
+                        Ok::<_, AppError>(resp)
                     })?;
-                    Ok((stored, hired))
+                    Ok::<_, AppError>((stored, hired))
                 })
                 .await?;
             if let Some((row, frames)) = hired {

@@ -18,9 +18,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::brain::{AgentBrain, BrainFactory};
 use crate::catalog::Catalog;
-use crate::db::Db;
 use crate::db::idempotency::{IdemKey, StoredResponse, run_stored};
 use crate::db::sessions::{self, Op, SessionRow};
+use crate::db::{Db, DbError};
 use crate::error::{AppError, AppResult};
 use crate::ids::now_millis;
 use crate::metrics::Metrics;
@@ -361,7 +361,7 @@ async fn run(deps: &RunnerDeps, mut row: SessionRow, mut rx: mpsc::Receiver<Msg>
                     let mut r = snapshot;
                     let mut frames = Vec::new();
                     sessions::apply(tx, &mut r, &ops, fee, now, &mut frames)?;
-                    Ok((r, frames))
+                    Ok::<_, DbError>((r, frames))
                 })
                 .await;
             match res {
@@ -436,12 +436,12 @@ async fn end_by_hirer(
             let (resp, value) = run_stored(tx, &key, 200, now, |tx| {
                 let settlement =
                     sessions::end(tx, &mut r, EndReason::EndedByHirer, fee, now, &mut frames)?;
-                Ok(EndSessionResponse {
+                Ok::<_, AppError>(EndSessionResponse {
                     session: r.session.clone(),
                     settlement,
                 })
             })?;
-            Ok((resp, value.map(|_| r), frames))
+            Ok::<_, AppError>((resp, value.map(|_| r), frames))
         })
         .await?;
     if let Some(r) = updated {
@@ -462,7 +462,7 @@ async fn end_with_error(deps: &RunnerDeps, row: &mut SessionRow) {
             let mut r = snapshot;
             let mut frames = Vec::new();
             sessions::end(tx, &mut r, EndReason::AgentError, fee, now, &mut frames)?;
-            Ok((r, frames))
+            Ok::<_, DbError>((r, frames))
         })
         .await;
     match res {
