@@ -7,6 +7,14 @@
 //! describe fixed windows ("seconds until the window resets"), which this is, in one map
 //! under one short lock. Finished windows are swept by a chore, so the map holds only the
 //! callers of the last minute.
+//!
+//! Measured (`cargo bench -p jiga-server --bench ratelimit`, 10,000 callers, shared 2-core
+//! machine): this limiter costs 141 ns a check on one thread and 176 ns on two; governor's
+//! keyed limiter 89 and 75 ns. Governor is faster by about 0.1 µs a request, a few thousandths
+//! of what the cheapest request costs the server, and it cannot give the headers the contract
+//! asks for (the same bench shows it letting 2 more requests through 1.2 s after a caller used
+//! up 100 of 100, where the fixed window says Remaining 0 and Reset 58 s). So the contract's
+//! semantics decide, and this stays.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
