@@ -50,11 +50,6 @@ pub(crate) fn with_lib<T>(f: impl FnOnce(&Arc<Lib>) -> Res<T>) -> Res<T> {
     f(&lib)
 }
 
-/// A fresh operation id.
-pub(crate) fn next_op() -> u64 {
-    NEXT_OP.fetch_add(1, Ordering::Relaxed)
-}
-
 impl Lib {
     /// Runs `fut` on the runtime and queues its result, as JSON, into `sink`; returns the
     /// operation's id at once. `jiga_cancel` may abort it until it finishes.
@@ -63,17 +58,7 @@ impl Lib {
         F: Future<Output = jiga::Result<T>> + Send + 'static,
         T: Serialize,
     {
-        let op = next_op();
-        self.spawn_op_as(op, sink, fut);
-        op
-    }
-
-    /// [`Lib::spawn_op`] under an id taken beforehand with [`next_op`].
-    pub(crate) fn spawn_op_as<F, T>(&self, op: u64, sink: &Sink, fut: F)
-    where
-        F: Future<Output = jiga::Result<T>> + Send + 'static,
-        T: Serialize,
-    {
+        let op = NEXT_OP.fetch_add(1, Ordering::Relaxed);
         let task_sink = sink.clone();
         sink.register(op, || {
             self.handle
@@ -91,6 +76,7 @@ impl Lib {
                 })
                 .abort_handle()
         });
+        op
     }
 }
 

@@ -108,7 +108,7 @@ class Page(Model, Generic[T]):
 
 def snake(name: str) -> str:
     s = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-    return s + "_" if keyword.iskeyword(s) or s == "type" and False else s
+    return s + "_" if keyword.iskeyword(s) else s
 
 
 def ref_name(ref: str) -> str:

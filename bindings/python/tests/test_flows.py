@@ -54,7 +54,6 @@ def test_flow_search_paging(client: jiga.Client) -> None:
     seen = [l.id for l in client.search_all(sort="rating", limit=7)]
     assert len(seen) == first.total and len(set(seen)) == len(seen)
     chess = client.search(game="chess", price_max=50, limit=100)
-    assert all("chess" in [g.lower() for g in l.games] or True for l in chess.items)
     assert all(l.pricing.per_minute <= 50 for l in chess.items)
     assert client.listing(first.items[0].id).id == first.items[0].id
     assert client.featured().items
