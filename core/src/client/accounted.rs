@@ -5,6 +5,7 @@
 //! through it, so none of them holds an accounting rule of its own.
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 
 use super::Client;
 use super::error::{Error, Result};
@@ -84,6 +85,8 @@ pub struct AccountedStream {
     end_at_cap: bool,
     /// Whether the stream's reconciliation error was returned already.
     reported: Arc<Mutex<bool>>,
+    /// The event `try_next` found at the cap, waiting for the end that `next` sends.
+    held: Arc<Mutex<Option<AccountedEvent>>>,
 }
 
 impl std::fmt::Debug for AccountedStream {
@@ -104,25 +107,77 @@ impl AccountedStream {
     /// [`Error::Reconciliation`] when the settlement does not match what was counted (only
     /// for a stream that saw the session from seq 1).
     pub async fn next(&self) -> Result<Option<AccountedEvent>> {
+        let held = self.held().take();
+        if let Some(e) = held {
+            return Ok(Some(self.end_at_cap(e).await));
+        }
         let Some(event) = self.stream.next_event().await? else {
             return self.finish();
         };
+        let e = self.observe(event);
+        if self.wants_cap_end(&e) {
+            Ok(Some(self.end_at_cap(e).await))
+        } else {
+            Ok(Some(e))
+        }
+    }
+
+    /// The next event with its accounting if it has arrived already, without waiting:
+    /// `Poll::Pending` when none is here yet — or when the event that reached the cap of an
+    /// `end_at_cap` stream waits for its `POST /end`, which [`next`](AccountedStream::next)
+    /// sends — otherwise what `next` would return. Mixing the two never loses or reorders an
+    /// event, so a host can drain a burst with `try_next` and wait with `next`.
+    ///
+    /// # Errors
+    /// As [`next`](AccountedStream::next).
+    #[must_use = "an event taken is not offered again"]
+    pub fn try_next(&self) -> Poll<Result<Option<AccountedEvent>>> {
+        if self.held().is_some() {
+            return Poll::Pending;
+        }
+        match self.stream.try_next_event() {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Ready(Ok(None)) => Poll::Ready(self.finish()),
+            Poll::Ready(Ok(Some(event))) => {
+                let e = self.observe(event);
+                if self.wants_cap_end(&e) {
+                    *self.held() = Some(e);
+                    Poll::Pending
+                } else {
+                    Poll::Ready(Ok(Some(e)))
+                }
+            }
+        }
+    }
+
+    /// `event` fed to the account.
+    fn observe(&self, event: SessionEvent) -> AccountedEvent {
         let (seen, consumed) = {
             let mut account = self.lock();
             let seen = account.observe(&event);
             (seen, account.meter().consumed())
         };
-        let cap_end = if self.end_at_cap && seen.actions.contains(&GuardAction::End) {
-            Some(self.client.end_session(self.stream.session_id()).await)
-        } else {
-            None
-        };
-        Ok(Some(AccountedEvent {
+        AccountedEvent {
             event,
             actions: seen.actions,
             consumed,
-            cap_end,
-        }))
+            cap_end: None,
+        }
+    }
+
+    fn wants_cap_end(&self, e: &AccountedEvent) -> bool {
+        self.end_at_cap && e.actions.contains(&GuardAction::End)
+    }
+
+    /// Sends the `POST /end` of the event that reached the cap, before handing it over.
+    async fn end_at_cap(&self, mut e: AccountedEvent) -> AccountedEvent {
+        e.cap_end = Some(self.client.end_session(self.stream.session_id()).await);
+        e
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Option<AccountedEvent>> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn finish(&self) -> Result<Option<AccountedEvent>> {
@@ -193,6 +248,7 @@ impl Client {
             client: self.clone(),
             end_at_cap: options.end_at_cap,
             reported: Arc::new(Mutex::new(false)),
+            held: Arc::new(Mutex::new(None)),
         }
     }
 }

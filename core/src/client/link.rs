@@ -10,8 +10,9 @@
 //! polls the socket, a command's acknowledgement resolves whether or not anyone reads events,
 //! and a host that blocks on it cannot deadlock.
 //!
-//! Memory stays bounded: when the queue is full the driver keeps reading only to see
-//! acknowledgements, drops the events, and once the reader catches up reconnects with
+//! Memory stays bounded: when the queue is full the driver stops reading the socket (TCP
+//! paces the server), unless a command waits for its acknowledgement: then it reads on only
+//! to see acknowledgements, drops the events, and once the reader catches up reconnects with
 //! `afterSeq` = the last event it queued, so delivery stays exactly once.
 
 use std::collections::VecDeque;
@@ -174,6 +175,46 @@ impl<T> Inbox<T> {
                     }
                 }
                 None => st.done = true,
+            }
+        }
+    }
+
+    /// The next item if one is here already, without waiting: `Poll::Pending` when the
+    /// driver has nothing yet (or another reader is waiting on it), otherwise what
+    /// [`next`](Inbox::next) would return.
+    pub(super) fn try_next(&self) -> std::task::Poll<Result<Option<T>>> {
+        use std::task::Poll;
+        if self.is_closed() {
+            return Poll::Ready(Ok(None));
+        }
+        if let Some(item) = self.pop() {
+            return Poll::Ready(item.map(Some));
+        }
+        // A reader waiting in `next` holds the queue; it will fill the buffer.
+        let Ok(mut st) = self.rx.try_lock() else {
+            return Poll::Pending;
+        };
+        if let Some(item) = self.pop() {
+            return Poll::Ready(item.map(Some));
+        }
+        loop {
+            if st.done {
+                return Poll::Ready(Ok(None));
+            }
+            match st.rx.try_recv() {
+                Ok(batch) => {
+                    let mut items = batch.into_iter();
+                    let first = items.next();
+                    self.buf
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .extend(items);
+                    if let Some(item) = first {
+                        return Poll::Ready(item.map(Some));
+                    }
+                }
+                Err(mpsc::error::TryRecvError::Empty) => return Poll::Pending,
+                Err(mpsc::error::TryRecvError::Disconnected) => st.done = true,
             }
         }
     }
@@ -429,7 +470,16 @@ impl<P: Protocol> Driver<P> {
                 }
                 continue;
             }
-            let ws = self.ws.as_mut();
+            // With no command awaiting its acknowledgement the socket is left unread: TCP
+            // holds the server back (a replay is paced by its reader), and nothing is read
+            // only to be dropped and fetched again. Reading resumes — skimming for acks —
+            // while a command waits.
+            self.awaiting.retain(|_, acked| !acked.is_closed());
+            let ws = if self.awaiting.is_empty() {
+                None
+            } else {
+                self.ws.as_mut()
+            };
             let reading = async move {
                 match ws {
                     Some(ws) => ws.next().await,

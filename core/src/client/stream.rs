@@ -93,6 +93,15 @@ impl SessionStream {
         self.shared.inbox.next().await
     }
 
+    /// The next event if it has arrived already, without waiting: `Poll::Pending` when none
+    /// is here yet, otherwise what [`next_event`](SessionStream::next_event) would return.
+    /// For hosts that poll once per frame (a game loop) or read a burst without a task switch
+    /// per event; it never loses or reorders an event against `next_event`.
+    #[must_use = "an event taken is not offered again"]
+    pub fn try_next_event(&self) -> std::task::Poll<Result<Option<SessionEvent>>> {
+        self.shared.inbox.try_next()
+    }
+
     /// The connection's state now.
     #[must_use]
     pub fn state(&self) -> ConnectionState {

@@ -434,3 +434,158 @@ async fn an_accounted_stream_ends_the_session_at_the_guards_cap_and_reconciles()
     assert_eq!(r.consumed, settled);
     assert_eq!(events.meter().consumed(), settled);
 }
+
+#[tokio::test]
+async fn try_next_and_next_mixed_deliver_every_event_once_and_the_cap_event_through_next() {
+    use std::task::Poll;
+
+    use jiga::Dof;
+    use jiga::accounting::GuardSpec;
+    use jiga::client::StreamOptions;
+
+    let h = Harness::start().await;
+    let (_owner, agent) = h
+        .published_agent(|r| {
+            r.actions_per_second = 200;
+            r.pricing = jiga::model::Pricing {
+                per_minute: Dof::new(0),
+                per_action: Dof::new(1),
+            };
+        })
+        .await;
+    let hirer = h.funded(1_000).await;
+    let session = hirer
+        .hire(&hire(&agent.id, 900))
+        .await
+        .expect("hire")
+        .session;
+    let guard = GuardSpec {
+        cap: Some(Dof::new(60)),
+        warn_at: vec![],
+    };
+    let events = hirer.session_events_with(
+        &session.id,
+        StreamOptions::new().guard(guard).end_at_cap(true),
+    );
+    let (mut seqs, mut without_waiting, mut cap_ends) = (Vec::new(), 0, 0);
+    loop {
+        let next = match events.try_next() {
+            Poll::Ready(r) => {
+                without_waiting += 1;
+                r
+            }
+            Poll::Pending => events.next().await,
+        };
+        let Some(e) = next.expect("no stream error") else {
+            break;
+        };
+        if let Some(end) = &e.cap_end {
+            cap_ends += 1;
+            assert!(end.is_ok(), "{end:?}");
+            assert!(e.consumed >= Dof::new(60), "{}", e.consumed);
+        }
+        seqs.push(e.event.seq);
+    }
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as u64).collect::<Vec<_>>(),
+        "gapless, once"
+    );
+    assert_eq!(cap_ends, 1, "the cap's end is sent once, by next");
+    assert!(without_waiting > 0, "a 200/s agent leaves events waiting");
+    events
+        .reconciled()
+        .expect("seen whole")
+        .expect("reconciles");
+
+    // The finished session's replay: its events are all there, nearly all taken without a wait.
+    let replay = hirer.session_events_with(&session.id, StreamOptions::new());
+    let (mut n, mut waited) = (0_u64, 0);
+    loop {
+        let next = match replay.try_next() {
+            Poll::Ready(r) => r,
+            Poll::Pending => {
+                waited += 1;
+                replay.next().await
+            }
+        };
+        match next.expect("no stream error") {
+            Some(e) => {
+                n += 1;
+                assert_eq!(e.event.seq, n);
+            }
+            None => break,
+        }
+    }
+    assert_eq!(n, seqs.len() as u64);
+    assert!(waited < n, "{waited} waits for {n} events");
+}
+
+/// A WebSocket connector that counts the connections it opens.
+#[derive(Default)]
+struct CountingConnector {
+    opened: AtomicUsize,
+}
+
+impl jiga::client::WsConnector for CountingConnector {
+    fn connect(
+        &self,
+        url: String,
+        headers: Vec<(&'static str, String)>,
+    ) -> jiga::client::BoxFuture<
+        '_,
+        Result<Box<dyn jiga::client::WsConnection>, jiga::client::WsOpenError>,
+    > {
+        self.opened.fetch_add(1, Ordering::SeqCst);
+        jiga::client::TungsteniteConnector.connect(url, headers)
+    }
+}
+
+#[tokio::test]
+async fn regression_a_reader_pausing_in_a_replay_costs_no_reconnect() {
+    // The driver used to read on while its queue was full, drop what it read and reconnect
+    // once the reader caught up: a reader slower than the socket made it fetch the replay
+    // over and over. Now TCP holds the server back and one connection serves the replay.
+    let h = Harness::start().await;
+    let (_owner, agent) = h.published_agent(|r| r.actions_per_second = 1000).await;
+    let hirer = h.funded(100_000).await;
+    let sid = hirer
+        .hire(&hire(&agent.id, 90_000))
+        .await
+        .expect("hire")
+        .session
+        .id;
+    // Record a finished session of more events than the driver queues (8 × 256).
+    let live = hirer.session_events(&sid);
+    while let Some(e) = live.next_event().await.expect("event") {
+        if e.seq == 5_000 {
+            hirer.end_session(&sid).await.expect("end");
+        }
+    }
+    let total = hirer.session(&sid).await.expect("session").last_seq;
+    assert!(total > 5_000, "{total}");
+
+    let counting = Arc::new(CountingConnector::default());
+    let reader = Client::builder()
+        .base_url(&h.url)
+        .token_store(Arc::new(MemoryTokenStore::with(hirer.tokens())))
+        .ws_connector(counting.clone())
+        .build()
+        .expect("client");
+    let replay = reader.session_events(&sid);
+    let mut n = 0;
+    while let Some(e) = replay.next_event().await.expect("event") {
+        n += 1;
+        assert_eq!(e.seq, n);
+        if n % 1_000 == 1 {
+            // Long enough for the driver to fill its queue and stall.
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+    assert_eq!(n, total);
+    assert_eq!(
+        counting.opened.load(Ordering::SeqCst),
+        1,
+        "one connection for the replay"
+    );
+}
