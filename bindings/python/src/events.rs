@@ -3,13 +3,15 @@
 //! `RawNotifications`.
 
 use std::sync::OnceLock;
+use std::task::Poll;
 
 use jiga::accounting::{DofMeter, GuardAction};
 use jiga::client::{AccountedEvent, AccountedStream, ConnectionState, NotificationStream};
 use jiga::event::{ChargeReason, EventKind, Notification};
 use jiga::model::EndSessionResponse;
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::errors::to_py;
 use crate::runtime::{Owner, awaitable, blocking, json_text};
@@ -77,8 +79,17 @@ impl SessionEvent {
     /// `session.started`, `agent.action`, `agent.commentary`, `session.dof_update`,
     /// `session.command_ack`, `session.ended`, or a type this version does not know.
     #[getter]
-    fn r#type(&self) -> &str {
-        self.event.kind.event_type()
+    fn r#type<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        // The known types are interned: reading `.type` of every event allocates nothing.
+        match self.event.kind.event_type() {
+            "session.started" => intern!(py, "session.started").clone(),
+            "agent.action" => intern!(py, "agent.action").clone(),
+            "agent.commentary" => intern!(py, "agent.commentary").clone(),
+            "session.dof_update" => intern!(py, "session.dof_update").clone(),
+            "session.command_ack" => intern!(py, "session.command_ack").clone(),
+            "session.ended" => intern!(py, "session.ended").clone(),
+            other => PyString::new(py, other),
+        }
     }
 
     /// When the server emitted it (RFC 3339).
@@ -338,6 +349,18 @@ impl RawEvents {
         self.owner.check()?;
         let s = self.stream.clone();
         awaitable(py, async move { s.next().await }, event_or_none)
+    }
+
+    /// The next event if it has arrived already, without waiting; None when none is here yet
+    /// or the stream has ended (then `next()` says which). The fast path of iteration: a
+    /// burst is read without a trip through the event loop per event.
+    fn try_next(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.owner.check()?;
+        match self.stream.try_next() {
+            Poll::Ready(Ok(Some(e))) => event_or_none(py, Some(e)),
+            Poll::Ready(Err(e)) => Err(to_py(py, &e)),
+            Poll::Ready(Ok(None)) | Poll::Pending => Ok(py.None()),
+        }
     }
 
     /// The next event, or None after `session.ended` (blocking).

@@ -23,9 +23,13 @@ mod runtime;
 
 #[pymodule]
 fn _jiga(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    // The core's `tracing` records reach Python's `logging` under the logger `jiga`.
+    // The core's `tracing` records reach Python's `logging` under the logger `jiga` (down to
+    // debug: the core logs nothing finer), other crates' from warnings up. The ceiling
+    // matters: every record under it costs a lookup in the logger, and the WebSocket crate
+    // traces every frame — at `Trace`, that lookup was half the CPU of a replay.
     let _ = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::LoggersAndLevels)?
-        .filter_target("jiga".to_owned(), log::LevelFilter::Trace)
+        .filter(log::LevelFilter::Warn)
+        .filter_target("jiga".to_owned(), log::LevelFilter::Debug)
         .install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
@@ -36,5 +40,6 @@ fn _jiga(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<events::RawEvents>()?;
     m.add_class::<events::RawNotifications>()?;
     m.add_function(wrap_pyfunction!(events::register_models, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::after_fork_in_child, m)?)?;
     Ok(())
 }

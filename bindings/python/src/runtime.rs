@@ -2,6 +2,7 @@
 //! waits for a core future: as an awaitable, or blocking with the GIL released.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -16,18 +17,30 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
     pyo3_async_runtimes::tokio::get_runtime()
 }
 
+/// How many times this process is a `fork()` child of the one the module was loaded in;
+/// raised by `after_fork_in_child`, which the package registers with `os.register_at_fork`.
+static FORKS: AtomicU32 = AtomicU32::new(0);
+
+/// Registered by the package with `os.register_at_fork(after_in_child=...)`.
+#[pyfunction]
+pub(crate) fn after_fork_in_child() {
+    FORKS.fetch_add(1, Ordering::Relaxed);
+}
+
 /// The process a client was made in: after `fork()` its runtime's threads do not exist in the
-/// child, so a call there fails at once instead of hanging.
+/// child, so a call there fails at once instead of hanging. Checked on every call, so it is
+/// one atomic load rather than a `getpid` system call (forks made by Python's `os.fork`,
+/// which `multiprocessing` uses too, are counted).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Owner(u32);
 
 impl Owner {
     pub(crate) fn here() -> Self {
-        Owner(std::process::id())
+        Owner(FORKS.load(Ordering::Relaxed))
     }
 
     pub(crate) fn check(self) -> PyResult<()> {
-        if std::process::id() == self.0 {
+        if FORKS.load(Ordering::Relaxed) == self.0 {
             Ok(())
         } else {
             Err(JigaError::new_err(

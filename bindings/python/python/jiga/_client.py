@@ -4,7 +4,9 @@ models of the answer."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 from typing import (
     Any,
     AsyncGenerator,
@@ -44,9 +46,14 @@ from .models import (
 )
 
 M = TypeVar("M", bound=Model)
+# Events read in a row without yielding to the event loop (see AsyncSessionEvents).
+_FAIR = 256
 T = TypeVar("T")
 
 # The nested objects of events (`event.session`, `event.settlement`, `event.cap_end`).
+# A client made before fork() fails clearly in the child (its runtime's threads are gone).
+os.register_at_fork(after_in_child=_jiga.after_fork_in_child)
+
 _jiga.register_models(
     {"Session": Session, "Settlement": Settlement, "EndSessionResponse": EndSessionResponse}
 )
@@ -128,11 +135,23 @@ class AsyncSessionEvents:
 
     def __init__(self, raw: Any) -> None:
         self._raw = raw
+        self._burst = 0
 
     def __aiter__(self) -> "AsyncSessionEvents":
         return self
 
     async def __anext__(self) -> "_jiga.SessionEvent":
+        # Events that have arrived already are taken without a trip through the event loop;
+        # after _FAIR of them in a row the loop gets a turn, so other tasks keep running
+        # while a long replay is read.
+        ev = self._raw.try_next()
+        if ev is not None:
+            self._burst += 1
+            if self._burst >= _FAIR:
+                self._burst = 0
+                await asyncio.sleep(0)
+            return ev  # type: ignore[no-any-return]
+        self._burst = 0
         ev = await self._raw.next()
         if ev is None:
             raise StopAsyncIteration
@@ -176,9 +195,11 @@ class SessionEvents:
         return self
 
     def __next__(self) -> "_jiga.SessionEvent":
-        ev = self._raw.next_blocking()
+        ev = self._raw.try_next()
         if ev is None:
-            raise StopIteration
+            ev = self._raw.next_blocking()
+            if ev is None:
+                raise StopIteration
         return ev  # type: ignore[no-any-return]
 
     def command(self, command_id: str, data: Mapping[str, Any]) -> None:
