@@ -171,7 +171,20 @@ impl Client {
         })
     }
 
+    /// [`attempts`](Client::attempts), cut short by [`Client::close`].
     async fn call_bytes(&self, req: &Req) -> Result<bytes::Bytes> {
+        let mut shutdown = self.inner.shutdown.subscribe();
+        if *shutdown.borrow() {
+            return Err(super::closed_error());
+        }
+        tokio::select! {
+            biased;
+            _ = shutdown.wait_for(|closed| *closed) => Err(super::closed_error()),
+            r = self.attempts(req) => r,
+        }
+    }
+
+    async fn attempts(&self, req: &Req) -> Result<bytes::Bytes> {
         let policy = self.inner.retry;
         let started = self.inner.timer.now();
         let mut attempt = 0u32;

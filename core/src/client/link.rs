@@ -118,6 +118,8 @@ pub(super) struct Inbox<T> {
     buf: std::sync::Mutex<VecDeque<Result<T>>>,
     rx: Mutex<InboxState<T>>,
     closed: AtomicBool,
+    /// The client's [`close`](super::Client::close) flag.
+    client_closed: Arc<AtomicBool>,
     state: watch::Receiver<ConnectionState>,
     close: watch::Sender<bool>,
 }
@@ -233,7 +235,7 @@ impl<T> Inbox<T> {
     }
 
     pub(super) fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
+        self.closed.load(Ordering::Acquire) || self.client_closed.load(Ordering::Acquire)
     }
 }
 
@@ -276,7 +278,10 @@ pub(super) fn spawn<P: Protocol>(
         batch: Vec::new(),
         skimmed: false,
         state: state_tx,
-        close: close_rx,
+        close: Closing {
+            handle: close_rx,
+            client: client.inner.shutdown.subscribe(),
+        },
         commands,
         outbox: VecDeque::new(),
         awaiting: std::collections::HashMap::new(),
@@ -286,6 +291,7 @@ pub(super) fn spawn<P: Protocol>(
         buf: std::sync::Mutex::new(VecDeque::new()),
         rx: Mutex::new(InboxState { rx, done: false }),
         closed: AtomicBool::new(false),
+        client_closed: client.inner.shutdown.flag(),
         state: state_rx,
         close: close_tx,
     }
@@ -303,7 +309,7 @@ struct Driver<P: Protocol> {
     /// Frames were read and dropped while the queue was full: replay them.
     skimmed: bool,
     state: watch::Sender<ConnectionState>,
-    close: watch::Receiver<bool>,
+    close: Closing,
     commands: Option<mpsc::Receiver<Outgoing>>,
     /// Commands to send once connected.
     outbox: VecDeque<Outgoing>,
@@ -338,6 +344,27 @@ async fn closed(close: &mut watch::Receiver<bool>) {
     let _ = close.wait_for(|c| *c).await;
 }
 
+/// What ends a driver: its handle's close (or the last handle dropped), or the client's.
+struct Closing {
+    handle: watch::Receiver<bool>,
+    client: watch::Receiver<bool>,
+}
+
+impl Closing {
+    fn is_set(&self) -> bool {
+        *self.handle.borrow() || *self.client.borrow()
+    }
+
+    /// Resolves once either is set. The client's sender lives as long as the client, which
+    /// the driver holds, so its side never resolves by being dropped.
+    async fn wait(&mut self) {
+        tokio::select! {
+            () = closed(&mut self.handle) => {}
+            () = closed(&mut self.client) => {}
+        }
+    }
+}
+
 /// The next command, or never (the notification stream takes none).
 async fn next_command(commands: &mut Option<mpsc::Receiver<Outgoing>>) -> Option<Outgoing> {
     match commands {
@@ -361,7 +388,7 @@ impl<P: Protocol> Driver<P> {
             let batch = std::mem::take(&mut self.batch);
             tokio::select! {
                 biased;
-                () = closed(&mut self.close) => {}
+                () = self.close.wait() => {}
                 _ = self.out.send(batch) => {}
             }
         }
@@ -390,7 +417,7 @@ impl<P: Protocol> Driver<P> {
 
     async fn drive(&mut self) -> Stop {
         loop {
-            if *self.close.borrow() || !self.flush() {
+            if self.close.is_set() || !self.flush() {
                 return Stop::Closed;
             }
             if self.protocol.is_finished() {
@@ -442,7 +469,7 @@ impl<P: Protocol> Driver<P> {
             let timer = self.client.inner.timer.sleep(DEAD_LINK);
             let frame = tokio::select! {
                 biased;
-                () = closed(&mut self.close) => return Stop::Closed,
+                () = self.close.wait() => return Stop::Closed,
                 Some(out) = next_command(&mut self.commands) => {
                     self.outbox.push_back(out);
                     continue;
@@ -488,7 +515,7 @@ impl<P: Protocol> Driver<P> {
             };
             tokio::select! {
                 biased;
-                () = closed(&mut self.close) => return Some(Stop::Closed),
+                () = self.close.wait() => return Some(Stop::Closed),
                 permit = out.reserve() => {
                     let Ok(permit) = permit else { return Some(Stop::Closed) };
                     permit.send(std::mem::take(&mut self.batch));
@@ -613,7 +640,7 @@ impl<P: Protocol> Driver<P> {
                 let pause = pause_before_reconnect(&self.client, path, attempt, reason);
                 tokio::select! {
                     biased;
-                    () = closed(&mut self.close) => Some(Stop::Closed),
+                    () = self.close.wait() => Some(Stop::Closed),
                     () = pause => None,
                 }
             }
@@ -640,7 +667,7 @@ impl<P: Protocol> Driver<P> {
         );
         let opened = tokio::select! {
             biased;
-            () = closed(&mut self.close) => return Some(Stop::Closed),
+            () = self.close.wait() => return Some(Stop::Closed),
             opened = opening => opened,
         };
         match opened {

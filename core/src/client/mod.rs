@@ -92,6 +92,50 @@ struct Inner {
     retry: RetryPolicy,
     observer: Arc<dyn RetryObserver>,
     auth: auth::AuthState,
+    /// Set by [`Client::close`].
+    shutdown: Shutdown,
+}
+
+/// A client's [`close`](Client::close): a flag every handle reads without a lock, and a signal
+/// the work in flight waits on.
+#[derive(Debug)]
+pub(crate) struct Shutdown {
+    flag: Arc<std::sync::atomic::AtomicBool>,
+    signal: tokio::sync::watch::Sender<bool>,
+}
+
+impl Shutdown {
+    fn new() -> Self {
+        Shutdown {
+            flag: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            signal: tokio::sync::watch::channel(false).0,
+        }
+    }
+
+    pub(crate) fn is_set(&self) -> bool {
+        self.flag.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// The flag, for a handle to read after the client is gone.
+    pub(crate) fn flag(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        Arc::clone(&self.flag)
+    }
+
+    pub(crate) fn subscribe(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.signal.subscribe()
+    }
+
+    fn set(&self) {
+        self.flag.store(true, std::sync::atomic::Ordering::Release);
+        self.signal.send_replace(true);
+    }
+}
+
+/// The error of a call on (or cut short by) a closed client.
+pub(crate) fn closed_error() -> Error {
+    Error::Closed {
+        message: "the client was closed".into(),
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -114,6 +158,22 @@ impl Client {
     #[must_use]
     pub fn base_url(&self) -> &str {
         &self.inner.base
+    }
+
+    /// Shuts the client down, with every clone: calls in flight stop and fail with
+    /// [`Error::Closed`] (a DOF-moving call may or may not have reached the server: its
+    /// effect shows in the wallet, and a retry under the same idempotency key from a new
+    /// client is safe), later calls fail with it at once, and the streams opened from it end
+    /// (reads return `Ok(None)`, commands not yet acknowledged fail with `Closed`). Tokens
+    /// stay where they are, for a new client. Idempotent.
+    pub fn close(&self) {
+        self.inner.shutdown.set();
+    }
+
+    /// Whether [`close`](Client::close) was called.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.inner.shutdown.is_set()
     }
 }
 
@@ -256,6 +316,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 observer: self.observer,
                 auth: auth::AuthState::new(self.store),
+                shutdown: Shutdown::new(),
             }),
         })
     }

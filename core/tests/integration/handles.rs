@@ -10,7 +10,7 @@ use jiga::client::{
     BoxFuture, ConnectionState, TungsteniteConnector, WsConnection, WsConnector, WsOpenError,
 };
 use jiga::model::EndReason;
-use jiga::{ErrorKind, EventKind};
+use jiga::{Client, Error, ErrorKind, EventKind};
 
 use crate::common::{Harness, fast_retry, hire};
 
@@ -250,4 +250,87 @@ async fn a_connector_without_headers_opens_streams_with_single_use_tickets() {
             .all(|u| u.contains("ticket=") && u.contains("afterSeq=")),
         "{urls:?}"
     );
+}
+
+#[tokio::test]
+async fn close_stops_calls_in_flight_ends_the_streams_and_refuses_later_calls() {
+    use std::time::Instant;
+
+    // A call in flight: a server that accepts and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let silent_url = format!("http://{}", silent.local_addr().expect("addr"));
+    let held = tokio::spawn(async move {
+        let mut conns = Vec::new();
+        while let Ok((c, _)) = silent.accept().await {
+            conns.push(c);
+        }
+    });
+    let stuck = Client::builder()
+        .base_url(&silent_url)
+        .build()
+        .expect("client");
+    let call = tokio::spawn({
+        let c = stuck.clone();
+        async move { c.featured().await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let t = Instant::now();
+    stuck.close();
+    let err = call.await.expect("joined").expect_err("closed");
+    assert!(matches!(err, Error::Closed { .. }), "{err:?}");
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "stopped at once, not at the 30 s timeout"
+    );
+    held.abort();
+
+    // A live stream with a reader waiting on it, and a command in flight.
+    let h = Harness::start().await;
+    let (_owner, agent) = h.published_agent(|r| r.actions_per_second = 5).await;
+    let hirer = h.funded(5_000).await;
+    let sid = hirer
+        .hire(&hire(&agent.id, 4_000))
+        .await
+        .expect("hire")
+        .session
+        .id;
+    let events = hirer.session_events(&sid);
+    assert_eq!(
+        events.next_event().await.expect("ok").expect("started").seq,
+        1
+    );
+    let reader = tokio::spawn({
+        let events = events.clone();
+        async move {
+            let mut n = 0;
+            while let Some(_e) = events.next_event().await? {
+                n += 1;
+            }
+            Ok::<_, Error>(n)
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let clone = hirer.clone();
+    clone.close();
+    assert!(hirer.is_closed(), "every clone is closed");
+    tokio::time::timeout(Duration::from_secs(2), reader)
+        .await
+        .expect("the reader ends at once")
+        .expect("joined")
+        .expect("a closed stream ends without an error");
+    let command = events.command("cmd-after-close", serde_json::json!({}));
+    assert!(matches!(command.await, Err(Error::Closed { .. })));
+    assert!(matches!(hirer.wallet().await, Err(Error::Closed { .. })));
+
+    // The session was not touched: a new client with the same tokens ends it.
+    let again = Client::builder()
+        .base_url(&h.url)
+        .token_store(std::sync::Arc::new(jiga::client::MemoryTokenStore::with(
+            hirer.tokens(),
+        )))
+        .build()
+        .expect("client");
+    again.end_session(&sid).await.expect("ends");
 }
