@@ -200,6 +200,17 @@ routes! {
         Ok(self.client()?.is_signed_in())
     }
 
+    /// Shuts the client down (the core's `Client::close`): calls in flight fail with
+    /// `Closed`, later calls too, and its streams end.
+    fn close(&self) {
+        self.client.close();
+    }
+
+    /// Whether `close` was called.
+    fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
     /// Forgets the tokens.
     fn sign_out(&self) -> PyResult<()> {
         self.client()?.sign_out();

@@ -27,7 +27,9 @@ fn _jiga(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // debug: the core logs nothing finer), other crates' from warnings up. The ceiling
     // matters: every record under it costs a lookup in the logger, and the WebSocket crate
     // traces every frame — at `Trace`, that lookup was half the CPU of a replay.
-    let _ = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::LoggersAndLevels)?
+    // Python loggers are cached, their levels are not: `logging.getLogger("jiga").setLevel`
+    // takes effect at once (a level is read per record, which the ceiling keeps rare).
+    let _ = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::Loggers)?
         .filter(log::LevelFilter::Warn)
         .filter_target("jiga".to_owned(), log::LevelFilter::Debug)
         .install();

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The Python package's checks, as a user meets it: builds the abi3 wheel with maturin,
-# installs it into a fresh venv, checks that models.py is what the server's OpenAPI document
-# generates, runs mypy.stubtest (the stubs against the native module), mypy over the tests and
-# the example, then pytest against real servers. Prints pytest's summary line.
+# The Python package's checks, as a user meets it: builds the abi3 wheel and the jiga-server
+# wheel with maturin, installs both into a fresh venv, checks that models.py is what the
+# server's OpenAPI document generates, runs mypy.stubtest (the stubs against the native
+# module), mypy over the tests and the example, then pytest against real servers. Prints pytest's summary line.
 # Usage: bindings/python/tests/run.sh
 # Expects jiga-server and jiga-faultproxy built in "$CARGO_TARGET_DIR/release".
 set -euo pipefail
@@ -25,11 +25,14 @@ if [ ! -x "$tools/bin/maturin" ] || ! "$tools/bin/maturin" --version | grep -q '
   python3 -m venv "$tools"
   "$tools/bin/pip" install -q 'maturin>=1.16,<2'
 fi
+# Two wheels, as a user installs them: the package, and the reference server (a binary wheel)
+# that jiga.testing starts.
 wheels="$work/wheels"
 "$tools/bin/maturin" build --release --strip --quiet -m bindings/python/Cargo.toml -o "$wheels"
+"$tools/bin/maturin" build --release --strip --quiet -m server-stub/Cargo.toml -o "$wheels"
 
 python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install -q "$wheels"/jiga-*.whl pytest mypy
+"$work/venv/bin/pip" install -q "$wheels"/jiga-*.whl "$wheels"/jiga_server-*.whl pytest mypy
 
 jiga_test_servers "$work" "$target"
 

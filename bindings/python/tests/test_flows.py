@@ -61,7 +61,7 @@ def test_flow_search_paging(client: jiga.Client) -> None:
     assert client.agent(first.items[0].id).name == first.items[0].name
 
 
-def test_flow_hire_stream_end_and_reconcile(url: str) -> None:
+def test_flow_hire_stream_end(url: str) -> None:
     async def run() -> None:
         async with jiga.AsyncClient(url) as c:
             await c.login("demo@jiga.dev", "demo-player-1")
@@ -86,14 +86,38 @@ def test_flow_hire_stream_end_and_reconcile(url: str) -> None:
                     counted += e.delta
                     assert e.consumed == counted and e.remaining == 300 - counted
             assert seqs == list(range(1, len(seqs) + 1))
-            r = events.reconciled()
-            assert r is not None and r["consumed"] == counted == events.meter().consumed
             with pytest.raises(jiga.Conflict) as err:
                 await c.end_session(hire.session.id)
             assert err.value.status == 409 and err.value.code == "conflict"
             assert (await c.session(hire.session.id)).status == "ended"
 
     asyncio.run(run())
+
+
+def test_flow_reconcile(url: str) -> None:
+    owner = jiga.Client(url)
+    agent = fast_agent(owner, aps=20, per_action=3)
+    with jiga.Client(url) as c:
+        c.sign_in_device(unique("reconcile"))
+        c.topup(400)
+        hire = c.hire(agent_id=agent.id, game="chess", budget=300)
+        metered, settled = 0, None
+        with c.session_events(hire.session.id) as events:
+            for e in events:
+                if e.type == "session.dof_update":
+                    assert e.delta is not None
+                    metered += e.delta
+                    if metered >= 30 and settled is None:
+                        settled = c.end_session(hire.session.id).settlement
+                if e.type == "session.ended":
+                    assert e.settlement is not None and e.settlement.consumed == metered
+            r = events.reconciled()
+            meter = events.meter()
+        assert settled is not None and r is not None
+        assert r["consumed"] == metered == meter.consumed == settled.consumed
+        assert r["ownerEarnings"] + r["platformFee"] == r["consumed"]
+        assert r["released"] == 300 - r["consumed"]
+        assert meter.charges == r["charges"] and meter.budget == 300
 
 
 def test_flow_budget_guard(url: str) -> None:

@@ -116,6 +116,16 @@ class _Base:
             _options(base_url, timeout, connect_timeout, max_attempts, tokens)
         )
 
+    def close(self) -> None:
+        """Shuts the client down: calls in flight stop and raise ``jiga.Closed``, later
+        calls raise it at once, and its session and notification streams end. The tokens
+        stay valid for a new client. Leaving a ``with`` / ``async with`` block calls it."""
+        self._raw.close()
+
+    @property
+    def is_closed(self) -> bool:
+        return bool(self._raw.is_closed())
+
     def tokens(self) -> str:
         """The tokens as JSON text (``null`` when signed out): pass them back as ``tokens=``
         to start signed in. They are secrets: store them as such."""
@@ -277,7 +287,7 @@ class AsyncClient(_Base):
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        pass
+        self.close()
 
     async def sign_in_device(self, device_id: str) -> User:
         return _model(User, await self._raw.sign_in_device(device_id))
@@ -412,6 +422,23 @@ class AsyncClient(_Base):
     def all_transactions(self, type: Optional[str] = None) -> AsyncPages[Transaction]:
         return AsyncPages(self._raw.transaction_pages(rq.body(None, type=type)), _items(Transaction))
 
+    def all_sessions(self, status: Optional[str] = None, limit: Optional[int] = None) -> AsyncPages[Session]:
+        """Every session of the caller across pages."""
+        f = rq.body(None, status=status, limit=limit)
+        return AsyncPages(self._raw.session_pages(f), _items(Session))
+
+    def all_my_agents(self, limit: Optional[int] = None) -> AsyncPages[Agent]:
+        """Every agent the caller owns across pages."""
+        return AsyncPages(self._raw.my_agent_pages(rq.page(limit, None)), _items(Agent))
+
+    def all_agent_versions(self, agent_id: str, limit: Optional[int] = None) -> AsyncPages[Agent]:
+        """Every version of an agent across pages."""
+        return AsyncPages(self._raw.agent_version_pages(agent_id, rq.page(limit, None)), _items(Agent))
+
+    def all_reviews(self, agent_id: str, limit: Optional[int] = None) -> AsyncPages[Review]:
+        """Every review of an agent across pages."""
+        return AsyncPages(self._raw.review_pages(agent_id, rq.page(limit, None)), _items(Review))
+
     async def topup(self, amount: int, provider: str = "dev", *, idempotency_key: Optional[str] = None) -> Topup:
         req = rq.body(None, amount=amount, provider=provider)
         if idempotency_key is None:
@@ -439,7 +466,7 @@ class Client(_Base):
         return self
 
     def __exit__(self, *exc: object) -> None:
-        pass
+        self.close()
 
     def sign_in_device(self, device_id: str) -> User:
         return _model(User, self._raw.sign_in_device_blocking(device_id))
@@ -567,6 +594,23 @@ class Client(_Base):
 
     def all_transactions(self, type: Optional[str] = None) -> Pages[Transaction]:
         return Pages(self._raw.transaction_pages(rq.body(None, type=type)), _items(Transaction))
+
+    def all_sessions(self, status: Optional[str] = None, limit: Optional[int] = None) -> Pages[Session]:
+        """Every session of the caller across pages."""
+        f = rq.body(None, status=status, limit=limit)
+        return Pages(self._raw.session_pages(f), _items(Session))
+
+    def all_my_agents(self, limit: Optional[int] = None) -> Pages[Agent]:
+        """Every agent the caller owns across pages."""
+        return Pages(self._raw.my_agent_pages(rq.page(limit, None)), _items(Agent))
+
+    def all_agent_versions(self, agent_id: str, limit: Optional[int] = None) -> Pages[Agent]:
+        """Every version of an agent across pages."""
+        return Pages(self._raw.agent_version_pages(agent_id, rq.page(limit, None)), _items(Agent))
+
+    def all_reviews(self, agent_id: str, limit: Optional[int] = None) -> Pages[Review]:
+        """Every review of an agent across pages."""
+        return Pages(self._raw.review_pages(agent_id, rq.page(limit, None)), _items(Review))
 
     def topup(self, amount: int, provider: str = "dev", *, idempotency_key: Optional[str] = None) -> Topup:
         req = rq.body(None, amount=amount, provider=provider)
