@@ -21,6 +21,14 @@ fn header<'a>(r: &'a Resp, name: &str) -> Option<&'a str> {
     r.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Stripe's `v1` signature of `body` at `t`, with the test server's webhook secret.
+fn stripe_v1(t: i64, body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"whsec_test").expect("key");
+    mac.update(format!("{t}.{body}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
 async fn stripe(ts: &TestServer, body: Vec<u8>, signature: &str) -> Resp {
     let res = ts
         .http
@@ -48,13 +56,14 @@ async fn regression_webhook_many_empty_signatures_is_cheap() {
         "{:?}",
         started.elapsed()
     );
-    // Nine well-formed entries are one too many as well.
-    let nine = format!(
-        "t={},{}",
-        now(),
-        vec![format!("v1={}", "ab".repeat(32)); 9].join(",")
-    );
-    stripe(&ts, body, &nine)
+    // Nine well-formed entries are one too many, even when the ninth is the right one (so
+    // this is refused for its count, not for a mismatch).
+    let event = json!({"id": unique("evt"), "type": "customer.created"}).to_string();
+    let t = now();
+    let mut entries = vec![format!("v1={}", "ab".repeat(32)); 8];
+    entries.push(format!("v1={}", stripe_v1(t, &event)));
+    let nine = format!("t={t},{}", entries.join(","));
+    stripe(&ts, event.into_bytes(), &nine)
         .await
         .assert_invalid_field("Stripe-Signature");
 }
@@ -62,13 +71,10 @@ async fn regression_webhook_many_empty_signatures_is_cheap() {
 /// One matching entry among eight suffices, as in Stripe's scheme.
 #[tokio::test]
 async fn a_matching_entry_among_eight_signatures_is_accepted() {
-    use hmac::{Hmac, Mac};
     let ts = TestServer::start().await;
     let body = json!({"id": unique("evt"), "type": "customer.created"}).to_string();
     let t = now();
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"whsec_test").expect("key");
-    mac.update(format!("{t}.{body}").as_bytes());
-    let good = hex::encode(mac.finalize().into_bytes());
+    let good = stripe_v1(t, &body);
     let mut entries = vec![format!("v1={}", "00".repeat(32)); 7];
     entries.push(format!("v1={good}"));
     let r = stripe(
@@ -408,9 +414,15 @@ async fn regression_ws_message_over_64_kib_closes_1009() {
     ws.send(Message::Text("x".repeat(70 * 1024).into()))
         .await
         .expect("send");
+    // The session keeps sending frames, so a server that ignores the message would keep the
+    // stream open for ever: the close must come promptly.
+    let deadline = Instant::now() + Duration::from_secs(5);
     let code = loop {
         match next(&mut ws).await {
-            Ok(_) => {}
+            Ok(_) => assert!(
+                Instant::now() < deadline,
+                "still open after a 70 KiB message"
+            ),
             Err(code) => break code,
         }
     };
@@ -509,10 +521,17 @@ async fn regression_session_ticket_does_not_open_notifications() {
         .await;
     let ticket = r.body["ticket"].as_str().expect("ticket").to_owned();
     let mut ws = connect(&ts, &format!("/v1/events/stream?ticket={ticket}"), None).await;
-    assert_eq!(next(&mut ws).await, Err(Some(4003)));
+    // An opened notification stream sends nothing but pings, so wait for the close a while
+    // only: a stream that stays open is the failure.
+    let first = tokio::time::timeout(Duration::from_secs(5), next(&mut ws))
+        .await
+        .expect("closed at once, not opened");
+    assert_eq!(first, Err(Some(4003)));
 }
 
-/// `available` and `held` were read in two statements and could straddle a commit.
+/// `available` and `held` were read in two statements and could straddle a commit. A pause
+/// point holds the read between the two balances while a hire moves 100 DOF from `available`
+/// to `held`, every time.
 #[tokio::test]
 async fn regression_wallet_reads_one_snapshot() {
     let ts = TestServer::start().await;
