@@ -15,6 +15,7 @@
 //! - [`stream`]: the event hub, the session-stream WebSocket and notifications.
 //! - [`search`]: the in-memory marketplace index.
 //! - [`auth`]: passwords, access tokens, extractors.
+//! - [`hooks`]: pause points for tests that force one interleaving (feature `test-hooks`).
 
 pub mod app;
 pub mod auth;
@@ -24,6 +25,7 @@ pub mod cursor;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod hooks;
 pub mod http;
 pub mod ids;
 pub mod metrics;

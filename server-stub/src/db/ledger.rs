@@ -309,18 +309,14 @@ pub fn balance(conn: &Connection, account: &str) -> DbResult<i64> {
 /// # Errors
 /// A database failure.
 pub fn wallet(conn: &Connection, user_id: &str) -> DbResult<Wallet> {
-    // One statement, so both balances come from one snapshot: two reads outside a transaction
-    // may straddle a commit (a hold moves DOF from one to the other) and show a wallet that
-    // never existed.
-    let (available, held): (i64, i64) = conn
-        .prepare_cached(
-            "SELECT COALESCE((SELECT balance FROM accounts WHERE id = ?1), 0), \
-                    COALESCE((SELECT balance FROM accounts WHERE id = ?2), 0)",
-        )?
-        .query_row(
-            params![account::available(user_id), account::held(user_id)],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+    // Both balances from one snapshot: two reads outside a transaction may straddle a commit
+    // (a hold moves DOF from one to the other) and show a wallet that never existed. A read
+    // transaction keeps the snapshot of its first read (WAL) until it ends.
+    let snapshot = conn.unchecked_transaction()?;
+    let available = stored_balance(&snapshot, &account::available(user_id))?;
+    crate::hooks::reached_blocking(crate::hooks::WALLET_BETWEEN_READS, user_id);
+    let held = stored_balance(&snapshot, &account::held(user_id))?;
+    snapshot.commit()?;
     Wallet::from_accounts(available.into(), held.into())
         .ok_or_else(|| DbError::internal("wallet overflow"))
 }

@@ -229,6 +229,7 @@ impl Runner {
             .get(session_id)
             .map(|h| h.mailbox.clone())
             .ok_or(NotTaken::NotRunning)?;
+        crate::hooks::reached(crate::hooks::END_BEFORE_SEND, session_id).await;
         let (reply, rx) = oneshot::channel();
         mailbox
             .send(Msg::End { key, reply })
@@ -414,7 +415,10 @@ async fn run(deps: &RunnerDeps, mut row: SessionRow, mut rx: mpsc::Receiver<Msg>
                     }
                 }
             },
-            () = shutdown.cancelled() => break,
+            () = shutdown.cancelled() => {
+                crate::hooks::reached(crate::hooks::RUNNER_STOPPING, &id).await;
+                break;
+            }
             () = sleep => {}
         }
     }

@@ -172,6 +172,24 @@ impl TestServer {
             .expect("audit")
     }
 
+    /// Stops the server and starts a new one (test configuration) on the same database.
+    pub async fn restart(mut self) -> TestServer {
+        if let Some(s) = self.server.take() {
+            s.shutdown().await;
+        }
+        let config = Config::for_tests(format!(
+            "sqlite://{}",
+            self._dir.path().join("jiga.db").display()
+        ));
+        let server = jiga_server::start(config).await.expect("server restarts");
+        TestServer {
+            url: server.url(),
+            server: Some(server),
+            http: reqwest::Client::new(),
+            _dir: self._dir,
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(s) = self.server.take() {
             s.shutdown().await;

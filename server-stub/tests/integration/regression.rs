@@ -10,6 +10,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+use jiga_server::hooks;
+
 use crate::common::*;
 use crate::stream::{Ws, connect, next};
 
@@ -540,76 +542,84 @@ async fn regression_wallet_reads_one_snapshot() {
             json!({"pricing": {"perMinute": 0, "perAction": 0}, "actionsPerSecond": 1}),
         )
         .await;
-    let (hirer, _) = ts.funded_user(1_000).await;
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let reader = {
-        let (http, url, token, stop) =
-            (ts.http.clone(), ts.url.clone(), hirer.clone(), stop.clone());
+    let (hirer, hirer_id) = ts.funded_user(1_000).await;
+    let mut gate = hooks::arm(hooks::WALLET_BETWEEN_READS, &hirer_id);
+    let read = {
+        let (http, url, token) = (ts.http.clone(), ts.url.clone(), hirer.clone());
         tokio::spawn(async move {
-            let mut reads = 0;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let w: Value = http
-                    .get(format!("{url}/v1/wallet"))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .expect("sent")
-                    .json()
-                    .await
-                    .expect("json");
-                assert_eq!(w["balance"], 1_000, "a wallet that never existed: {w}");
-                reads += 1;
-            }
-            reads
+            let r = http
+                .get(format!("{url}/v1/wallet"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("sent");
+            r.json::<Value>().await.expect("json")
         })
     };
-    let until = Instant::now() + Duration::from_millis(1_500);
-    while Instant::now() < until {
-        let sid = ts.hire(&hirer, &agent, 100).await;
-        let r = ts
-            .post_idem(
-                &format!("/v1/sessions/{sid}/end"),
-                &hirer,
-                None,
-                &unique("end"),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    assert!(reader.await.expect("reader") > 10);
+    gate.reached().await;
+    ts.hire(&hirer, &agent, 100).await;
+    gate.release();
+    let w = read.await.expect("read");
+    assert_eq!(
+        (&w["available"], &w["held"], &w["balance"]),
+        (&json!(1_000), &json!(0), &json!(1_000)),
+        "the wallet before the hire, whole: {w}"
+    );
+    let w = ts.get("/v1/wallet", Some(&hirer)).await.body;
+    assert_eq!(
+        (&w["available"], &w["held"], &w["balance"]),
+        (&json!(900), &json!(100), &json!(1_000)),
+        "and after it: {w}"
+    );
 }
 
-/// An end racing SIGTERM could lose the coin toss of a non-biased `select!`; its dropped
-/// reply was then stored as a final 409 "already ended" for a session still active.
+/// An end racing SIGTERM could find the session's task stopping for shutdown (it lost the
+/// coin toss of a non-biased `select!`, or shutdown simply came first): the end's reply was
+/// dropped and stored as a final 409 "already ended" for a session still active. Pause points
+/// force that interleaving every time: the end holds the session's mailbox, shutdown begins,
+/// the task takes the shutdown branch and waits with its mailbox open, the end goes in, the
+/// task stops without answering it.
 #[tokio::test]
 async fn regression_end_racing_shutdown_is_never_stored_as_already_ended() {
-    for _ in 0..5 {
-        let ts = TestServer::start().await;
-        let (hirer, sid) = running_session(&ts, 50).await;
-        let key = unique("end");
-        let end = {
-            let (http, url, token, key) =
-                (ts.http.clone(), ts.url.clone(), hirer.clone(), key.clone());
-            tokio::spawn(async move {
-                http.post(format!("{url}/v1/sessions/{sid}/end"))
-                    .bearer_auth(&token)
-                    .header("Idempotency-Key", key)
-                    .send()
-                    .await
-                    .map(|r| r.status().as_u16())
-            })
-        };
-        tokio::time::sleep(Duration::from_millis(2)).await;
-        ts.state().shutdown.cancel();
-        if let Ok(status) = end.await.expect("end task") {
-            assert!(
-                matches!(status, 200 | 503),
-                "end during shutdown answered {status}"
-            );
-        }
-        ts.stop().await;
-    }
+    let ts = TestServer::start().await;
+    let (hirer, sid) = running_session(&ts, 50).await;
+    let key = unique("end");
+    let mut before_send = hooks::arm(hooks::END_BEFORE_SEND, &sid);
+    let mut stopping = hooks::arm(hooks::RUNNER_STOPPING, &sid);
+    let end = {
+        let (http, url, token, key, sid) = (
+            ts.http.clone(),
+            ts.url.clone(),
+            hirer.clone(),
+            key.clone(),
+            sid.clone(),
+        );
+        tokio::spawn(async move {
+            let r = http
+                .post(format!("{url}/v1/sessions/{sid}/end"))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", key)
+                .send()
+                .await
+                .expect("an answer, the request being in flight before shutdown");
+            Resp::read(r).await
+        })
+    };
+    before_send.reached().await;
+    ts.state().shutdown.cancel();
+    stopping.reached().await;
+    before_send.release();
+    stopping.release();
+    let r = end.await.expect("end task");
+    r.assert_error(503, "unavailable");
+    // Not stored: once the server is back the same key ends the session.
+    let ts = ts.restart().await;
+    let r = ts
+        .post_idem(&format!("/v1/sessions/{sid}/end"), &hirer, None, &key)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["session"]["status"], "ended", "{}", r.body);
+    ts.stop().await;
 }
 
 /// Opens a WebSocket over a bare TCP stream and reads its frames, never writing a byte after
