@@ -24,6 +24,7 @@ use crate::sim::brain::SimBrains;
 use crate::sim::runner::{Runner, RunnerDeps};
 use crate::state::{AppState, Shared};
 use crate::stream::conns::ConnectionCap;
+use crate::stream::deps::StreamDeps;
 use crate::stream::hub::Hub;
 use crate::stream::notify::Notifier;
 use crate::stream::tickets::TicketStore;
@@ -60,7 +61,7 @@ impl RunningServer {
     /// Stops accepting, closes streams with 1001, finishes in-flight requests (at most 10 s).
     pub async fn shutdown(self) {
         self.state.shutdown.cancel();
-        let sockets = self.state.sockets.clone();
+        let sockets = self.state.streams.sockets.clone();
         let drained = async move {
             let _ = self.task.await;
             sockets.close();
@@ -90,14 +91,14 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
             rand::random::<[u8; 32]>().to_vec()
         }
     };
-    let tokens = TokenService::new(&secret, config.access_token_ttl);
+    let tokens = Arc::new(TokenService::new(&secret, config.access_token_ttl));
     tokens.revoke(db.read(db::users::revoked_families).await?);
     let metrics = Arc::new(Metrics::default());
     let shutdown = CancellationToken::new();
     let hub = Arc::new(Hub::default());
     let notifier = Arc::new(Notifier::default());
     let catalog = Arc::new(Catalog::new(db.clone()));
-    let runner = Runner::new(RunnerDeps {
+    let runner = Arc::new(Runner::new(RunnerDeps {
         db: db.clone(),
         hub: hub.clone(),
         notifier: notifier.clone(),
@@ -106,6 +107,18 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
         shutdown: shutdown.clone(),
         fee_bps: config.platform_fee_bps,
         brains: Arc::new(SimBrains),
+    }));
+    let streams = Arc::new(StreamDeps {
+        db: db.clone(),
+        tokens: tokens.clone(),
+        tickets: Arc::new(TicketStore::default()),
+        conns: Arc::new(ConnectionCap::new(config.max_ws_per_user)),
+        hub: hub.clone(),
+        notifier: notifier.clone(),
+        commands: runner.clone(),
+        shutdown: shutdown.clone(),
+        sockets: TaskTracker::new(),
+        idle_timeout: Duration::from_secs(config.ws_idle_timeout_secs.max(1)),
     });
     let state = AppState::new(Shared {
         limiter: Arc::new(RateLimiter::new(
@@ -120,12 +133,10 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
         runner,
         catalog,
         inflight: Mutex::new(Default::default()),
-        tickets: Arc::new(TicketStore::default()),
         metrics,
         logins: LoginThrottle::default(),
         shutdown,
-        sockets: TaskTracker::new(),
-        ws_conns: Arc::new(ConnectionCap::new(config.max_ws_per_user)),
+        streams,
     });
     if config.seed_demo {
         crate::seed::seed_demo(&state).await?;
@@ -136,7 +147,7 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
         tracing::info!(resumed, "resumed active sessions");
     }
     state.catalog.spawn_chores(state.shutdown.clone());
-    state.tickets.spawn_sweeper(state.shutdown.clone());
+    state.streams.tickets.spawn_sweeper(state.shutdown.clone());
     state.limiter.spawn_sweeper(state.shutdown.clone());
 
     let listener = tokio::net::TcpListener::bind(config.bind)

@@ -1,15 +1,15 @@
 //! [`AppState`]: everything a request handler can reach. It sits below the layers that use it
-//! (`http`, `stream::session_ws`, `seed`) and above the parts it holds, none of which names it:
-//! storage, tokens, the catalogue, the session runner, the stream hub and tickets, limits and
-//! metrics.
+//! (`http`, `seed`) and above the parts it holds, none of which names it: storage, tokens, the
+//! catalogue, the session runner, the streams' [`StreamDeps`] (hub, tickets, connection cap),
+//! limits and metrics. The WebSocket handlers take only [`StreamDeps`] (through [`FromRef`]).
 
 use std::collections::HashSet;
 use std::ops::Deref;
 use std::sync::Arc;
 
+use axum::extract::FromRef;
 use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::auth::{LoginThrottle, TokenService, TokenSource};
 use crate::catalog::Catalog;
@@ -19,10 +19,9 @@ use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::sim::runner::Runner;
-use crate::stream::conns::ConnectionCap;
+use crate::stream::deps::StreamDeps;
 use crate::stream::hub::Hub;
 use crate::stream::notify::Notifier;
-use crate::stream::tickets::TicketStore;
 
 /// Shared server state; cheap to clone.
 #[derive(Clone)]
@@ -35,19 +34,17 @@ pub struct Shared {
     /// Storage.
     pub db: Db,
     /// Access tokens.
-    pub tokens: TokenService,
+    pub tokens: Arc<TokenService>,
     /// Live session events.
     pub hub: Arc<Hub>,
     /// Live notifications.
     pub notifier: Arc<Notifier>,
     /// Running sessions.
-    pub runner: Runner,
+    pub runner: Arc<Runner>,
     /// The marketplace: its search index and counted views.
     pub catalog: Arc<Catalog>,
     /// Idempotency keys whose request is being processed right now.
     pub inflight: Mutex<HashSet<(String, String)>>,
-    /// Single-use stream credentials.
-    pub tickets: Arc<TicketStore>,
     /// Request metrics and the store's counters.
     pub metrics: Arc<Metrics>,
     /// Rate limits.
@@ -56,12 +53,8 @@ pub struct Shared {
     pub logins: LoginThrottle,
     /// Cancelled when the server shuts down.
     pub shutdown: CancellationToken,
-    /// Open WebSocket connections. Upgraded connections are no longer hyper's, so graceful
-    /// shutdown waits for these itself: each must get to send its 1001 before the process
-    /// exits.
-    pub sockets: TaskTracker,
-    /// Open WebSocket connections per user, capped.
-    pub ws_conns: Arc<ConnectionCap>,
+    /// What the WebSocket streams use: their tickets, connection cap and open sockets among it.
+    pub streams: Arc<StreamDeps>,
 }
 
 impl Deref for AppState {
@@ -76,6 +69,12 @@ impl AppState {
     #[must_use]
     pub fn new(shared: Shared) -> Self {
         AppState(Arc::new(shared))
+    }
+}
+
+impl FromRef<AppState> for Arc<StreamDeps> {
+    fn from_ref(state: &AppState) -> Self {
+        state.streams.clone()
     }
 }
 

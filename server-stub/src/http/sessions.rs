@@ -241,7 +241,7 @@ pub async fn stream_ticket(
     PathId(id): PathId,
 ) -> AppResult<(StatusCode, axum::Json<StreamTicket>)> {
     visible_session(&state, &id, &user).await?;
-    let ticket = state.tickets.issue(&user.id, Scope::Session(id));
+    let ticket = state.streams.tickets.issue(&user.id, Scope::Session(id));
     Ok((
         StatusCode::CREATED,
         axum::Json(StreamTicket {
@@ -256,7 +256,7 @@ pub async fn notification_ticket(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> (StatusCode, axum::Json<StreamTicket>) {
-    let ticket = state.tickets.issue(&user.id, Scope::Notifications);
+    let ticket = state.streams.tickets.issue(&user.id, Scope::Notifications);
     (
         StatusCode::CREATED,
         axum::Json(StreamTicket {

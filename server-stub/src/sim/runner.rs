@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use jiga::model::{CommandRequest, EndReason, EndSessionResponse, SessionStatus};
 use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot};
@@ -24,6 +25,7 @@ use crate::db::{Db, DbError};
 use crate::error::{AppError, AppResult};
 use crate::ids::now_millis;
 use crate::metrics::Metrics;
+use crate::stream::deps::CommandSink;
 use crate::stream::hub::Hub;
 use crate::stream::notify::Notifier;
 
@@ -88,6 +90,15 @@ pub enum NotTaken {
     NotRunning,
     /// [`MAX_COMMANDS_IN_FLIGHT`] commands are already waiting for their acknowledgement.
     Busy,
+}
+
+impl CommandSink for Runner {
+    fn submit(&self, session_id: &str, req: CommandRequest) -> Option<BoxFuture<'static, ()>> {
+        let slot = self.begin_command(session_id).ok()?;
+        Some(Box::pin(async move {
+            let _ = slot.send(req).await;
+        }))
+    }
 }
 
 /// A command admitted under the session's in-flight bound; the slot is freed when this is

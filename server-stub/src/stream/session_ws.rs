@@ -24,12 +24,12 @@ use jiga::wire::CommandFrame;
 use serde::Deserialize;
 
 use super::conns::{ConnectionCap, ConnectionSlot};
+use super::deps::{CommandSink, StreamDeps};
 use super::hub::{Channel, Read, SLOW_CONSUMER_LIMIT};
 use super::tickets::{Refusal, Scope};
 use crate::db::sessions;
 use crate::domain::session::command_data_fits;
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// Server ping interval (the contract: at least every 15 s), shortened for idle timeouts
 /// under 30 s (see [`ping_period`]).
@@ -115,38 +115,71 @@ struct StreamQuery {
     ticket: Option<String>,
 }
 
-/// Who is connecting: a user id, or the close code to answer with. A ticket opens only the
-/// stream it was issued for (`scope`).
-pub fn authenticate(
-    state: &AppState,
+/// Who is connecting, holding one of their connection slots; or the close code to answer
+/// with after the upgrade (a refused credential takes no slot).
+type Admission = Result<(String, ConnectionSlot), (u16, String)>;
+
+/// Admits a connection: checks its credential and takes one of its user's connection slots.
+/// A ticket opens only the stream it was issued for (`scope`), and is used up only by a
+/// connection that is admitted: an upgrade refused for the user's cap leaves it for the retry.
+///
+/// # Errors
+/// The 429 that refuses the upgrade when the user already holds their cap of connections.
+pub fn admit(
+    deps: &StreamDeps,
     headers: &HeaderMap,
     ticket: Option<&str>,
     scope: &Scope,
-) -> Result<String, (u16, String)> {
+) -> Result<Admission, AppError> {
     if headers.contains_key(axum::http::header::AUTHORIZATION) {
         let token = crate::auth::bearer_in(headers);
-        return match token.map(|t| state.tokens.verify(t)) {
-            Some(Ok(claims)) => Ok(claims.sub),
-            Some(Err(e)) => Err((close::UNAUTHENTICATED, e.to_string())),
-            None => Err((
-                close::UNAUTHENTICATED,
-                "malformed Authorization header".into(),
-            )),
+        let user = match token.map(|t| deps.tokens.verify(t)) {
+            Some(Ok(claims)) => claims.sub,
+            Some(Err(e)) => return Ok(Err((close::UNAUTHENTICATED, e.to_string()))),
+            None => {
+                return Ok(Err((
+                    close::UNAUTHENTICATED,
+                    "malformed Authorization header".into(),
+                )));
+            }
         };
+        let slot = deps
+            .conns
+            .try_open(&user)
+            .ok_or_else(|| over_cap(&deps.conns))?;
+        return Ok(Ok((user, slot)));
     }
     let Some(ticket) = ticket else {
-        return Err((
+        return Ok(Err((
             close::UNAUTHENTICATED,
             "no bearer token and no ticket".into(),
-        ));
+        )));
     };
-    match state.tickets.take(ticket, scope) {
-        Ok(user) => Ok(user),
-        Err(Refusal::OtherScope) => Err((close::FORBIDDEN, "ticket is for another stream".into())),
-        Err(Refusal::Invalid) => Err((
+    match deps
+        .tickets
+        .take_admitted(ticket, scope, |user| deps.conns.try_open(user))
+    {
+        Ok(Some(admitted)) => Ok(Ok(admitted)),
+        Ok(None) => Err(over_cap(&deps.conns)),
+        Err(Refusal::OtherScope) => Ok(Err((
+            close::FORBIDDEN,
+            "ticket is for another stream".into(),
+        ))),
+        Err(Refusal::Invalid) => Ok(Err((
             close::UNAUTHENTICATED,
             "ticket is unknown, used or expired".into(),
-        )),
+        ))),
+    }
+}
+
+/// The 429 of an upgrade refused for the per-user connection cap.
+fn over_cap(cap: &ConnectionCap) -> AppError {
+    AppError::Quota {
+        message: format!(
+            "at most {} WebSocket connections per user are open at once",
+            cap.max()
+        ),
+        retry_after: CAP_RETRY_AFTER,
     }
 }
 
@@ -159,11 +192,6 @@ async fn close_with(mut socket: WebSocket, code: u16, reason: &str) {
     let _ = tokio::time::timeout(CLOSE_WAIT, close).await;
 }
 
-/// The configured idle timeout: how long a connection may receive nothing from its client.
-fn idle_timeout(state: &AppState) -> Duration {
-    Duration::from_secs(state.config.ws_idle_timeout_secs.max(1))
-}
-
 /// The ping interval for an idle timeout: at most [`PING_EVERY`], and at least three pings
 /// per idle timeout, so a client that answers them is never taken for idle.
 fn ping_period(idle: Duration) -> Duration {
@@ -173,25 +201,9 @@ fn ping_period(idle: Duration) -> Duration {
 /// The close reason for an idle connection.
 const IDLE_REASON: &str = "nothing received within the idle timeout; reconnect";
 
-/// One of the authenticated user's connection slots, or the 429 that refuses the upgrade. A
-/// refused credential takes no slot: that connection is closed with its 4xxx right away.
-fn take_slot(
-    cap: &Arc<ConnectionCap>,
-    auth: &Result<String, (u16, String)>,
-) -> Result<Option<ConnectionSlot>, AppError> {
-    let Ok(user) = auth else { return Ok(None) };
-    cap.try_open(user).map(Some).ok_or_else(|| AppError::Quota {
-        message: format!(
-            "at most {} WebSocket connections per user are open at once",
-            cap.max()
-        ),
-        retry_after: CAP_RETRY_AFTER,
-    })
-}
-
 /// `GET /v1/sessions/{id}/stream`.
 pub async fn stream(
-    State(state): State<AppState>,
+    State(deps): State<Arc<StreamDeps>>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -204,26 +216,24 @@ pub async fn stream(
         Ok(n) => n,
         Err(e) => return axum::response::IntoResponse::into_response(e),
     };
-    let auth = authenticate(
-        &state,
+    let admission = match admit(
+        &deps,
         &headers,
         q.ticket.as_deref(),
         &Scope::Session(id.clone()),
-    );
-    let slot = match take_slot(&state.ws_conns, &auth) {
-        Ok(slot) => slot,
+    ) {
+        Ok(a) => a,
         Err(refused) => return axum::response::IntoResponse::into_response(refused),
     };
-    let sockets = state.sockets.clone();
+    let sockets = deps.sockets.clone();
     tune(ws).on_upgrade(move |socket| {
         sockets.track_future(async move {
-            let _slot = slot;
-            let user = match auth {
-                Ok(u) => u,
+            let (user, _slot) = match admission {
+                Ok(admitted) => admitted,
                 Err((code, why)) => return close_with(socket, code, &why).await,
             };
             let key = id.clone();
-            let row = match state.db.read(move |c| sessions::get(c, &key)).await {
+            let row = match deps.db.read(move |c| sessions::get(c, &key)).await {
                 Ok(r) => r,
                 Err(_) => {
                     return close_with(socket, close::GOING_AWAY, "storage unavailable; retry")
@@ -242,7 +252,7 @@ pub async fn stream(
                 .await;
             }
             serve(
-                state,
+                deps,
                 socket,
                 row.pk,
                 id,
@@ -261,7 +271,7 @@ enum Outcome {
 }
 
 async fn serve(
-    state: AppState,
+    deps: Arc<StreamDeps>,
     socket: WebSocket,
     pk: i64,
     id: String,
@@ -270,7 +280,7 @@ async fn serve(
     cursor: u64,
 ) {
     let (mut tx, rx) = socket.split();
-    let idle = idle_timeout(&state);
+    let idle = deps.idle_timeout;
     // Client frames (commands) are handled on a side task so that reading never waits on
     // sending and a command's acknowledgement cannot block the reader.
     // The reader reports why it stopped: the peer left, went idle, or sent a message over the
@@ -278,7 +288,7 @@ async fn serve(
     // client that does not read.
     let (gone_tx, mut gone_rx) = tokio::sync::mpsc::channel::<Outcome>(1);
     let reader = tokio::spawn(read_commands(
-        state.clone(),
+        deps.commands.clone(),
         rx,
         id.clone(),
         is_hirer,
@@ -288,7 +298,7 @@ async fn serve(
     let outcome = tokio::select! {
         biased;
         why = gone_rx.recv() => why.unwrap_or(Outcome::Gone),
-        why = send_events(&state, &mut tx, pk, &id, ended, cursor, ping_period(idle)) => why,
+        why = send_events(&deps, &mut tx, pk, &id, ended, cursor, ping_period(idle)) => why,
     };
     if let Outcome::Close(code, reason) = outcome {
         let close = tx.send(Message::Close(Some(CloseFrame {
@@ -307,7 +317,7 @@ async fn serve(
 /// `gone`) when the client leaves, sends a message over the limit, or sends nothing for
 /// `idle`.
 async fn read_commands(
-    state: AppState,
+    commands: Arc<dyn CommandSink>,
     mut rx: futures_util::stream::SplitStream<WebSocket>,
     id: String,
     is_hirer: bool,
@@ -335,10 +345,8 @@ async fn read_commands(
                 if req.validate().is_err() || !command_data_fits(&req) {
                     continue;
                 }
-                if let Ok(slot) = state.runner.begin_command(&id) {
-                    tokio::spawn(async move {
-                        let _ = slot.send(req).await;
-                    });
+                if let Some(acknowledged) = commands.submit(&id, req) {
+                    tokio::spawn(acknowledged);
                 }
             }
             Message::Close(_) => break Outcome::Gone,
@@ -351,7 +359,7 @@ async fn read_commands(
 /// Replays stored frames after `cursor`, then follows the session live, pinging every `ping`
 /// while there is nothing to send.
 async fn send_events(
-    state: &AppState,
+    deps: &StreamDeps,
     tx: &mut futures_util::stream::SplitSink<WebSocket, Message>,
     pk: i64,
     id: &str,
@@ -359,18 +367,18 @@ async fn send_events(
     mut cursor: u64,
     ping: Duration,
 ) -> Outcome {
-    let shutdown = state.shutdown.clone();
+    let shutdown = deps.shutdown.clone();
     let mut ping = tokio::time::interval(ping);
     ping.reset();
     'conn: loop {
         // Replay from storage until the live window covers the cursor.
-        let channel: Option<Arc<Channel>> = if ended { None } else { state.hub.get(id) };
+        let channel: Option<Arc<Channel>> = if ended { None } else { deps.hub.get(id) };
         let covered = channel
             .as_ref()
             .is_some_and(|c| !matches!(c.read_after(cursor, 0), Read::Behind));
         if !covered {
             let after = cursor;
-            let frames = match state
+            let frames = match deps
                 .db
                 .read(move |c| sessions::events_after(c, pk, after, REPLAY_BATCH))
                 .await
@@ -388,7 +396,7 @@ async fn send_events(
                     // An ended session replayed to its end; or a session whose runner is gone.
                     let key = id.to_owned();
                     let still_active = matches!(
-                        state.db.read(move |c| sessions::get(c, &key)).await,
+                        deps.db.read(move |c| sessions::get(c, &key)).await,
                         Ok(Some(r)) if r.session.status == SessionStatus::Active
                     );
                     if still_active {
@@ -460,24 +468,22 @@ async fn send_events(
 
 /// `GET /v1/events/stream`: the caller's notifications.
 pub async fn notifications(
-    State(state): State<AppState>,
+    State(deps): State<Arc<StreamDeps>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
     let q: StreamQuery =
         serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
-    let auth = authenticate(&state, &headers, q.ticket.as_deref(), &Scope::Notifications);
-    let slot = match take_slot(&state.ws_conns, &auth) {
-        Ok(slot) => slot,
+    let admission = match admit(&deps, &headers, q.ticket.as_deref(), &Scope::Notifications) {
+        Ok(a) => a,
         Err(refused) => return axum::response::IntoResponse::into_response(refused),
     };
-    let sockets = state.sockets.clone();
+    let sockets = deps.sockets.clone();
     tune(ws).on_upgrade(move |socket| {
         sockets.track_future(async move {
-            let _slot = slot;
-            match auth {
-                Ok(user) => notify(state, socket, &user).await,
+            match admission {
+                Ok((user, _slot)) => notify(&deps, socket, &user).await,
                 Err((code, why)) => close_with(socket, code, &why).await,
             }
         })
@@ -487,12 +493,12 @@ pub async fn notifications(
 /// Follows `user`'s notifications until the client leaves, goes idle or falls behind, or the
 /// server shuts down. A send that cannot complete within the idle timeout is a client that
 /// does not read: it is given up like an idle one.
-async fn notify(state: AppState, mut socket: WebSocket, user: &str) {
-    let idle = idle_timeout(&state);
-    let mut rx = state.notifier.subscribe(user);
+async fn notify(deps: &StreamDeps, mut socket: WebSocket, user: &str) {
+    let idle = deps.idle_timeout;
+    let mut rx = deps.notifier.subscribe(user);
     let mut ping = tokio::time::interval(ping_period(idle));
     ping.reset();
-    let shutdown = state.shutdown.clone();
+    let shutdown = deps.shutdown.clone();
     let mut heard = tokio::time::Instant::now();
     loop {
         let out = tokio::select! {

@@ -118,6 +118,45 @@ impl TicketStore {
         }
     }
 
+    /// Uses up `ticket` if it opens `scope` and `admit` admits its user, returning the user and
+    /// what `admit` gave. A valid ticket whose user is not admitted (`Ok(None)`: they hold
+    /// their cap of connections) stays unused for a retry; an invalid or other-scope one is used
+    /// up as with [`TicketStore::take`].
+    ///
+    /// # Errors
+    /// [`Refusal`] saying why the ticket does not open `scope`.
+    pub fn take_admitted<T>(
+        &self,
+        ticket: &str,
+        scope: &Scope,
+        admit: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<Option<(String, T)>, Refusal> {
+        // Decided under the store's lock, so no other upgrade can use the ticket between this
+        // one's admission and its use.
+        let mut inner = self.inner.lock();
+        let Some(t) = inner.tickets.get(ticket) else {
+            return Err(Refusal::Invalid);
+        };
+        let (valid, in_scope) = (t.expires_ms > now_millis(), t.scope == *scope);
+        let admitted = if valid && in_scope {
+            match admit(&t.user_id) {
+                Some(a) => Some(a),
+                None => return Ok(None),
+            }
+        } else {
+            None
+        };
+        let Some(t) = inner.tickets.remove(ticket) else {
+            return Err(Refusal::Invalid);
+        };
+        inner.forget_from_user(&t.user_id, ticket);
+        match admitted {
+            Some(a) => Ok(Some((t.user_id, a))),
+            None if valid => Err(Refusal::OtherScope),
+            None => Err(Refusal::Invalid),
+        }
+    }
+
     /// Forgets expired tickets.
     pub fn sweep(&self) {
         let now = now_millis();
@@ -185,6 +224,29 @@ mod tests {
         );
         let n = store.issue("u", Scope::Notifications);
         assert_eq!(store.take(&n, &Scope::Notifications), Ok("u".into()));
+    }
+
+    #[test]
+    fn a_ticket_refused_admission_stays_unused() {
+        let store = TicketStore::default();
+        let s = store.issue("u", Scope::Session("ses_1".into()));
+        let scope = Scope::Session("ses_1".into());
+        assert_eq!(store.take_admitted(&s, &scope, |_| None::<()>), Ok(None));
+        assert_eq!(
+            store.take_admitted(&s, &scope, |user| Some(user.to_owned())),
+            Ok(Some(("u".into(), "u".into())))
+        );
+        assert_eq!(
+            store.take_admitted(&s, &scope, |_| Some(())),
+            Err(Refusal::Invalid),
+            "used up once admitted"
+        );
+        let s = store.issue("u", Scope::Notifications);
+        assert_eq!(
+            store.take_admitted(&s, &scope, |_| -> Option<()> { panic!("not asked") }),
+            Err(Refusal::OtherScope)
+        );
+        assert!(store.is_empty(), "another scope uses the ticket up");
     }
 
     #[test]

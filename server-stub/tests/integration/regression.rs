@@ -755,3 +755,79 @@ async fn regression_ws_connections_are_capped_per_user() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Opens `path` with only the credential the path carries: the open stream, or the status
+/// that refused the upgrade.
+async fn open_or_refused(ts: &TestServer, path: &str) -> Result<Ws, u16> {
+    match tokio_tungstenite::connect_async(ts.ws_url(path)).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
+        Err(e) => panic!("upgrade: {e}"),
+    }
+}
+
+/// A stream ticket was used up even when the per-user connection cap then refused the
+/// upgrade, so the browser's retry (after the 429's `Retry-After`) had no ticket left.
+#[tokio::test]
+async fn regression_ticket_survives_an_upgrade_refused_for_the_connection_cap() {
+    let ts = TestServer::start_with(|c| c.max_ws_per_user = 1).await;
+    let (hirer, sid) = running_session(&ts, 20).await;
+    let session = format!("/v1/sessions/{sid}/stream");
+    for (tickets, stream) in [
+        (
+            format!("/v1/sessions/{sid}/stream-tickets"),
+            session.clone(),
+        ),
+        (
+            "/v1/events/stream-tickets".to_owned(),
+            "/v1/events/stream".to_owned(),
+        ),
+    ] {
+        let mut holder = connect(&ts, &stream, Some(&hirer)).await;
+        let r = ts.post(&tickets, Some(&hirer), json!({})).await;
+        let ticket = r.body["ticket"].as_str().expect("ticket").to_owned();
+        let path = format!("{stream}?ticket={ticket}");
+        for _ in 0..3 {
+            assert_eq!(
+                open_or_refused(&ts, &path).await.err(),
+                Some(429),
+                "{stream}: over the cap"
+            );
+        }
+        holder.close(None).await.expect("close");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut ws = loop {
+            match open_or_refused(&ts, &path).await {
+                Ok(ws) => break ws,
+                Err(429) => {
+                    assert!(
+                        Instant::now() < deadline,
+                        "{stream}: the slot never came back"
+                    );
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(other) => panic!("{stream}: {other}"),
+            }
+        };
+        // The ticket still opens its stream: frames of the session, or notifications left
+        // open (a used-up ticket is closed with 4001 at once).
+        if stream == session {
+            assert!(next(&mut ws).await.is_ok(), "{stream}: events flow");
+        } else {
+            let early = tokio::time::timeout(Duration::from_secs(1), next(&mut ws)).await;
+            assert!(early.is_err(), "{stream}: closed at once: {early:?}");
+        }
+        ws.close(None).await.expect("close");
+        // Give the slot back before the next stream takes it.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while ts.state().streams.conns.open(&user_id(&ts, &hirer).await) > 0 {
+            assert!(Instant::now() < deadline, "slot kept");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+async fn user_id(ts: &TestServer, token: &str) -> String {
+    let r = ts.get("/v1/users/me", Some(token)).await;
+    r.body["id"].as_str().expect("id").to_owned()
+}
