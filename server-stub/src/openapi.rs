@@ -1,6 +1,7 @@
 //! `/v1/openapi.json`, built from the same calls that build the router (see
 //! [`crate::http::router`]), so a route cannot exist without its documentation or the other
-//! way round. Schemas come from the wire types' `ToSchema` derives in `jiga-core`.
+//! way round. Schemas come from the wire types' `ToSchema` derives in `jiga-core`; the values of
+//! the wire enums come from serde (see [`wire_enums`]).
 
 use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
@@ -243,6 +244,12 @@ impl ApiDoc {
                 ),
             )
             .build();
+        let mut components = components;
+        for (name, values) in wire_enums() {
+            if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(&name) {
+                o.enum_values = Some(values);
+            }
+        }
         let mut api = OpenApiBuilder::new()
             .info(InfoBuilder::new().title("JIGA Store API").version("1.0.0").description(Some(
                 "The wire contract between JIGA clients and the store server (shared/spec/store-api.md).",
@@ -253,6 +260,41 @@ impl ApiDoc {
         api.openapi = utoipa::openapi::OpenApiVersion::Version31;
         api
     }
+}
+
+/// The values of `T` as serialized.
+fn serialized<T: serde::Serialize>(all: &[T]) -> Vec<serde_json::Value> {
+    all.iter()
+        .filter_map(|v| serde_json::to_value(v).ok())
+        .collect()
+}
+
+/// Each of the core's wire enums by schema name, with its values as they are on the wire.
+///
+/// `ToSchema` does not see the `serde(rename)` that `jiga-core`'s `wire_enum!` puts on each
+/// variant from inside a macro, so it writes the Rust names (`Gold` where the wire has
+/// `gold`); the document takes the values from serde instead. `ErrorCode` is not here: its
+/// `rename_all` is seen.
+#[must_use]
+pub fn wire_enums() -> Vec<(String, Vec<serde_json::Value>)> {
+    use jiga::model::{
+        AgentStatus, AgentType, EndReason, Rank, SearchSort, SessionStatus, TopupProvider,
+        TopupStatus, TransactionType,
+    };
+    fn of<T: ToSchema + serde::Serialize>(all: &[T]) -> (String, Vec<serde_json::Value>) {
+        (T::name().into_owned(), serialized(all))
+    }
+    vec![
+        of(AgentStatus::ALL),
+        of(AgentType::ALL),
+        of(EndReason::ALL),
+        of(Rank::ALL),
+        of(SearchSort::ALL),
+        of(SessionStatus::ALL),
+        of(TopupProvider::ALL),
+        of(TopupStatus::ALL),
+        of(TransactionType::ALL),
+    ]
 }
 
 fn method_name(m: &HttpMethod) -> &'static str {

@@ -396,6 +396,97 @@ async fn regression_each_paged_route_documents_its_own_item_type() {
     }
 }
 
+/// Every `enum` in the document, wherever it stands, with the path to it.
+fn enums_in(v: &Value, at: String, out: &mut Vec<(String, Vec<Value>)>) {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::Array(values)) = o.get("enum") {
+                out.push((at.clone(), values.clone()));
+            }
+            for (k, child) in o {
+                enums_in(child, format!("{at}/{k}"), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                enums_in(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Values of `T` as serde writes them.
+fn wire<T: serde::Serialize>(all: &[T]) -> Vec<Value> {
+    all.iter()
+        .map(|v| serde_json::to_value(v).expect("serializes"))
+        .collect()
+}
+
+#[tokio::test]
+async fn regression_openapi_enums_are_written_as_on_the_wire() {
+    // Every wire enum of the core was documented with its Rust variant names (`Gold`, `Coach`,
+    // `EndedByHirer`) while the wire, and the server's parsers, have `gold`, `coach`,
+    // `ended_by_hirer`: a client generated from the document sent values the server refuses.
+    use jiga::model::*;
+    let ts = TestServer::start().await;
+    let doc: Value =
+        serde_json::from_slice(&ts.get("/v1/openapi.json", None).await.raw).expect("valid JSON");
+    let mut found = Vec::new();
+    enums_in(&doc, String::new(), &mut found);
+    // What serde writes, per schema; every enum of the document must be one of these, so a
+    // new one cannot go unchecked.
+    let expected: Vec<(&str, Vec<Value>)> = vec![
+        ("AgentStatus", wire(AgentStatus::ALL)),
+        ("AgentType", wire(AgentType::ALL)),
+        ("EndReason", wire(EndReason::ALL)),
+        ("Rank", wire(Rank::ALL)),
+        ("SessionStatus", wire(SessionStatus::ALL)),
+        ("TopupProvider", wire(TopupProvider::ALL)),
+        ("TopupStatus", wire(TopupStatus::ALL)),
+        ("TransactionType", wire(TransactionType::ALL)),
+    ];
+    assert!(!found.is_empty());
+    for (at, values) in &found {
+        let name = at.rsplit('/').next().unwrap_or_default();
+        if name == "ErrorCode" {
+            // No list of every code in the core; each documented code must read back as itself.
+            for v in values {
+                let code: ErrorCode = serde_json::from_value(v.clone()).expect("a code");
+                assert_eq!(&serde_json::to_value(code).expect("serializes"), v, "{at}");
+            }
+            continue;
+        }
+        let want = expected
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("{at}: an enum this test does not know; add it"));
+        assert_eq!(values, &want.1, "{at}");
+    }
+    for (name, _) in &expected {
+        assert!(
+            found
+                .iter()
+                .any(|(at, _)| at.ends_with(&format!("/{name}"))),
+            "{name} is documented"
+        );
+    }
+    // And the server takes what the document says: a search by every documented rank.
+    let ranks = &doc["components"]["schemas"]["Rank"]["enum"];
+    for rank in ranks.as_array().expect("ranks") {
+        let r = ts
+            .get(
+                &format!(
+                    "/v1/marketplace/search?rank={}",
+                    rank.as_str().expect("str")
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "rank={rank}: {}", r.body);
+    }
+}
+
 #[tokio::test]
 async fn the_openapi_document_describes_every_route() {
     let ts = TestServer::start().await;
