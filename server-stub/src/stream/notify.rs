@@ -41,6 +41,26 @@ impl Notifier {
         }
     }
 
+    /// Forgets `user_id`'s channel once no connection follows it (called after a connection
+    /// dropped its receiver). Otherwise every user who ever connected would keep a channel of
+    /// [`BACKLOG`] slots until a notification happened to be sent to them, and anonymous users
+    /// cost nothing to make.
+    pub fn release(&self, user_id: &str) {
+        let mut users = self.users.lock();
+        if users
+            .get(user_id)
+            .is_some_and(|tx| tx.receiver_count() == 0)
+        {
+            users.remove(user_id);
+        }
+    }
+
+    /// Users with a channel now.
+    #[must_use]
+    pub fn users(&self) -> usize {
+        self.users.lock().len()
+    }
+
     /// Subscribes to a user's notifications.
     pub fn subscribe(&self, user_id: &str) -> broadcast::Receiver<Arc<str>> {
         self.users

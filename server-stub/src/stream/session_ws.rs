@@ -483,7 +483,10 @@ pub async fn notifications(
     tune(ws).on_upgrade(move |socket| {
         sockets.track_future(async move {
             match admission {
-                Ok((user, _slot)) => notify(&deps, socket, &user).await,
+                Ok((user, _slot)) => {
+                    notify(&deps, socket, &user).await;
+                    deps.notifier.release(&user);
+                }
                 Err((code, why)) => close_with(socket, code, &why).await,
             }
         })

@@ -831,3 +831,25 @@ async fn user_id(ts: &TestServer, token: &str) -> String {
     let r = ts.get("/v1/users/me", Some(token)).await;
     r.body["id"].as_str().expect("id").to_owned()
 }
+
+/// Every user who ever opened the notifications stream kept a broadcast channel of 1024 slots
+/// until a notification happened to be sent to them; anonymous users are free to make, so the
+/// map grew without bound.
+#[tokio::test]
+async fn regression_notification_channels_are_forgotten_when_their_streams_close() {
+    let ts = TestServer::start().await;
+    for _ in 0..5 {
+        let (token, _) = ts.user().await;
+        let mut ws = connect(&ts, "/v1/events/stream", Some(&token)).await;
+        ws.close(None).await.expect("close");
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let kept = ts.state().streams.notifier.users();
+        if kept == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{kept} channels kept");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
