@@ -93,3 +93,50 @@ def test_stream_state_and_rest_command(url: str) -> None:
     acked = [e.command_id for e in events if e.type == "session.command_ack"]
     assert "rest-1" in acked and "ws-1" in acked
     assert events.state == "ended"
+
+
+def test_payload_too_large_timeout_decode_and_server_errors(url: str) -> None:
+    import http.server
+    import socket
+    import threading
+
+    owner = jiga.Client(url)
+    agent = fast_agent(owner, aps=1)
+    c = jiga.Client(url)
+    c.sign_in_device(unique("big"))
+    c.topup(100)
+    hire = c.hire(agent_id=agent.id, game="chess", budget=50)
+    with pytest.raises(jiga.PayloadTooLarge) as big:
+        c.send_command(hire.session.id, "big-1", {"focus": "x" * 20_000})
+    assert big.value.status == 413 and big.value.limit == 16384
+    c.end_session(hire.session.id)
+
+    class Odd(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, body = (500, b"{}") if "featured" in self.path else (200, b"not json")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    odd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Odd)
+    threading.Thread(target=odd.serve_forever, daemon=True).start()
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        base = f"http://127.0.0.1:{odd.server_address[1]}"
+        with pytest.raises(jiga.DecodeError):
+            jiga.Client(base, max_attempts=1).categories()
+        with pytest.raises(jiga.ServerError) as server:
+            jiga.Client(base, max_attempts=1).featured()
+        assert server.value.status == 500
+        with pytest.raises(jiga.Timeout):
+            jiga.Client(f"http://127.0.0.1:{silent.getsockname()[1]}", timeout=0.5, max_attempts=1).categories()
+    finally:
+        odd.shutdown()
+        silent.close()
