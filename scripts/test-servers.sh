@@ -17,9 +17,10 @@ _jiga_wait_url() { # log, banner; prints the URL the process announced
   echo "$url"
 }
 
-_jiga_server() { # work, target, name, flags...
-  local work="$1" target="$2" name="$3"; shift 3
-  "$target/jiga-server" --bind 127.0.0.1:0 --db sqlite::memory: "$@" >"$work/$name.log" 2>&1 &
+_jiga_server() { # work, target, name, [--db URL], flags... (in memory unless --db comes first)
+  local work="$1" target="$2" name="$3" db="sqlite::memory:"; shift 3
+  if [ "${1:-}" = --db ]; then db="$2"; shift 2; fi
+  "$target/jiga-server" --bind 127.0.0.1:0 --db "$db" "$@" >"$work/$name.log" 2>&1 &
   echo $! >>"$work/pids"
   _jiga_wait_url "$work/$name.log" jiga-server
 }
@@ -53,4 +54,21 @@ jiga_test_servers_stop() { # work
     while read -r p; do kill "$p" 2>/dev/null || true; done <"$1/pids"
     while read -r p; do wait "$p" 2>/dev/null || true; done <"$1/pids"
   fi
+}
+
+# For the benchmarks (bindings/*/bench/run.sh): one server on a file database with rate limits
+# off, and one finished session of at least EVENTS events recorded on it by a fast agent
+# (examples/replay_fixture.rs), to be replayed by every reader of a run. Exports
+# JIGA_BENCH_URL, JIGA_BENCH_SESSION, JIGA_BENCH_DEVICE (the hirer's device id) and
+# JIGA_BENCH_EVENTS (the session's event count). Stop it with jiga_test_servers_stop WORK.
+jiga_replay_fixture() { # work, target, events
+  local work="$1" target="$2" rec
+  JIGA_BENCH_URL=$(_jiga_server "$work" "$target" bench --db "sqlite://$work/bench.db" \
+    --rate-limit-anonymous 0 --rate-limit-authenticated 0)
+  echo "recording a finished session of at least $3 events..."
+  rec=$("$target/replay-fixture" record "$JIGA_BENCH_URL" "$3")
+  JIGA_BENCH_EVENTS=$(sed -n 's/^events=//p' <<<"$rec")
+  JIGA_BENCH_SESSION=$(sed -n 's/^session=//p' <<<"$rec")
+  JIGA_BENCH_DEVICE=$(sed -n 's/^hirer_device=//p' <<<"$rec")
+  export JIGA_BENCH_URL JIGA_BENCH_SESSION JIGA_BENCH_DEVICE JIGA_BENCH_EVENTS
 }

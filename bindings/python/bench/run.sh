@@ -13,9 +13,9 @@ events="${JIGA_BENCH_EVENTS:-40000}"
 runs="${JIGA_BENCH_RUNS:-3}"
 cargo build --release --locked -q -p jiga-server -p jiga-examples --bin replay-fixture
 work="$(mktemp -d)"
-server_pid=""
+source scripts/test-servers.sh
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  jiga_test_servers_stop "$work"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -30,21 +30,8 @@ fi
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "$work"/wheels/jiga-*.whl 'websockets>=17,<18' 'aiohttp>=3.14,<4' 'picows>=2.3,<3'
 
-"$target/jiga-server" --bind 127.0.0.1:0 --db "sqlite://$work/bench.db" --rate-limit-anonymous 0 \
-  --rate-limit-authenticated 0 >"$work/server.log" 2>&1 &
-server_pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^jiga-server listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/server.log" | head -1)
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$work/server.log" >&2; exit 1; }
-
-echo "recording a finished session of at least $events events..."
-rec=$("$target/replay-fixture" record "$url" "$events")
-sid=$(sed -n 's/^session=//p' <<<"$rec")
-device=$(sed -n 's/^hirer_device=//p' <<<"$rec")
+jiga_replay_fixture "$work" "$target" "$events"
+url="$JIGA_BENCH_URL"; sid="$JIGA_BENCH_SESSION"; device="$JIGA_BENCH_DEVICE"; total="$JIGA_BENCH_EVENTS"
 
 rust=$("$target/replay-fixture" read "$url" "$sid" "$device" "$runs" | sed -n 's/^rust_events_per_sec=//p')
 out=$("$work/venv/bin/python" bindings/python/bench/events.py "$url" "$sid" "$device" "$runs")

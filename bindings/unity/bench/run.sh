@@ -12,9 +12,9 @@ events="${JIGA_BENCH_EVENTS:-40000}"
 runs="${JIGA_BENCH_RUNS:-4}"
 cargo build --release --locked -q -p jiga-ffi -p jiga-server -p jiga-examples --bin replay-fixture
 work="$(mktemp -d)"
-server_pid=""
+source scripts/test-servers.sh
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  jiga_test_servers_stop "$work"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -25,22 +25,8 @@ gcc -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -I ffi/include bindings
   -L "$target" -ljiga -Wl,-rpath,"$target" -o "$work/replay_c"
 export LD_LIBRARY_PATH="$target${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
-"$target/jiga-server" --bind 127.0.0.1:0 --db "sqlite://$work/bench.db" --rate-limit-anonymous 0 \
-  --rate-limit-authenticated 0 >"$work/server.log" 2>&1 &
-server_pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^jiga-server listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/server.log" | head -1)
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$work/server.log" >&2; exit 1; }
-
-echo "recording a finished session of at least $events events..."
-rec=$("$target/replay-fixture" record "$url" "$events")
-total=$(sed -n 's/^events=//p' <<<"$rec")
-sid=$(sed -n 's/^session=//p' <<<"$rec")
-device=$(sed -n 's/^hirer_device=//p' <<<"$rec")
+jiga_replay_fixture "$work" "$target" "$events"
+url="$JIGA_BENCH_URL"; sid="$JIGA_BENCH_SESSION"; device="$JIGA_BENCH_DEVICE"; total="$JIGA_BENCH_EVENTS"
 
 # Alternate the readers twice; each reports its best of $runs replays. The C reader shows the
 # ABI's own ceiling (jiga_poll + jiga_completion_free, nothing else).
@@ -62,5 +48,5 @@ awk -v x="$cs" -v r="$rust" -v c="$c" 'BEGIN {
 
 echo
 mono --optimize=all "$work/Bench.exe" trivial
-kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""
+jiga_test_servers_stop "$work"; rm -f "$work/pids"
 JIGA_BENCH=1 ffi/tests/c/run.sh --no-valgrind 2>&1 | grep '^bench:' | sed 's/^bench: /bench: C /'

@@ -144,6 +144,17 @@ impl<T> Inbox<T> {
             .pop_front()
     }
 
+    /// A batch from the driver: its first item, the rest into the buffer.
+    fn unpack(&self, batch: Batch<T>) -> Option<Result<T>> {
+        let mut items = batch.into_iter();
+        let first = items.next();
+        self.buf
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(items);
+        first
+    }
+
     /// The next item; `Ok(None)` after the last one, after a final error, or once closed.
     pub(super) async fn next(&self) -> Result<Option<T>> {
         if self.is_closed() {
@@ -166,13 +177,7 @@ impl<T> Inbox<T> {
             }
             match st.rx.recv().await {
                 Some(batch) => {
-                    let mut items = batch.into_iter();
-                    let first = items.next();
-                    self.buf
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .extend(items);
-                    if let Some(item) = first {
+                    if let Some(item) = self.unpack(batch) {
                         return item.map(Some);
                     }
                 }
@@ -205,13 +210,7 @@ impl<T> Inbox<T> {
             }
             match st.rx.try_recv() {
                 Ok(batch) => {
-                    let mut items = batch.into_iter();
-                    let first = items.next();
-                    self.buf
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .extend(items);
-                    if let Some(item) = first {
+                    if let Some(item) = self.unpack(batch) {
                         return Poll::Ready(item.map(Some));
                     }
                 }
