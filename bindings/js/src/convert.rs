@@ -1,0 +1,73 @@
+//! What crosses the boundary: the contract's JSON text in and out, and the bridge from the
+//! core's futures to JavaScript `Promise`s that an `AbortSignal` cancels.
+
+use std::future::Future;
+
+use futures_util::future::{Either, select};
+use js_sys::Promise;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
+
+use crate::errors::{invalid, to_js};
+
+#[wasm_bindgen(inline_js = r#"
+export function abortPromise(signal) {
+  return new Promise((resolve) => {
+    const reason = () => signal.reason ?? new DOMException('the operation was aborted', 'AbortError');
+    if (signal.aborted) resolve(reason());
+    else signal.addEventListener('abort', () => resolve(reason()), { once: true });
+  });
+}
+"#)]
+extern "C" {
+    /// A promise that resolves with the signal's reason once it is aborted.
+    #[wasm_bindgen(js_name = abortPromise)]
+    fn abort_promise(signal: &JsValue) -> Promise;
+}
+
+/// `json` as `T`, or an invalid-argument error naming `what`.
+pub(crate) fn parse<T: DeserializeOwned>(what: &str, json: &str) -> jiga::Result<T> {
+    serde_json::from_str(json).map_err(|e| invalid(what, format!("{what}: {e}")))
+}
+
+/// `value` as JSON text (a JS string).
+pub(crate) fn json_out<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    serde_json::to_string(value)
+        .map(|s| JsValue::from_str(&s))
+        .map_err(|e| {
+            to_js(&jiga::Error::Decode {
+                message: e.to_string(),
+            })
+        })
+}
+
+/// A `Promise` of `work`'s result, converted by `out`. When `signal` aborts first, the work's
+/// future is dropped (which cancels the core's call, the `fetch` under it included) and the
+/// promise rejects with the signal's reason.
+pub(crate) fn promise<T, F, O>(signal: Option<JsValue>, work: F, out: O) -> Promise
+where
+    T: 'static,
+    F: Future<Output = jiga::Result<T>> + 'static,
+    O: FnOnce(T) -> Result<JsValue, JsValue> + 'static,
+{
+    let signal = signal.filter(|s| !s.is_undefined() && !s.is_null());
+    future_to_promise(async move {
+        let work = std::pin::pin!(work);
+        let result = match signal {
+            None => work.await,
+            Some(signal) => {
+                let aborted = JsFuture::from(abort_promise(&signal));
+                match select(work, aborted).await {
+                    Either::Left((r, _)) => r,
+                    Either::Right((reason, _)) => return Err(reason.unwrap_or_else(|e| e)),
+                }
+            }
+        };
+        match result {
+            Ok(v) => out(v),
+            Err(e) => Err(to_js(&e)),
+        }
+    })
+}
