@@ -1,5 +1,5 @@
 # Sourced by every binding's test runner (ffi/tests/c, bindings/unity/Tests,
-# bindings/python/tests): starts the real servers and fault proxies the flows need, on
+# bindings/python/tests, bindings/js/tests): starts the real servers and fault proxies the flows need, on
 # loopback, and exports their URLs. Usage:
 #   source scripts/test-servers.sh
 #   jiga_test_servers "$work" "$target"     # $target: where jiga-server, jiga-faultproxy are
@@ -36,7 +36,9 @@ jiga_test_servers() { # work, target
   local work="$1" target="$2"
   # Suites sign in often from one address: the main servers' anonymous limit is raised (the
   # limited server is where rate limiting is tested).
-  JIGA_TEST_URL=$(_jiga_server "$work" "$target" main --seed-demo --rate-limit-anonymous 5000)
+  # A browser suite sets JIGA_TEST_CORS_ORIGIN to the origin of its test pages.
+  JIGA_TEST_URL=$(_jiga_server "$work" "$target" main --seed-demo --rate-limit-anonymous 5000 \
+    ${JIGA_TEST_CORS_ORIGIN:+--cors-origin "$JIGA_TEST_CORS_ORIGIN"})
   JIGA_TEST_URL_SHORT_TTL=$(_jiga_server "$work" "$target" short-ttl --access-token-ttl 2 \
     --rate-limit-anonymous 5000)
   JIGA_TEST_URL_LIMITED=$(_jiga_server "$work" "$target" limited --rate-limit-anonymous 3)

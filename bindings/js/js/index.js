@@ -137,6 +137,8 @@ export class SessionEvents {
 
   /** Ends the stream and closes its socket; pending reads resolve `null`. */
   close() {
+    this.#buf = [];
+    this.#at = 0;
     this.#raw.close();
   }
 }

@@ -69,7 +69,10 @@ export function socketSend(ws, text) {
   return true;
 }
 export function socketClose(ws) {
-  ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+  // No-ops rather than null: closing a socket that is still opening raises an error event,
+  // which Node's ws throws when nothing listens.
+  const noop = () => {};
+  ws.onopen = ws.onmessage = ws.onclose = ws.onerror = noop;
   try { if (ws.readyState < 2) ws.close(1000); } catch (_) {}
 }
 "#)]

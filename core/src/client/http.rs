@@ -25,6 +25,9 @@ pub(crate) struct Req {
     body: Option<Vec<u8>>,
     key: Option<IdempotencyKey>,
     auth: bool,
+    /// Repeating it has no effect beyond its own answer (a stream ticket: an unused one
+    /// expires), so a try cut after sending may be repeated without a key.
+    repeatable: bool,
 }
 
 impl Req {
@@ -36,6 +39,7 @@ impl Req {
             body: None,
             key: None,
             auth: true,
+            repeatable: false,
         }
     }
 
@@ -85,6 +89,12 @@ impl Req {
         self
     }
 
+    /// Marks a write whose repetition has no effect beyond its answer (see `repeatable`).
+    pub(crate) fn repeatable(mut self) -> Self {
+        self.repeatable = true;
+        self
+    }
+
     /// Marks the request as one logical DOF-moving operation with `key`.
     pub(crate) fn idempotent(mut self, key: IdempotencyKey) -> Self {
         self.key = Some(key);
@@ -93,7 +103,7 @@ impl Req {
 
     /// Whether a try that may have reached the server can be repeated without a second effect.
     fn replayable(&self) -> bool {
-        self.method == Method::Get || self.key.is_some()
+        self.method == Method::Get || self.key.is_some() || self.repeatable
     }
 }
 
@@ -313,6 +323,11 @@ mod tests {
     fn only_reads_and_keyed_writes_are_replayable() {
         assert!(Req::get("/v1/wallet").replayable());
         assert!(!Req::post("/v1/agents").replayable());
+        assert!(
+            Req::post("/v1/events/stream-tickets")
+                .repeatable()
+                .replayable()
+        );
         assert!(
             Req::post("/v1/wallet/topups")
                 .idempotent(IdempotencyKey::generate())

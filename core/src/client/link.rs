@@ -733,7 +733,8 @@ async fn open(
             headers.push((header::AUTHORIZATION, format!("Bearer {t}")));
         }
     } else if token.is_some() {
-        let ticket: StreamTicket = client.call(Req::post(ticket_path)).await?;
+        // Repeatable: a ticket cut on its way back is fetched again, and the unused one expires.
+        let ticket: StreamTicket = client.call(Req::post(ticket_path).repeatable()).await?;
         let sep = if path.contains('?') { '&' } else { '?' };
         path = format!(
             "{path}{sep}{}={}",

@@ -158,10 +158,10 @@ impl Client {
     /// # Errors
     /// [`Error::NotFound`](super::Error::NotFound) unless the caller is the hirer or owner.
     pub async fn stream_ticket(&self, session_id: &str) -> Result<StreamTicket> {
-        self.call(Req::post(format!(
-            "/v1/sessions/{}/stream-tickets",
-            seg(session_id)
-        )))
+        // An unused ticket expires: a try cut after sending may be repeated.
+        self.call(
+            Req::post(format!("/v1/sessions/{}/stream-tickets", seg(session_id))).repeatable(),
+        )
         .await
     }
 }
