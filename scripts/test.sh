@@ -134,3 +134,16 @@ if ! python3 -c 'import ensurepip, venv' 2>/dev/null || ! command -v curl >/dev/
 fi
 bindings/python/tests/run.sh 2>&1 | tee /tmp/jiga-python.log
 grep -E '^[0-9]+ (passed|failed)' /tmp/jiga-python.log | tail -1 | sed 's/^/Python: /'
+
+# The JS package (bindings/js/): jiga-core compiled to wasm32 with wasm-bindgen (Debian's
+# rustc-web, -Zbuild-std), wasm-opt -Oz, the Node suite with ws and the Chromium suite with
+# playwright-core against the real servers, the demo page screenshotted, tsc over the
+# declarations and a typed usage example.
+step "JS package: wasm build, Node and Chromium suites against the real server, tsc"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null || ! command -v curl >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends nodejs npm curl
+fi
+bindings/js/tests/run.sh 2>&1 | tee /tmp/jiga-js.log
+grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/jiga-js.log | tail -1 | sed 's/^/JS: /'

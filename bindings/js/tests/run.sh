@@ -48,6 +48,15 @@ JIGA_STATIC_PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.
 export JIGA_STATIC_PORT JIGA_TEST_CORS_ORIGIN="http://127.0.0.1:$JIGA_STATIC_PORT"
 jiga_test_servers "$work" "$target"
 
+# The models' declarations are the server's OpenAPI document, generated; the checked-in file
+# must match.
+curl -sf "$JIGA_TEST_URL/v1/openapi.json" -o "$work/openapi.json"
+node "$js/scripts/gen_types.mjs" "$work/openapi.json" "$work/models.d.ts"
+if ! diff -u "$js/js/models.d.ts" "$work/models.d.ts"; then
+  echo "bindings/js/js/models.d.ts is stale: run scripts/gen_types.mjs" >&2
+  exit 1
+fi
+
 status=0
 node --test --test-timeout=240000 "$js"/tests/node/ 2>&1 | tee "$work/node.log" || status=1
 node "$js/tests/browser/run.mjs" 2>&1 | tee "$work/chromium.log" || status=1
