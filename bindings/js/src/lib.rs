@@ -22,6 +22,8 @@ mod client;
 mod convert;
 mod errors;
 mod events;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod glue_tests;
 #[cfg(target_arch = "wasm32")]
 mod platform;
 

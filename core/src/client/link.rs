@@ -734,7 +734,17 @@ async fn open(
         }
     } else if token.is_some() {
         // Repeatable: a ticket cut on its way back is fetched again, and the unused one expires.
-        let ticket: StreamTicket = client.call(Req::post(ticket_path).repeatable()).await?;
+        // A ticket that cannot be had for a transient reason (transport, timeout, 429, 5xx,
+        // after the call's own retries) is a failed attempt to open, which the reconnect
+        // machine counts like any other; a refusal (401, 403, 404) ends the stream.
+        let ticket: StreamTicket = match client.call(Req::post(ticket_path).repeatable()).await {
+            Ok(t) => t,
+            Err(e) if e.is_transient() => {
+                tracing::debug!(error = %e, "{what}: no ticket");
+                return Ok(Opened::Failed(LinkLoss::OpenFailed));
+            }
+            Err(e) => return Err(e),
+        };
         let sep = if path.contains('?') { '&' } else { '?' };
         path = format!(
             "{path}{sep}{}={}",
