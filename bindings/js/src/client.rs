@@ -351,6 +351,9 @@ impl RawClient {
     /// Closes the client: calls in flight reject with a `closed` error, every stream it
     /// opened ends, later calls are refused.
     pub fn close(&self) {
+        // The core's shutdown stops its calls and streams; the binding's own flag also
+        // rejects the promises it handed out before the core saw them.
+        self.client.close();
         self.closed.send_replace(true);
         self.streams.borrow_mut().close_all();
     }
