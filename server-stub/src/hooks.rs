@@ -3,8 +3,8 @@
 //!
 //! Code calls [`reached`] (in a task) or [`reached_blocking`] (on a storage thread) at a named
 //! point, with a key saying whose work it is — a session or user id — so tests running side by
-//! side in one process never hold each other's work. A test [`arm`]s a point for a key; the
-//! next work to reach it waits there until the test releases the [`Gate`] (or drops it).
+//! side in one process never hold each other's work. A test `arm`s a point for a key; the
+//! next work to reach it waits there until the test releases the `Gate` (or drops it).
 //! Without the feature every point is an empty inline function.
 
 /// A session's task has taken the shutdown branch and is about to stop; its mailbox is still

@@ -43,7 +43,7 @@ impl Notifier {
 
     /// Forgets `user_id`'s channel once no connection follows it (called after a connection
     /// dropped its receiver). Otherwise every user who ever connected would keep a channel of
-    /// [`BACKLOG`] slots until a notification happened to be sent to them, and anonymous users
+    /// `BACKLOG` slots until a notification happened to be sent to them, and anonymous users
     /// cost nothing to make.
     pub fn release(&self, user_id: &str) {
         let mut users = self.users.lock();
