@@ -6,11 +6,10 @@ use std::future::Future;
 use futures_util::future::{Either, select};
 use js_sys::Promise;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
-use crate::errors::{invalid, to_js};
+use crate::errors::to_js;
 
 #[wasm_bindgen(inline_js = r#"
 export function abortPromise(signal) {
@@ -27,10 +26,7 @@ extern "C" {
     fn abort_promise(signal: &JsValue) -> Promise;
 }
 
-/// `json` as `T`, or an invalid-argument error naming `what`.
-pub(crate) fn parse<T: DeserializeOwned>(what: &str, json: &str) -> jiga::Result<T> {
-    serde_json::from_str(json).map_err(|e| invalid(what, format!("{what}: {e}")))
-}
+pub(crate) use jiga::client::from_json as parse;
 
 /// `value` as JSON text (a JS string).
 pub(crate) fn json_out<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {

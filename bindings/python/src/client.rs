@@ -13,20 +13,12 @@ use jiga::model::{
     TopupRequest, UpdateAgentRequest, UpdateMeRequest,
 };
 use pyo3::prelude::*;
-use serde::de::DeserializeOwned;
+
+use jiga::client::from_json as parse;
 
 use crate::errors::to_py;
 use crate::events::{RawEvents, RawNotifications};
 use crate::runtime::{Owner, awaitable, blocking, json_text, runtime};
-
-/// `json` as `T`, or an invalid-argument error naming `what`.
-fn parse<T: DeserializeOwned>(what: &str, json: &str) -> jiga::Result<T> {
-    serde_json::from_str(json).map_err(|e| jiga::Error::InvalidArgument {
-        field: Some(what.to_owned()),
-        message: format!("{what}: {e}"),
-        request_id: None,
-    })
-}
 
 fn key(k: &str) -> jiga::Result<IdempotencyKey> {
     IdempotencyKey::new(k)

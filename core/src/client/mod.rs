@@ -53,7 +53,7 @@ pub use marketplace::SearchParams;
 #[cfg(feature = "native")]
 pub use native::{ReqwestTransport, TokioSpawner, TokioTimer, TungsteniteConnector};
 pub use notifications::NotificationStream;
-pub use options::{ClientOptions, RetryOptions};
+pub use options::{ClientOptions, RetryOptions, from_json};
 pub use pagination::{
     AgentPages, PageRequest, ReviewPages, SearchPages, SessionPages, TransactionPages, VersionPages,
 };

@@ -49,6 +49,20 @@ pub struct RetryOptions {
     pub budget_ms: Option<u64>,
 }
 
+/// A binding's JSON argument (`ClientOptions`, `SearchParams`, `StreamOptions`, a request
+/// body…) as `T`, or [`Error::InvalidArgument`] naming `what`. Every binding that takes the
+/// contract's JSON parses it here, so a bad argument fails the same way in each.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] when `json` is not a `T`.
+pub fn from_json<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| Error::InvalidArgument {
+        field: Some(what.to_owned()),
+        message: format!("{what}: {e}"),
+        request_id: None,
+    })
+}
+
 fn invalid(field: &str, message: &str) -> Error {
     Error::InvalidArgument {
         field: Some(field.to_owned()),
