@@ -153,7 +153,7 @@ impl SessionEvent {
     /// # Errors
     /// A [`DecodeError`] quoting what did not fit.
     pub fn from_json(text: &str) -> Result<Self, DecodeError> {
-        serde_json::from_str(text).map_err(|e| DecodeError::new("session event", &e))
+        serde_json::from_slice(text.as_bytes()).map_err(|e| DecodeError::new("session event", &e))
     }
 }
 
@@ -215,7 +215,7 @@ impl RawJson {
     /// # Errors
     /// A [`DecodeError`] when the text does not fit `T`.
     pub fn parse<'a, T: Deserialize<'a>>(&'a self) -> Result<T, DecodeError> {
-        serde_json::from_str(self.0.get()).map_err(|e| DecodeError::new("json", &e))
+        serde_json::from_slice(self.0.get().as_bytes()).map_err(|e| DecodeError::new("json", &e))
     }
 }
 
@@ -370,7 +370,7 @@ impl<'de> Visitor<'de> for EventVisitor {
         let kind = match (kind, raw) {
             (Some(k), _) => k,
             (None, Some(raw)) => {
-                let mut d = serde_json::Deserializer::from_str(raw.get());
+                let mut d = serde_json::Deserializer::from_slice(raw.get().as_bytes());
                 KindSeed(&ty)
                     .deserialize(&mut d)
                     .map_err(de::Error::custom)?
@@ -434,7 +434,7 @@ impl Notification {
     /// # Errors
     /// A [`DecodeError`] quoting what did not fit.
     pub fn from_json(text: &str) -> Result<Self, DecodeError> {
-        serde_json::from_str(text).map_err(|e| DecodeError::new("notification", &e))
+        serde_json::from_slice(text.as_bytes()).map_err(|e| DecodeError::new("notification", &e))
     }
 }
 

@@ -114,7 +114,7 @@ impl CommandFrame {
     /// Decodes a client frame; `None` for anything that is not a command frame.
     #[must_use]
     pub fn from_json(text: &str) -> Option<CommandFrame> {
-        let frame: ClientFrame = serde_json::from_str(text).ok()?;
+        let frame: ClientFrame = serde_json::from_slice(text.as_bytes()).ok()?;
         (frame.kind == "command").then_some(CommandFrame {
             command_id: frame.command_id,
             data: frame.data,

@@ -19,7 +19,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{json_out, parse, promise};
+use crate::convert::{erased, json_out, json_text, parse, promise};
 use crate::errors::to_js;
 use crate::events::{RawEvents, RawNotifications, Streams};
 
@@ -39,36 +39,45 @@ fn closed_error() -> jiga::Error {
     }
 }
 
+/// A route's work, its answer already JSON text.
+type JsonWork = std::pin::Pin<Box<dyn Future<Output = jiga::Result<String>>>>;
+
 fn key(k: &str) -> jiga::Result<IdempotencyKey> {
     IdempotencyKey::new(k)
 }
 
 impl RawClient {
     /// Runs `work` on a clone of the client as a `Promise` of its answer's JSON, unless the
-    /// client is closed (before or while it runs) or `signal` aborts.
+    /// client is closed (before or while it runs) or `signal` aborts. Generic only in what
+    /// it must be: the answer is JSON text before the work is [`erased`](crate::convert::erased).
     fn call<T, F, W>(&self, signal: Option<JsValue>, work: W) -> Promise
     where
         T: Serialize + 'static,
         F: Future<Output = jiga::Result<T>> + 'static,
         W: FnOnce(Client) -> F,
     {
+        let fut = work(self.client.clone());
+        self.run(signal, Box::pin(async move { json_text(&fut.await?) }))
+    }
+
+    /// The part of [`call`](RawClient::call) that is the same for every route.
+    fn run(&self, signal: Option<JsValue>, work: JsonWork) -> Promise {
         let mut closed = self.closed.subscribe();
         let already = *closed.borrow();
-        let fut = work(self.client.clone());
-        promise(
+        erased(
             signal,
-            async move {
+            Box::pin(async move {
                 if already {
-                    return Err(closed_error());
+                    return Err(to_js(&closed_error()));
                 }
-                let fut = std::pin::pin!(fut);
                 let close = std::pin::pin!(closed.wait_for(|c| *c));
-                match futures_util::future::select(fut, close).await {
-                    futures_util::future::Either::Left((r, _)) => r,
-                    futures_util::future::Either::Right(_) => Err(closed_error()),
+                match futures_util::future::select(work, close).await {
+                    futures_util::future::Either::Left((r, _)) => {
+                        r.map(|s| JsValue::from_str(&s)).map_err(|e| to_js(&e))
+                    }
+                    futures_util::future::Either::Right(_) => Err(to_js(&closed_error())),
                 }
-            },
-            |v| json_out(&v),
+            }),
         )
     }
 

@@ -425,7 +425,7 @@ pub(crate) struct JsTokenStore {
 impl TokenStore for JsTokenStore {
     fn load(&self) -> Option<Tokens> {
         let text = self.load.call0(&JsValue::NULL).ok()?.as_string()?;
-        serde_json::from_str(&text).ok()
+        serde_json::from_slice(text.as_bytes()).ok()
     }
 
     fn save(&self, tokens: Option<&Tokens>) {

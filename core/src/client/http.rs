@@ -172,8 +172,9 @@ enum Attempt {
 }
 
 impl Client {
-    /// Sends `req` under the retry policy and decodes a 2xx body as `T`.
-    #[tracing::instrument(name = "jiga.call", skip_all, fields(method = %req.method, path = %req.path))]
+    /// Sends `req` under the retry policy and decodes a 2xx body as `T`. Everything but the
+    /// decoding is [`call_bytes`](Client::call_bytes), which is not generic: one copy of the
+    /// retry loop and its span, however many answer types (the wasm module's size).
     pub(crate) async fn call<T: DeserializeOwned>(&self, req: Req) -> Result<T> {
         let bytes = self.call_bytes(&req).await?;
         serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
@@ -182,6 +183,7 @@ impl Client {
     }
 
     /// [`attempts`](Client::attempts), cut short by [`Client::close`].
+    #[tracing::instrument(name = "jiga.call", skip_all, fields(method = %req.method, path = %req.path))]
     async fn call_bytes(&self, req: &Req) -> Result<bytes::Bytes> {
         let mut shutdown = self.inner.shutdown.subscribe();
         if *shutdown.borrow() {

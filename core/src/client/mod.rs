@@ -24,6 +24,7 @@
 mod accounted;
 mod agents;
 mod auth;
+mod base_url;
 mod error;
 mod http;
 mod idempotency;
@@ -292,13 +293,7 @@ impl ClientBuilder {
         let raw = self
             .base_url
             .ok_or_else(|| bad("baseUrl", "a base url is required".into()))?;
-        let url = url::Url::parse(&raw).map_err(|e| bad("baseUrl", format!("'{raw}': {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
-            return Err(bad(
-                "baseUrl",
-                format!("'{raw}' must be an http or https url without a query"),
-            ));
-        }
+        let base = base_url::normalise(&raw).map_err(|m| bad("baseUrl", m))?;
         let seams = Seams {
             transport: self.transport,
             ws: self.ws,
@@ -312,7 +307,7 @@ impl ClientBuilder {
                 ws: seams.1,
                 timer: seams.2,
                 spawner: seams.3,
-                base: url.as_str().trim_end_matches('/').to_owned(),
+                base,
                 retry: self.retry,
                 observer: self.observer,
                 auth: auth::AuthState::new(self.store),

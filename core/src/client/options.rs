@@ -56,7 +56,7 @@ pub struct RetryOptions {
 /// # Errors
 /// [`Error::InvalidArgument`] when `json` is not a `T`.
 pub fn from_json<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T> {
-    serde_json::from_str(json).map_err(|e| Error::InvalidArgument {
+    serde_json::from_slice(json.as_bytes()).map_err(|e| Error::InvalidArgument {
         field: Some(what.to_owned()),
         message: format!("{what}: {e}"),
         request_id: None,

@@ -172,7 +172,7 @@ impl SessionStream {
         command_id: impl Into<String>,
         data: &str,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
-        let parsed = serde_json::from_str(data).map_err(|e| Error::InvalidArgument {
+        let parsed = serde_json::from_slice(data.as_bytes()).map_err(|e| Error::InvalidArgument {
             field: Some("data".into()),
             message: format!("command data is not JSON: {e}"),
             request_id: None,

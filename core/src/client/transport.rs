@@ -127,7 +127,7 @@ impl HttpRequest {
             return self.url.clone();
         }
         let mut url = self.url.clone();
-        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        let mut ser = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &self.query {
             ser.append_pair(k, v);
         }
