@@ -1,6 +1,7 @@
-//! Marketplace search latency over loopback with 10 000 published listings.
+//! Marketplace search latency over loopback with 10 000 published listings (or
+//! `JIGA_BENCH_LISTINGS`: the catalogue's size is the parameter that matters).
 //!
-//! Run with: `cargo bench -p jiga-server --bench search`
+//! Run with: `cargo bench -p jiga-server --bench search` (`JIGA_BENCH_LISTINGS=100000 …`)
 //!
 //! The listings are real agents in storage (created and published through the server's
 //! storage layer), indexed at start as in production. Queries go over HTTP to the embedded
@@ -24,11 +25,15 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    let listings_n = std::env::var("JIGA_BENCH_LISTINGS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(LISTINGS);
     rt.block_on(async {
         let b = common::start().await;
         let owner = b.user("search-owner").await;
         let claims = b.server.state().tokens.verify(&owner).expect("claims");
-        let synth = jiga_server::search::synthetic_listings(LISTINGS);
+        let synth = jiga_server::search::synthetic_listings(listings_n);
         let uid = claims.sub.clone();
         b.server
             .state()
@@ -108,7 +113,7 @@ fn main() {
         }
         lat.sort_by(f64::total_cmp);
         println!(
-            "marketplace search over HTTP, {LISTINGS} published listings, {QUERIES} faceted queries"
+            "marketplace search over HTTP, {listings_n} published listings, {QUERIES} faceted queries"
         );
         println!(
             "p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms (target: p99 under 5 ms)",

@@ -65,6 +65,20 @@ struct Doc {
     words: Vec<(String, u8)>,
     keys: StaticKeys,
     fields: DocFields,
+    /// The agent id's first 16 bytes, order-preserving: the sorts' last tie-breaker, held
+    /// here so that ranking a listing does not follow the pointer to it (at 100,000
+    /// listings that cache miss per listing was most of a search).
+    id_prefix: u128,
+}
+
+/// The first 16 bytes of `id` as a big-endian number, zero-padded: two ids compare as their
+/// prefixes do unless the prefixes are equal, and only then as the whole strings.
+fn id_prefix(id: &str) -> u128 {
+    let mut b = [0u8; 16];
+    for (d, s) in b.iter_mut().zip(id.bytes()) {
+        *d = s;
+    }
+    u128::from_be_bytes(b)
 }
 
 /// The marketplace's listings, indexed for text search, filters, facets and sorts.
@@ -81,26 +95,9 @@ pub struct SearchIndex {
     strings: Interner,
 }
 
-/// A listing of a page being chosen: its key in the sort, then its id and slot.
-type Ranked<'a> = (SortKey, &'a str, u32);
-
-fn cmp_ranked(a: &Ranked<'_>, b: &Ranked<'_>) -> Ordering {
-    (a.0, a.1).cmp(&(b.0, b.1))
-}
-
-/// Keeps the `n` first of `items` in order, sorted; partial selection first so a page of 21
-/// out of 10,000 costs a linear pass, not a full sort.
-fn first_n(items: &mut Vec<Ranked<'_>>, n: usize) {
-    if n == 0 {
-        items.clear();
-        return;
-    }
-    if items.len() > n {
-        items.select_nth_unstable_by(n - 1, cmp_ranked);
-        items.truncate(n);
-    }
-    items.sort_unstable_by(cmp_ranked);
-}
+/// A listing of a page being chosen: its key in the sort, its id's prefix, its slot. Ranked
+/// by key, then id (the prefix, and the whole id only when the prefixes are equal).
+type Ranked = (SortKey, u128, u32);
 
 impl SearchIndex {
     /// An empty index.
@@ -149,6 +146,7 @@ impl SearchIndex {
         };
         self.vocab.add(slot, &words);
         let doc = Doc {
+            id_prefix: id_prefix(&listing.agent.id),
             words,
             keys: StaticKeys::of(&listing),
             fields: DocFields::of(&listing, &mut self.strings),
@@ -191,6 +189,31 @@ impl SearchIndex {
         self.by_id.is_empty()
     }
 
+    /// The order of two ranked listings: by key, then by agent id.
+    fn cmp_ranked(&self, a: &Ranked, b: &Ranked) -> Ordering {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| self.id_of(a.2).cmp(self.id_of(b.2)))
+    }
+
+    fn id_of(&self, slot: u32) -> &str {
+        self.doc(slot).map_or("", |d| d.listing.agent.id.as_str())
+    }
+
+    /// Keeps the `n` first of `items` in order, sorted; partial selection first so a page of
+    /// 21 out of 10,000 costs a linear pass, not a full sort.
+    fn first_n(&self, items: &mut Vec<Ranked>, n: usize) {
+        if n == 0 {
+            items.clear();
+            return;
+        }
+        if items.len() > n {
+            items.select_nth_unstable_by(n - 1, |a, b| self.cmp_ranked(a, b));
+            items.truncate(n);
+        }
+        items.sort_unstable_by(|a, b| self.cmp_ranked(a, b));
+    }
+
     fn doc(&self, slot: u32) -> Option<&Doc> {
         self.slots.get(slot as usize)?.as_ref()
     }
@@ -201,9 +224,10 @@ impl SearchIndex {
             .filter_map(|(slot, d)| Some((slot, d.as_ref()?)))
     }
 
-    /// Relevance per slot for the query words: 0 for a listing missing any word, else the
-    /// sum over the words of each word's best match weight.
-    fn text_scores(&self, words: &[String]) -> Vec<u32> {
+    /// The listings that match every query word, as `(slot, relevance)` in slot order:
+    /// relevance is the sum over the words of each word's best match weight. Only the
+    /// listings the words touched are visited, never the whole catalogue.
+    fn text_matches(&self, words: &[String]) -> Vec<(u32, u32)> {
         let n = self.slots.len();
         let mut total = vec![0u32; n];
         // hits[slot] = how many of the words so far the listing matched; a listing stays a
@@ -211,6 +235,10 @@ impl SearchIndex {
         let mut hits = vec![0u32; n];
         let mut best = vec![0u32; n];
         let mut touched = Vec::new();
+        let mut matches = Vec::new();
+        let last = u32::try_from(words.len())
+            .unwrap_or(u32::MAX)
+            .saturating_sub(1);
         for (i, word) in (0u32..).zip(words) {
             self.vocab.score_word(word, &mut best, &mut touched);
             let mut alive = false;
@@ -223,6 +251,10 @@ impl SearchIndex {
                         *h += 1;
                         *t += *b;
                         alive = true;
+                        // Only a listing the last word touched can have matched them all.
+                        if i == last {
+                            matches.push((slot, *t));
+                        }
                     }
                     *b = 0;
                 }
@@ -230,16 +262,11 @@ impl SearchIndex {
             touched.clear();
             if !alive {
                 // No listing matched every word so far; later words cannot change that.
-                return vec![0; n];
+                return Vec::new();
             }
         }
-        let complete = u32::try_from(words.len()).unwrap_or(u32::MAX);
-        for (t, h) in total.iter_mut().zip(&hits) {
-            if *h != complete {
-                *t = 0;
-            }
-        }
-        total
+        matches.sort_unstable_by_key(|&(slot, _)| slot);
+        matches
     }
 
     /// Answers `GET /v1/marketplace/search`.
@@ -268,50 +295,58 @@ impl SearchIndex {
             .cursor
             .as_deref()
             .map(|c| cursor::decode(c, sort))
-            .transpose()?;
+            .transpose()?
+            .map(|(key, id)| (key, id_prefix(&id), id));
         let limit = match q.limit {
             0 => DEFAULT_PAGE_SIZE,
             n => n.min(MAX_PAGE_SIZE),
         } as usize;
 
-        let scores = has_text.then(|| self.text_scores(&words));
         let filter = Filter::new(q, &self.strings);
         let mut counter = FacetCounter::new(&self.strings);
         let mut total = 0u64;
-        let mut page: Vec<Ranked<'_>> = Vec::new();
-        for (slot, doc) in self.docs() {
-            let score = match &scores {
-                Some(s) => match s.get(slot as usize) {
-                    Some(&v) if v > 0 => v,
-                    _ => continue,
-                },
-                None => 0,
-            };
+        let mut page: Vec<Ranked> = Vec::new();
+        let mut consider = |slot: u32, doc: &Doc, score: u32| {
             let failures = filter.failures(&doc.fields);
             if failures & fail::UNFACETED != 0 || failures.count_ones() > 1 {
-                continue;
+                return;
             }
             counter.count(&doc.fields, failures);
             if failures != 0 {
-                continue;
+                return;
             }
             total += 1;
             let key = cursor::sort_key(sort, &doc.keys, score);
-            let id = doc.listing.agent.id.as_str();
-            if let Some((ck, cid)) = &after
-                && (key, id) <= (*ck, cid.as_str())
-            {
-                continue;
+            if let Some((ck, cprefix, cid)) = &after {
+                let at_or_before = match (key, doc.id_prefix).cmp(&(*ck, *cprefix)) {
+                    Ordering::Less => true,
+                    Ordering::Greater => false,
+                    Ordering::Equal => doc.listing.agent.id.as_str() <= cid.as_str(),
+                };
+                if at_or_before {
+                    return;
+                }
             }
-            page.push((key, id, slot));
+            page.push((key, doc.id_prefix, slot));
+        };
+        if has_text {
+            for (slot, score) in self.text_matches(&words) {
+                if let Some(doc) = self.doc(slot) {
+                    consider(slot, doc, score);
+                }
+            }
+        } else {
+            for (slot, doc) in self.docs() {
+                consider(slot, doc, 0);
+            }
         }
 
         // One more than the page tells whether a next page exists.
-        first_n(&mut page, limit + 1);
+        self.first_n(&mut page, limit + 1);
         let next_cursor = if page.len() > limit {
             page.truncate(limit);
             page.last()
-                .map(|(key, id, _)| cursor::encode(sort, key, id))
+                .map(|(key, _, slot)| cursor::encode(sort, key, self.id_of(*slot)))
         } else {
             None
         };
@@ -331,14 +366,14 @@ impl SearchIndex {
     /// then id), for `GET /v1/marketplace/featured`.
     #[must_use]
     pub fn featured(&self, n: usize) -> Vec<Listing> {
-        let mut ranked: Vec<Ranked<'_>> = self
+        let mut ranked: Vec<Ranked> = self
             .docs()
             .map(|(slot, d)| {
                 let key = cursor::sort_key(SearchSort::Popularity, &d.keys, 0);
-                (key, d.listing.agent.id.as_str(), slot)
+                (key, d.id_prefix, slot)
             })
             .collect();
-        first_n(&mut ranked, n);
+        self.first_n(&mut ranked, n);
         ranked
             .iter()
             .filter_map(|&(_, _, slot)| self.doc(slot).map(|d| Listing::clone(&d.listing)))

@@ -300,3 +300,37 @@ fn timing_of_a_faceted_text_query_over_10k_listings() {
         );
     }
 }
+
+/// Ids that agree on their first 16 bytes (the index ranks by that prefix and reads the
+/// whole id only on a tie) still sort, page and resume by the whole id.
+#[test]
+fn ids_with_one_long_prefix_sort_and_page_by_the_whole_id() {
+    let stem = "agt_0123456789AB"; // 16 bytes
+    let names = [
+        format!("{stem}Z"),
+        stem.to_owned(),
+        format!("{stem}\u{0}"),
+        format!("{stem}A"),
+        format!("{stem}AA"),
+        "agt_0".to_owned(),
+    ];
+    let idx = index(names.iter().map(|id| listing(id, "Agent")));
+    let mut want: Vec<String> = names.to_vec();
+    want.sort();
+    assert_eq!(ids(&idx, &SearchQuery::default()), want);
+    // Two at a time, each cursor pointing between ids that share the prefix.
+    let mut q = SearchQuery {
+        limit: 2,
+        ..SearchQuery::default()
+    };
+    let mut seen = Vec::new();
+    loop {
+        let page = idx.search(&q).expect("page");
+        seen.extend(page.items.into_iter().map(|l| l.agent.id));
+        match page.next_cursor {
+            Some(c) => q.cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen, want);
+}
