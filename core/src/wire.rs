@@ -34,6 +34,18 @@ pub mod header {
     pub const RETRY_AFTER: &str = "retry-after";
     /// `Bearer <token>`.
     pub const AUTHORIZATION: &str = "authorization";
+    /// A public marketplace answer's validator (v1.2).
+    pub const ETAG: &str = "etag";
+    /// The validators a client holds; a match is answered 304 with no body (v1.2).
+    pub const IF_NONE_MATCH: &str = "if-none-match";
+    /// `public, max-age=N` on public marketplace answers (v1.2).
+    pub const CACHE_CONTROL: &str = "cache-control";
+    /// Shopify's webhook signature: base64 HMAC-SHA256 of the raw body (v1.2).
+    pub const SHOPIFY_HMAC: &str = "x-shopify-hmac-sha256";
+    /// Shopify's webhook topic (`orders/paid`).
+    pub const SHOPIFY_TOPIC: &str = "x-shopify-topic";
+    /// Shopify's id of one webhook delivery, the same on every retry of it.
+    pub const SHOPIFY_WEBHOOK_ID: &str = "x-shopify-webhook-id";
 }
 
 /// Query parameter names.

@@ -69,6 +69,7 @@ fn main() {
                         &uid,
                         true,
                         1_700_000_000_000,
+                        &mut Vec::new(),
                     )?;
                 }
                 Ok::<(), jiga_server::db::DbError>(())

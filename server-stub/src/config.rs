@@ -29,6 +29,10 @@ pub struct Config {
     #[arg(long, env = "JIGA_STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
     pub stripe_webhook_secret: Option<String>,
 
+    /// Secret that signs Shopify webhooks (v1.2); without it the webhook answers 400.
+    #[arg(long, env = "JIGA_SHOPIFY_WEBHOOK_SECRET", hide_env_values = true)]
+    pub shopify_webhook_secret: Option<String>,
+
     /// Platform share of consumed DOF, in basis points (0..=10000).
     #[arg(long, env = "JIGA_PLATFORM_FEE_BPS", default_value_t = 2000,
           value_parser = clap::value_parser!(u32).range(0..=10_000))]
@@ -81,6 +85,21 @@ pub struct Config {
     /// per-user quotas answer so). 0 turns the cap off.
     #[arg(long, env = "JIGA_MAX_WS_PER_USER", default_value_t = 32)]
     pub max_ws_per_user: u32,
+
+    /// `max-age` of the `Cache-Control: public` header on public marketplace answers, in
+    /// seconds (the contract: 300 in production).
+    #[arg(long, env = "JIGA_CACHE_MAX_AGE", default_value_t = 300)]
+    pub cache_max_age_secs: u64,
+
+    /// Seconds a marketplace answer (search, listing, featured, categories) stays in the
+    /// in-process cache; every change of a listing invalidates it sooner. 0 turns the cache off.
+    #[arg(long, env = "JIGA_LISTING_CACHE_TTL", default_value_t = 300)]
+    pub listing_cache_ttl_secs: u64,
+
+    /// Seconds an agent profile (`GET /v1/agents/{id}`) stays in the in-process cache; every
+    /// change of an agent invalidates it sooner. 0 turns the cache off.
+    #[arg(long, env = "JIGA_PROFILE_CACHE_TTL", default_value_t = 600)]
+    pub profile_cache_ttl_secs: u64,
 }
 
 fn parse_flag(s: &str) -> Result<bool, String> {
@@ -101,6 +120,7 @@ impl Config {
             db: db.into(),
             jwt_secret: Some("test-secret-test-secret-test-secret".into()),
             stripe_webhook_secret: Some("whsec_test".into()),
+            shopify_webhook_secret: Some("shpss_test".into()),
             platform_fee_bps: 2000,
             rate_limit_anonymous: 0,
             rate_limit_authenticated: 0,
@@ -112,6 +132,9 @@ impl Config {
             header_read_timeout_secs: 10,
             ws_idle_timeout_secs: 60,
             max_ws_per_user: 32,
+            cache_max_age_secs: 300,
+            listing_cache_ttl_secs: 300,
+            profile_cache_ttl_secs: 600,
         }
     }
 }

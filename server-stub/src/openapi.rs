@@ -125,6 +125,13 @@ impl Doc {
         self.params.push((name, ParameterIn::Query, false, about));
         self
     }
+    /// A request header.
+    #[must_use]
+    pub fn header(mut self, name: &'static str, required: bool, about: &'static str) -> Self {
+        self.params
+            .push((name, ParameterIn::Header, required, about));
+        self
+    }
     /// `limit` and `cursor`.
     #[must_use]
     pub fn paged(self) -> Self {
@@ -278,13 +285,14 @@ fn serialized<T: serde::Serialize>(all: &[T]) -> Vec<serde_json::Value> {
 #[must_use]
 pub fn wire_enums() -> Vec<(String, Vec<serde_json::Value>)> {
     use jiga::model::{
-        AgentStatus, AgentType, EndReason, Rank, SearchSort, SessionStatus, TopupProvider,
-        TopupStatus, TransactionType,
+        AchievementId, AgentStatus, AgentType, EndReason, Rank, SearchSort, SessionStatus,
+        TopupProvider, TopupStatus, TransactionType,
     };
     fn of<T: ToSchema + serde::Serialize>(all: &[T]) -> (String, Vec<serde_json::Value>) {
         (T::name().into_owned(), serialized(all))
     }
     vec![
+        of(AchievementId::ALL),
         of(AgentStatus::ALL),
         of(AgentType::ALL),
         of(EndReason::ALL),

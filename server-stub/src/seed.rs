@@ -120,7 +120,8 @@ pub async fn seed_demo(state: &AppState) -> AppResult<()> {
                 };
                 let owner = &owners[i % owners.len()];
                 let agent = db::agents::create(tx, &owner.id, req, now - (48 - i as i64) * 3_600_000)?;
-                db::agents::set_published(tx, &agent.id, &owner.id, true, now)?;
+                // The seed's own events earn achievements like any other; nobody listens yet.
+                db::agents::set_published(tx, &agent.id, &owner.id, true, now, &mut Vec::new())?;
                 // Reviews and hires as stats, so the catalogue has ratings at first start.
                 let reviews = (i * 5) % 9;
                 for r in 0..reviews {
@@ -128,7 +129,7 @@ pub async fn seed_demo(state: &AppState) -> AppResult<()> {
                     db::agents::create_review(tx, &agent.id, &new_id("ses_demo"), jiga::model::OwnerSummary {
                         id: owners[(i + 1) % owners.len()].id.clone(),
                         display_name: owners[(i + 1) % owners.len()].display_name.clone(),
-                    }, rating, ["Great session!", "Helped me climb a rank.", "Solid advice, a bit slow.", "Fun commentary."][r % 4], now)?;
+                    }, rating, ["Great session!", "Helped me climb a rank.", "Solid advice, a bit slow.", "Fun commentary."][r % 4], now, &mut Vec::new())?;
                 }
                 for _ in 0..(i * 3) % 20 {
                     db::agents::bump(tx, &agent.id, db::agents::Stat::Hire)?;

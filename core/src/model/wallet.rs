@@ -87,6 +87,8 @@ wire_enum!(
         Dev = "dev",
         /// Stripe: completes when the signed webhook confirms it.
         Stripe = "stripe",
+        /// Shopify (v1.2): completes when the signed `orders/paid` webhook confirms it.
+        Shopify = "shopify",
     }
 );
 
@@ -110,7 +112,7 @@ pub const MAX_TOPUP: i64 = 1_000_000;
 pub struct TopupRequest {
     /// 1..=1 000 000 DOF.
     pub amount: Dof,
-    /// `dev` or `stripe`.
+    /// `dev`, `stripe` or `shopify`.
     pub provider: TopupProvider,
 }
 

@@ -2,10 +2,12 @@
 
 use jiga::Timestamp;
 use jiga::model::{
-    Agent, AgentStatus, CreateAgentRequest, Listing, OwnerSummary, Page, Review, UpdateAgentRequest,
+    AchievementId, Agent, AgentStatus, CreateAgentRequest, Listing, OwnerSummary, Page, Review,
+    UpdateAgentRequest,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::achievements::{self, Unlocked};
 use super::error::{DbError, DbResult};
 use crate::cursor::{PageReq, page_from};
 use crate::ids::new_id;
@@ -133,6 +135,7 @@ pub fn set_published(
     caller: &str,
     publish: bool,
     now: i64,
+    unlocked: &mut Vec<Unlocked>,
 ) -> DbResult<Agent> {
     let mut agent = owned(tx, id, caller)?;
     let is_published = agent.status == AgentStatus::Published;
@@ -149,6 +152,9 @@ pub fn set_published(
     };
     agent.updated_at = ts(now)?;
     save(tx, &agent)?;
+    if publish {
+        achievements::unlock(tx, caller, AchievementId::FirstPublish, now, unlocked)?;
+    }
     Ok(agent)
 }
 
@@ -332,6 +338,7 @@ pub fn create_review(
     rating: u8,
     text: &str,
     now: i64,
+    unlocked: &mut Vec<Unlocked>,
 ) -> DbResult<Review> {
     let exists = tx
         .prepare_cached("SELECT 1 FROM reviews WHERE session_id = ?1")?
@@ -348,6 +355,7 @@ pub fn create_review(
     .execute(params![id, agent_id, session_id, author.id, rating, text, now])?;
     tx.prepare_cached("UPDATE agent_stats SET review_count = review_count + 1, rating_sum = rating_sum + ?2 WHERE agent_id = ?1")?
         .execute(params![agent_id, rating])?;
+    achievements::unlock(tx, &author.id, AchievementId::FirstReview, now, unlocked)?;
     Ok(Review {
         id,
         agent_id: agent_id.to_owned(),

@@ -153,6 +153,24 @@ CREATE TABLE idempotency (
     r#"
 CREATE INDEX sessions_active_hirer ON sessions(hirer_id) WHERE status = 'active';
 "#,
+    // 3 (v1.2): achievements, unlocked once per user; the hirer's running totals their
+    // thresholds read, carried over from the sessions already stored.
+    r#"
+CREATE TABLE achievements (
+    pk             INTEGER PRIMARY KEY,
+    user_id        TEXT NOT NULL,
+    achievement_id TEXT NOT NULL,
+    unlocked_at    INTEGER NOT NULL,
+    UNIQUE (user_id, achievement_id)
+);
+CREATE TABLE hirer_stats (
+    user_id        TEXT PRIMARY KEY,
+    sessions_ended INTEGER NOT NULL DEFAULT 0,
+    consumed       INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+INSERT INTO hirer_stats (user_id, sessions_ended, consumed)
+    SELECT hirer_id, SUM(status = 'ended'), SUM(consumed) FROM sessions GROUP BY hirer_id;
+"#,
 ];
 
 /// Applies every migration the database has not seen.

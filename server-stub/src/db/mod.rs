@@ -14,6 +14,7 @@
 //! any error that a `DbError` converts into (the handlers' `AppError`), so one job can mix
 //! storage calls with the rules of the request.
 
+pub mod achievements;
 pub mod agents;
 mod error;
 pub mod idempotency;

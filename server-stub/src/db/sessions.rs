@@ -4,13 +4,14 @@
 
 use jiga::event::{ChargeReason, DofUpdate, EventKind, SessionEvent};
 use jiga::model::{
-    Agent, DEFAULT_MAX_MINUTES, EndReason, HireRequest, Page, Session, SessionStatus, Settlement,
-    TransactionType,
+    AchievementId, Agent, DEFAULT_MAX_MINUTES, EndReason, HireRequest, Page, Session,
+    SessionStatus, Settlement, TransactionType,
 };
 use jiga::{Dof, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::json;
 
+use super::achievements::{self, Unlocked};
 use super::error::{DbError, DbResult};
 use super::ledger::{self, account};
 use crate::cursor::{PageReq, page_from};
@@ -21,6 +22,16 @@ use crate::ids::new_id;
 /// One stored event frame: its seq and its exact JSON text, serialized once at storage time
 /// (the hub shares it between viewers without copying it again).
 pub type Frame = (u64, String);
+
+/// What a session job produces for after its commit: the frames to publish and the
+/// achievements to notify.
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// Stored event frames, in seq order.
+    pub frames: Vec<Frame>,
+    /// Achievements unlocked by the job.
+    pub unlocked: Vec<Unlocked>,
+}
 
 /// A session with the server-side state the simulated agent needs.
 #[derive(Clone, Debug)]
@@ -206,7 +217,7 @@ pub fn hire(
     req: &HireRequest,
     policy: &HirePolicy,
     now: i64,
-) -> DbResult<(SessionRow, Vec<Frame>)> {
+) -> DbResult<(SessionRow, Effects)> {
     let available = ledger::balance(tx, &account::available(hirer))?;
     if available < req.budget.get() {
         return Err(DbError::InsufficientFunds {
@@ -236,6 +247,8 @@ pub fn hire(
         now,
     )?;
     super::agents::bump(tx, &agent.id, super::agents::Stat::Hire)?;
+    let mut out = Effects::default();
+    achievements::unlock(tx, hirer, AchievementId::FirstHire, now, &mut out.unlocked)?;
     let mut row = SessionRow {
         pk,
         session: Session {
@@ -258,7 +271,6 @@ pub fn hire(
         actions_done: 0,
         minutes_charged: 0,
     };
-    let mut frames = Vec::with_capacity(2);
     let mut started = row.session.clone();
     started.last_seq = 1;
     emit(
@@ -268,20 +280,13 @@ pub fn hire(
             session: Box::new(started),
         },
         now,
-        &mut frames,
+        &mut out.frames,
     )?;
     // The first charge of every session is its first minute, at start, before any action.
     // Validation guarantees the budget covers it.
-    apply(
-        tx,
-        &mut row,
-        &[Op::Minute],
-        policy.fee_bps,
-        now,
-        &mut frames,
-    )?;
+    apply(tx, &mut row, &[Op::Minute], policy.fee_bps, now, &mut out)?;
     save(tx, &row)?;
-    Ok((row, frames))
+    Ok((row, out))
 }
 
 fn charge(
@@ -339,8 +344,9 @@ pub fn apply(
     ops: &[Op],
     fee_bps: u32,
     now: i64,
-    out: &mut Vec<Frame>,
+    out: &mut Effects,
 ) -> DbResult<Option<Settlement>> {
+    let consumed_before = row.session.consumed;
     for op in ops {
         let meter = Meter {
             status: row.session.status,
@@ -349,7 +355,11 @@ pub fn apply(
         };
         match decide(&meter, op) {
             Decision::Nothing => break,
-            Decision::End(reason) => return end(tx, row, reason, fee_bps, now, out).map(Some),
+            Decision::End(reason) => {
+                let st = end(tx, row, reason, fee_bps, now, out)?;
+                record_spending(tx, row, consumed_before, now, out)?;
+                return Ok(Some(st));
+            }
             Decision::Step {
                 event,
                 charge: due,
@@ -359,16 +369,33 @@ pub fn apply(
                 row.minutes_charged += u64::from(minute);
                 row.actions_done += u64::from(action);
                 if let Some(kind) = event {
-                    emit(tx, row, kind, now, out)?;
+                    emit(tx, row, kind, now, &mut out.frames)?;
                 }
                 if let Some((amount, reason)) = due {
-                    charge(tx, row, amount, reason, now, out)?;
+                    charge(tx, row, amount, reason, now, &mut out.frames)?;
                 }
             }
         }
     }
     save(tx, row)?;
+    record_spending(tx, row, consumed_before, now, out)?;
     Ok(None)
+}
+
+/// Adds what this job charged the hirer to their running total (once per job, not per
+/// charge), unlocking `big_spender` in the job whose charge crosses the threshold.
+fn record_spending(
+    tx: &Connection,
+    row: &SessionRow,
+    before: Dof,
+    now: i64,
+    out: &mut Effects,
+) -> DbResult<()> {
+    let spent = row.session.consumed.get() - before.get();
+    if spent <= 0 {
+        return Ok(());
+    }
+    achievements::hirer_progress(tx, &row.session.hirer_id, 0, spent, now, &mut out.unlocked)
 }
 
 /// Ends and settles a session: the consumed DOF goes to the owner and the platform, the unused
@@ -382,7 +409,7 @@ pub fn end(
     reason: EndReason,
     fee_bps: u32,
     now: i64,
-    out: &mut Vec<Frame>,
+    out: &mut Effects,
 ) -> DbResult<Settlement> {
     if row.session.status == SessionStatus::Ended {
         return Err(DbError::AlreadyEnded {
@@ -416,7 +443,7 @@ pub fn end(
             settlement: st,
         },
         now,
-        out,
+        &mut out.frames,
     )?;
     tx.prepare_cached("UPDATE sessions SET settlement = ?2 WHERE pk = ?1")?
         .execute(params![
@@ -431,5 +458,16 @@ pub fn end(
             agent_error: reason == EndReason::AgentError,
         },
     )?;
+    let s = &row.session;
+    achievements::hirer_progress(tx, &s.hirer_id, 1, 0, now, &mut out.unlocked)?;
+    if st.owner_earnings.get() > 0 {
+        achievements::unlock(
+            tx,
+            &s.owner_id,
+            AchievementId::FirstEarning,
+            now,
+            &mut out.unlocked,
+        )?;
+    }
     Ok(st)
 }

@@ -104,11 +104,16 @@ async fn set_published(
     let (key, uid) = (id.clone(), user.id.clone());
     // Detached: a committed (un)publish reaches the index even if the client goes away.
     detached(async move {
-        let agent = state
+        let (agent, unlocked) = state
             .db
-            .write(move |tx| db::agents::set_published(tx, &key, &uid, publish, now))
+            .write(move |tx| {
+                let mut unlocked = Vec::new();
+                let agent = db::agents::set_published(tx, &key, &uid, publish, now, &mut unlocked)?;
+                Ok::<_, db::DbError>((agent, unlocked))
+            })
             .await?;
         state.catalog.refresh(&id).await;
+        state.notifier.unlocked(&unlocked);
         if publish {
             state.notifier.notify(
                 &user.id,
@@ -149,7 +154,7 @@ pub async fn create_review(
     req.validate()?;
     let now = now_millis();
     let agent_id = id.clone();
-    let review = state
+    let (review, unlocked) = state
         .db
         .write(move |tx| {
             if db::agents::get(tx, &agent_id)?.is_none() {
@@ -181,7 +186,8 @@ pub async fn create_review(
                 id: user.id.clone(),
                 display_name: me.user.display_name,
             };
-            Ok(db::agents::create_review(
+            let mut unlocked = Vec::new();
+            let review = db::agents::create_review(
                 tx,
                 &agent_id,
                 &req.session_id,
@@ -189,9 +195,12 @@ pub async fn create_review(
                 req.rating,
                 &req.text,
                 now,
-            )?)
+                &mut unlocked,
+            )?;
+            Ok((review, unlocked))
         })
         .await?;
+    state.notifier.unlocked(&unlocked);
     state.catalog.refresh(&id).await;
     if let Some(owner) = state
         .catalog

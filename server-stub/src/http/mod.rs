@@ -2,7 +2,8 @@
 //! ([`crate::openapi::Doc`]) next to it, and the middleware stack.
 //!
 //! One module per API area holds its handlers: [`auth`], [`users`], [`agents`],
-//! [`marketplace`], [`wallet`], [`sessions`], [`ops`]. The session and notification
+//! [`marketplace`], [`wallet`] (and the [`shopify`] webhook), [`sessions`], [`ops`];
+//! [`security`] adds the security headers to every response. The session and notification
 //! WebSockets live in [`crate::stream::session_ws`].
 
 pub mod agents;
@@ -12,7 +13,9 @@ pub mod idem;
 pub mod marketplace;
 pub mod middleware;
 pub mod ops;
+pub mod security;
 pub mod sessions;
+pub mod shopify;
 mod storage;
 pub mod users;
 pub mod wallet;
@@ -113,6 +116,16 @@ fn api() -> Routes {
                 .paged()
                 .ok_page::<Agent>(200)
                 .auth(),
+        )
+        .add(
+            "/v1/users/me/achievements",
+            get(users::achievements),
+            Doc::get(
+                "/v1/users/me/achievements",
+                "The caller's unlocked achievements, oldest first (v1.2)",
+            )
+            .ok::<Achievements>(200)
+            .auth(),
         )
         .add(
             "/v1/users/{id}",
@@ -273,6 +286,35 @@ fn api() -> Routes {
             Doc::post(
                 "/v1/webhooks/payments/stripe",
                 "Stripe-signed payment webhook",
+            )
+            .header(
+                "Stripe-Signature",
+                true,
+                "t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>; at most 8 v1 entries",
+            )
+            .ok_untyped(200),
+        )
+        .add(
+            "/v1/webhooks/payments/shopify",
+            post(shopify::webhook),
+            Doc::post(
+                "/v1/webhooks/payments/shopify",
+                "Shopify-signed orders/paid webhook (v1.2)",
+            )
+            .header(
+                "X-Shopify-Hmac-Sha256",
+                true,
+                "base64 HMAC-SHA256 of the raw body with the webhook secret",
+            )
+            .header(
+                "X-Shopify-Topic",
+                true,
+                "orders/paid credits; other topics are ignored",
+            )
+            .header(
+                "X-Shopify-Webhook-Id",
+                false,
+                "the delivery's id, the same on every retry",
             )
             .ok_untyped(200),
         )
@@ -435,6 +477,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::request_id,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
         ));
     router.with_state(state)
 }

@@ -55,7 +55,7 @@ pub async fn hire(
             let (stored, hired) = st
                 .db
                 .write(move |tx| {
-                    let mut hired: Option<(SessionRow, Vec<sessions::Frame>)> = None;
+                    let mut hired: Option<(SessionRow, sessions::Effects)> = None;
                     let (stored, _) = run_stored(tx, &ik, 201, now, |tx| {
                         let agent = store::agents::get(tx, &req.agent_id)?;
                         let active = sessions::active_count(tx, &hirer)?;
@@ -67,19 +67,20 @@ pub async fn hire(
                             expected.as_ref(),
                             active,
                         )?;
-                        let (row, frames) = sessions::hire(tx, &hirer, agent, &req, &policy, now)?;
+                        let (row, out) = sessions::hire(tx, &hirer, agent, &req, &policy, now)?;
                         let resp = HireResponse {
                             session: row.session.clone(),
                             stream_path: format!("/v1/sessions/{}/stream", row.session.id),
                         };
-                        hired = Some((row, frames));
+                        hired = Some((row, out));
                         Ok::<_, AppError>(resp)
                     })?;
                     Ok::<_, AppError>((stored, hired))
                 })
                 .await?;
-            if let Some((row, frames)) = hired {
-                st.hub.publish(&row.session.id, frames, false);
+            if let Some((row, out)) = hired {
+                st.hub.publish(&row.session.id, out.frames, false);
+                st.notifier.unlocked(&out.unlocked);
                 st.notifier.notify(
                     &row.session.owner_id,
                     "agent.hired",

@@ -1,7 +1,7 @@
 //! `/v1/users/*`.
 
 use axum::extract::State;
-use jiga::model::{Agent, Me, Page, UpdateMeRequest};
+use jiga::model::{Achievements, Agent, Me, Page, UpdateMeRequest};
 
 use super::extract::{Json, PathId, Query};
 use crate::auth::AuthUser;
@@ -16,6 +16,18 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> AppResult<axum
     let me = state.db.read(move |c| db::users::get(c, &id)).await?;
     me.map(axum::Json)
         .ok_or_else(|| AppError::Unauthenticated("the token's user no longer exists".into()))
+}
+
+/// `GET /v1/users/me/achievements` (v1.2): the caller's unlocked achievements, oldest first.
+pub async fn achievements(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> AppResult<axum::Json<Achievements>> {
+    let items = state
+        .db
+        .read(move |c| db::achievements::list(c, &user.id))
+        .await?;
+    Ok(axum::Json(Achievements { items }))
 }
 
 /// `PATCH /v1/users/me`.

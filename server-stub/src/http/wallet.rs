@@ -1,4 +1,4 @@
-//! `/v1/wallet/*` and the Stripe webhook.
+//! `/v1/wallet/*` and the Stripe webhook (the Shopify one is in `shopify.rs`).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -138,6 +138,69 @@ pub async fn topup(
     .await
 }
 
+/// Credits a pending top-up of `provider` that a verified webhook names, exactly once: the
+/// check and the credit run in one writer job, and crediting is keyed by the top-up, so however
+/// often (and however concurrently) the event, or another event for the same top-up, arrives,
+/// the money comes in once. `delivery` (the provider's event or delivery id) is recorded for
+/// the audit trail. A top-up of another provider, or one already completed, is left alone.
+/// Returns whether this call credited it.
+///
+/// # Errors
+/// `invalid_argument` naming `field` for an unknown top-up; storage failures.
+pub(super) async fn credit_from_webhook(
+    state: &AppState,
+    provider: TopupProvider,
+    topup_id: String,
+    delivery: Option<String>,
+    field: &'static str,
+) -> AppResult<bool> {
+    let now = now_millis();
+    let credited = state
+        .db
+        .write(move |tx| {
+            let row = tx
+                .prepare_cached(
+                    "SELECT user_id, amount, status, provider FROM topups WHERE id = ?1",
+                )?
+                .query_row([&topup_id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })
+                .optional()?;
+            let Some((user_id, amount, status, stored_provider)) = row else {
+                return Err(AppError::invalid(
+                    field,
+                    format!("webhook names unknown top-up '{topup_id}'"),
+                ));
+            };
+            if let Some(delivery) = &delivery {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO webhook_events (id, received_at) VALUES (?1, ?2)",
+                )?
+                .execute(params![delivery, now])?;
+            }
+            if status == "completed" || stored_provider != provider.as_str() {
+                return Ok(None);
+            }
+            credit(tx, &topup_id, &user_id, amount, provider, now)?;
+            Ok(Some((user_id, topup_id, amount)))
+        })
+        .await?;
+    let Some((user_id, topup_id, amount)) = credited else {
+        return Ok(false);
+    };
+    state.notifier.notify(
+        &user_id,
+        "transaction.completed",
+        json!({"topupId": topup_id, "amount": amount}),
+    );
+    Ok(true)
+}
+
 /// Events older or newer than this (seconds) are refused.
 const WEBHOOK_TOLERANCE_SECS: i64 = 300;
 
@@ -245,51 +308,14 @@ pub async fn stripe_webhook(
             )
         })?
         .to_owned();
-    let now = now_millis();
-    let credited = state
-        .db
-        .write(move |tx| {
-            let row = tx
-                .prepare_cached(
-                    "SELECT user_id, amount, status, provider FROM topups WHERE id = ?1",
-                )?
-                .query_row([&topup_id], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                })
-                .optional()?;
-            let Some((user_id, amount, status, provider)) = row else {
-                return Err(AppError::invalid(
-                    "data.object.metadata.topupId",
-                    format!("webhook names unknown top-up '{topup_id}'"),
-                ));
-            };
-            if !event_id.is_empty() {
-                tx.prepare_cached(
-                    "INSERT OR IGNORE INTO webhook_events (id, received_at) VALUES (?1, ?2)",
-                )?
-                .execute(params![event_id, now])?;
-            }
-            // Crediting is keyed by the top-up, so however often the event (or another event
-            // for the same top-up) arrives, the money comes in once.
-            if status == "completed" || provider != "stripe" {
-                return Ok(None);
-            }
-            credit(tx, &topup_id, &user_id, amount, TopupProvider::Stripe, now)?;
-            Ok(Some((user_id, topup_id, amount)))
-        })
-        .await?;
-    if let Some((user_id, topup_id, amount)) = credited {
-        state.notifier.notify(
-            &user_id,
-            "transaction.completed",
-            json!({"topupId": topup_id, "amount": amount}),
-        );
-    }
+    credit_from_webhook(
+        &state,
+        TopupProvider::Stripe,
+        topup_id,
+        (!event_id.is_empty()).then_some(event_id),
+        "data.object.metadata.topupId",
+    )
+    .await?;
     Ok((
         StatusCode::OK,
         axum::Json(json!({"received": true, "handled": true})),

@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use super::brain::{AgentBrain, BrainFactory};
 use crate::catalog::Catalog;
 use crate::db::idempotency::{IdemKey, StoredResponse, run_stored};
-use crate::db::sessions::{self, Op, SessionRow};
+use crate::db::sessions::{self, Effects, Op, SessionRow};
 use crate::db::{Db, DbError};
 use crate::error::{AppError, AppResult};
 use crate::ids::now_millis;
@@ -371,18 +371,19 @@ async fn run(deps: &RunnerDeps, mut row: SessionRow, mut rx: mpsc::Receiver<Msg>
                 .db
                 .write(move |tx| {
                     let mut r = snapshot;
-                    let mut frames = Vec::new();
-                    sessions::apply(tx, &mut r, &ops, fee, now, &mut frames)?;
-                    Ok::<_, DbError>((r, frames))
+                    let mut out = Effects::default();
+                    sessions::apply(tx, &mut r, &ops, fee, now, &mut out)?;
+                    Ok::<_, DbError>((r, out))
                 })
                 .await;
             match res {
-                Ok((r, frames)) => {
+                Ok((r, out)) => {
                     failures = 0;
                     row = r;
                     let ended = row.session.status == SessionStatus::Ended;
-                    deps.metrics.events_emitted(frames.len() as u64);
-                    deps.hub.publish(&id, frames, ended);
+                    deps.metrics.events_emitted(out.frames.len() as u64);
+                    deps.hub.publish(&id, out.frames, ended);
+                    deps.notifier.unlocked(&out.unlocked);
                     for w in waiting_acks.drain(..) {
                         let _ = w.send(Ok(()));
                     }
@@ -443,25 +444,26 @@ async fn end_by_hirer(
     let fee = deps.fee_bps;
     let snapshot = row.clone();
     let now = now_millis();
-    let (resp, updated, frames) = deps
+    let (resp, updated, out) = deps
         .db
         .write(move |tx| {
             let mut r = snapshot;
-            let mut frames = Vec::new();
+            let mut out = Effects::default();
             let (resp, value) = run_stored(tx, &key, 200, now, |tx| {
                 let settlement =
-                    sessions::end(tx, &mut r, EndReason::EndedByHirer, fee, now, &mut frames)?;
+                    sessions::end(tx, &mut r, EndReason::EndedByHirer, fee, now, &mut out)?;
                 Ok::<_, AppError>(EndSessionResponse {
                     session: r.session.clone(),
                     settlement,
                 })
             })?;
-            Ok::<_, AppError>((resp, value.map(|_| r), frames))
+            Ok::<_, AppError>((resp, value.map(|_| r), out))
         })
         .await?;
     if let Some(r) = updated {
         *row = r;
-        deps.hub.publish(&row.session.id, frames, true);
+        deps.hub.publish(&row.session.id, out.frames, true);
+        deps.notifier.unlocked(&out.unlocked);
         finish(deps, row);
     }
     Ok(resp)
@@ -475,15 +477,16 @@ async fn end_with_error(deps: &RunnerDeps, row: &mut SessionRow) {
         .db
         .write(move |tx| {
             let mut r = snapshot;
-            let mut frames = Vec::new();
-            sessions::end(tx, &mut r, EndReason::AgentError, fee, now, &mut frames)?;
-            Ok::<_, DbError>((r, frames))
+            let mut out = Effects::default();
+            sessions::end(tx, &mut r, EndReason::AgentError, fee, now, &mut out)?;
+            Ok::<_, DbError>((r, out))
         })
         .await;
     match res {
-        Ok((r, frames)) => {
+        Ok((r, out)) => {
             *row = r;
-            deps.hub.publish(&row.session.id, frames, true);
+            deps.hub.publish(&row.session.id, out.frames, true);
+            deps.notifier.unlocked(&out.unlocked);
             finish(deps, row);
         }
         // The session stays active in storage and resumes (or ends) at the next start.

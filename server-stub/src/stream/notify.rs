@@ -41,6 +41,18 @@ impl Notifier {
         }
     }
 
+    /// Sends `achievement.unlocked {achievementId}` for each achievement a committed job
+    /// unlocked.
+    pub fn unlocked(&self, unlocked: &[crate::db::achievements::Unlocked]) {
+        for u in unlocked {
+            self.notify(
+                &u.user_id,
+                "achievement.unlocked",
+                serde_json::json!({"achievementId": u.id}),
+            );
+        }
+    }
+
     /// Forgets `user_id`'s channel once no connection follows it (called after a connection
     /// dropped its receiver). Otherwise every user who ever connected would keep a channel of
     /// `BACKLOG` slots until a notification happened to be sent to them, and anonymous users
