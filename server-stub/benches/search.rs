@@ -83,12 +83,7 @@ fn main() {
             .read(jiga_server::db::agents::all_listings)
             .await
             .expect("listings");
-        {
-            let mut index = b.server.state().catalog.index.write();
-            for l in listings {
-                index.upsert(l);
-            }
-        }
+        b.server.state().catalog.upsert_all(listings);
         let queries = [
             "q=strategy&type=coach&type=analyst&hasVoiceChat=true",
             "q=aim%20train&rank=gold&rank=platinum&priceMax=40",

@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::db::{self, Db};
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
+use crate::profiles::Profiles;
 use crate::ratelimit::RateLimiter;
 use crate::sim::brain::SimBrains;
 use crate::sim::runner::{Runner, RunnerDeps};
@@ -97,7 +98,14 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
     let shutdown = CancellationToken::new();
     let hub = Arc::new(Hub::default());
     let notifier = Arc::new(Notifier::default());
-    let catalog = Arc::new(Catalog::new(db.clone()));
+    let catalog = Arc::new(Catalog::new(
+        db.clone(),
+        Duration::from_secs(config.listing_cache_ttl_secs),
+    ));
+    let profiles = Arc::new(Profiles::new(
+        db.clone(),
+        Duration::from_secs(config.profile_cache_ttl_secs),
+    ));
     let runner = Arc::new(Runner::new(RunnerDeps {
         db: db.clone(),
         hub: hub.clone(),
@@ -132,6 +140,7 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
         notifier,
         runner,
         catalog,
+        profiles,
         inflight: Mutex::new(Default::default()),
         metrics,
         logins: LoginThrottle::default(),

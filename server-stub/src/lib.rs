@@ -30,6 +30,7 @@ pub mod http;
 pub mod ids;
 pub mod metrics;
 pub mod openapi;
+pub mod profiles;
 pub mod ratelimit;
 pub mod search;
 pub mod seed;

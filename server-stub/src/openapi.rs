@@ -4,8 +4,10 @@
 //! the wire enums come from serde (see [`wire_enums`]).
 
 use utoipa::ToSchema;
+use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::OneOfBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder,
@@ -25,6 +27,10 @@ pub struct Doc {
     params: Vec<(&'static str, ParameterIn, bool, &'static str)>,
     errors: Vec<u16>,
     schemas: Vec<(String, RefOr<Schema>)>,
+    /// Other shapes of the success body (v1.2: `fields=`, `expand=`), with when each applies.
+    alternatives: Vec<(String, &'static str)>,
+    /// A public marketplace answer: `ETag`, `Cache-Control`, `If-None-Match` → 304.
+    cached: bool,
 }
 
 fn name_of<T: ToSchema>(schemas: &mut Vec<(String, RefOr<Schema>)>) -> String {
@@ -53,6 +59,8 @@ impl Doc {
             params,
             errors: vec![400, 429, 500],
             schemas: Vec::new(),
+            alternatives: Vec::new(),
+            cached: false,
         }
     }
     /// `GET path`.
@@ -97,6 +105,26 @@ impl Doc {
         name_of::<T>(&mut self.schemas);
         self.ok_status = status;
         self.ok_schema = Some(name);
+        self
+    }
+    /// Another shape the success body takes `when` (v1.2: field selection, expansion).
+    #[must_use]
+    pub fn alternative<T: ToSchema>(mut self, when: &'static str) -> Self {
+        let name = name_of::<T>(&mut self.schemas);
+        self.alternatives.push((name, when));
+        self
+    }
+    /// A public, cacheable answer (v1.2): `ETag` and `Cache-Control` on the success, the
+    /// `If-None-Match` header, and the 304 it leads to.
+    #[must_use]
+    pub fn cached(mut self) -> Self {
+        self.cached = true;
+        self.params.push((
+            "If-None-Match",
+            ParameterIn::Header,
+            false,
+            "validators held; a match is answered 304 with no body",
+        ));
         self
     }
     /// A success status with a body not described by a schema.
@@ -150,6 +178,34 @@ impl Doc {
 /// start keeps `Doc` free of lifetimes.
 fn leak(s: &str) -> &'static str {
     Box::leak(s.to_owned().into_boxed_str())
+}
+
+fn text_header(about: &str) -> Header {
+    HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(Type::String))
+        .description(Some(about))
+        .build()
+}
+
+/// The security headers every response carries (v1.2), with their values.
+fn security_headers(res: ResponseBuilder) -> ResponseBuilder {
+    [
+        (
+            "Content-Security-Policy",
+            crate::http::security::CONTENT_SECURITY_POLICY,
+        ),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        (
+            "Cross-Origin-Resource-Policy",
+            "same-site (cross-origin when CORS allows the request's origin)",
+        ),
+        ("X-Request-Id", "the request's id"),
+    ]
+    .into_iter()
+    .fold(res, |r, (name, value)| r.header(name, text_header(value)))
 }
 
 /// Collects [`Doc`]s into the OpenAPI document.
@@ -207,21 +263,64 @@ impl ApiDoc {
                     .build(),
             ));
         }
-        let mut ok = ResponseBuilder::new().description("success");
+        let mut ok = ResponseBuilder::new().description(if doc.alternatives.is_empty() {
+            "success".to_owned()
+        } else {
+            let whens: Vec<String> = doc
+                .alternatives
+                .iter()
+                .map(|(n, w)| format!("{n} {w}"))
+                .collect();
+            format!("success; the body is {}", whens.join(", "))
+        });
         if let Some(s) = &doc.ok_schema {
-            ok = ok.content("application/json", json_ref(s).build());
+            let content = if doc.alternatives.is_empty() {
+                json_ref(s)
+            } else {
+                let mut one_of = OneOfBuilder::new().item(Ref::from_schema_name(s));
+                for (alt, _) in &doc.alternatives {
+                    one_of = one_of.item(Ref::from_schema_name(alt));
+                }
+                ContentBuilder::new().schema(Some(one_of))
+            };
+            ok = ok.content("application/json", content.build());
         }
-        op = op.response(doc.ok_status.to_string(), ok.build());
+        if doc.cached {
+            ok = ok
+                .header(
+                    "ETag",
+                    text_header("validator of the body (weak: W/\"<hash>\")"),
+                )
+                .header(
+                    "Cache-Control",
+                    text_header("public, max-age=N (configuration; 300 s by default)"),
+                );
+            op = op.response(
+                "304",
+                security_headers(
+                    ResponseBuilder::new()
+                        .description(
+                            "not modified: the If-None-Match validator is current; no body",
+                        )
+                        .header("ETag", text_header("the current validator"))
+                        .header("Cache-Control", text_header("public, max-age=N")),
+                )
+                .build(),
+            );
+        }
+        op = op.response(doc.ok_status.to_string(), security_headers(ok).build());
         let mut errors = doc.errors.clone();
         errors.sort_unstable();
         errors.dedup();
         for status in errors {
             op = op.response(
                 status.to_string(),
-                ResponseBuilder::new()
-                    .description("error")
-                    .content("application/json", json_ref("ErrorBody").build())
-                    .build(),
+                security_headers(
+                    ResponseBuilder::new()
+                        .description("error")
+                        .content("application/json", json_ref("ErrorBody").build()),
+                )
+                .build(),
             );
         }
         if doc.auth {

@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
+use crate::profiles::Profiles;
 use crate::ratelimit::RateLimiter;
 use crate::sim::runner::Runner;
 use crate::stream::deps::StreamDeps;
@@ -43,6 +44,8 @@ pub struct Shared {
     pub runner: Arc<Runner>,
     /// The marketplace: its search index and counted views.
     pub catalog: Arc<Catalog>,
+    /// Agent profiles as read (the in-process cache of `GET /v1/agents/{id}`).
+    pub profiles: Arc<Profiles>,
     /// Idempotency keys whose request is being processed right now.
     pub inflight: Mutex<HashSet<(String, String)>>,
     /// Request metrics and the store's counters.

@@ -32,13 +32,11 @@ pub async fn create(
 
 /// An agent the caller may see: published ones to anyone, others to their owner only.
 async fn visible(state: &AppState, id: &str, caller: Option<&AuthUser>) -> AppResult<Agent> {
-    let key = id.to_owned();
-    let agent = state.db.read(move |c| db::agents::get(c, &key)).await?;
-    match agent {
+    match state.profiles.get(id).await? {
         Some(a)
             if a.status == AgentStatus::Published || caller.is_some_and(|u| u.id == a.owner_id) =>
         {
-            Ok(a)
+            Ok(Agent::clone(&a))
         }
         _ => Err(AppError::not_found("agent", id)),
     }
@@ -69,6 +67,7 @@ pub async fn update(
             .db
             .write(move |tx| db::agents::update(tx, &key, &user.id, &req, now))
             .await?;
+        state.profiles.invalidate();
         if agent.status == AgentStatus::Published {
             state.catalog.refresh(&id).await;
         }
@@ -112,6 +111,7 @@ async fn set_published(
                 Ok::<_, db::DbError>((agent, unlocked))
             })
             .await?;
+        state.profiles.invalidate();
         state.catalog.refresh(&id).await;
         state.notifier.unlocked(&unlocked);
         if publish {
@@ -204,8 +204,8 @@ pub async fn create_review(
     state.catalog.refresh(&id).await;
     if let Some(owner) = state
         .catalog
+        .index()
         .index
-        .read()
         .get(&id)
         .map(|l| l.agent.owner_id.clone())
     {

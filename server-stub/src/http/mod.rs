@@ -229,27 +229,48 @@ fn api() -> Routes {
                 "sort",
                 "relevance, popularity, rating, priceAsc, priceDesc, newest",
             )
+            .query(
+                FIELDS_PARAM,
+                "v1.2: comma-separated Listing fields to return (id always); unknown → 400",
+            )
             .paged()
-            .ok::<SearchResults>(200),
+            .ok::<SearchResults>(200)
+            .alternative::<SelectedResults>("with fields=")
+            .cached(),
         )
         .add(
             "/v1/marketplace/listings/{agentId}",
             get(marketplace::listing),
             Doc::get("/v1/marketplace/listings/{agentId}", "A published listing")
+                .query(
+                    FIELDS_PARAM,
+                    "v1.2: comma-separated Listing fields to return (id always); unknown → 400",
+                )
+                .query(EXPAND_PARAM, "v1.2: reviews (the 10 newest); unknown → 400")
                 .ok::<Listing>(200)
+                .alternative::<ListingWithReviews>("with expand=reviews")
+                .alternative::<PartialListing>("with fields=")
+                .cached()
                 .errors(&[404]),
         )
         .add(
             "/v1/marketplace/featured",
             get(marketplace::featured),
             Doc::get("/v1/marketplace/featured", "The 10 most popular listings")
-                .ok::<Featured>(200),
+                .query(
+                    FIELDS_PARAM,
+                    "v1.2: comma-separated Listing fields to return (id always); unknown → 400",
+                )
+                .ok::<Featured>(200)
+                .alternative::<SelectedFeatured>("with fields=")
+                .cached(),
         )
         .add(
             "/v1/marketplace/categories",
             get(marketplace::categories),
             Doc::get("/v1/marketplace/categories", "Games and types with counts")
-                .ok::<Categories>(200),
+                .ok::<Categories>(200)
+                .cached(),
         )
         // Wallet
         .add(

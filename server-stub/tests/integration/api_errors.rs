@@ -314,6 +314,7 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("patch", "/v1/users/me"),
     ("get", "/v1/users/{}"),
     ("get", "/v1/users/me/agents"),
+    ("get", "/v1/users/me/achievements"),
     ("post", "/v1/agents"),
     ("get", "/v1/agents/{}"),
     ("patch", "/v1/agents/{}"),
@@ -330,6 +331,7 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/wallet/transactions"),
     ("post", "/v1/wallet/topups"),
     ("post", "/v1/webhooks/payments/stripe"),
+    ("post", "/v1/webhooks/payments/shopify"),
     ("post", "/v1/hires"),
     ("get", "/v1/sessions"),
     ("get", "/v1/sessions/{}"),
@@ -437,6 +439,7 @@ async fn regression_openapi_enums_are_written_as_on_the_wire() {
     // What serde writes, per schema; every enum of the document must be one of these, so a
     // new one cannot go unchecked.
     let expected: Vec<(&str, Vec<Value>)> = vec![
+        ("AchievementId", wire(AchievementId::ALL)),
         ("AgentStatus", wire(AgentStatus::ALL)),
         ("AgentType", wire(AgentType::ALL)),
         ("EndReason", wire(EndReason::ALL)),

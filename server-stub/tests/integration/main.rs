@@ -3,12 +3,16 @@
 
 mod common;
 
+mod api_achievements;
 mod api_agents;
 mod api_auth;
 mod api_errors;
+mod api_headers;
 mod api_limits;
+mod api_listing_cache;
 mod api_marketplace;
 mod api_sessions;
+mod api_shopify;
 mod api_wallet;
 mod ledger;
 mod regression;
