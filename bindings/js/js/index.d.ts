@@ -214,6 +214,8 @@ export class Client {
   createReview(agentId: string, request: M.CreateReviewRequest, options?: CallOptions): Promise<M.Review>;
 
   me(options?: CallOptions): Promise<M.Me>;
+  /** The caller's unlocked achievements, oldest first. */
+  achievements(options?: CallOptions): Promise<M.Achievements>;
   updateMe(request: M.UpdateMeRequest, options?: CallOptions): Promise<M.Me>;
   user(userId: string, options?: CallOptions): Promise<M.Me>;
   myAgents(page?: PageRequest, options?: CallOptions): Promise<M.Page_Agent>;

@@ -279,6 +279,11 @@ export class Client {
   me({ signal } = {}) {
     return call(() => this.#raw.me(signal));
   }
+
+  /** The caller's unlocked achievements, oldest first. */
+  achievements({ signal } = {}) {
+    return call(() => this.#raw.achievements(signal));
+  }
   updateMe(request, { signal } = {}) {
     return call(() => this.#raw.updateMe(json(request), signal));
   }

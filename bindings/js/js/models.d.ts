@@ -2,6 +2,28 @@
 // types); do not edit. tests/run.sh fails when it is stale.
 // Money (DOF) is a number: an integer amount, well inside 2^53.
 
+/** One unlocked achievement. */
+export interface Achievement {
+  /** What earned it, for people. */
+  description: string;
+  /** Which one. */
+  id: AchievementId;
+  /** Its name, for people. */
+  name: string;
+  /** When it was unlocked. */
+  unlockedAt: Timestamp;
+}
+
+/** The contract's catalogue of achievements. Each unlocks once per user, in the same
+ * storage transaction as the event that earns it. */
+export type AchievementId = "first_hire" | "ten_sessions" | "first_review" | "big_spender" | "first_publish" | "first_earning";
+
+/** `GET /v1/users/me/achievements`: the caller's unlocked achievements, oldest first. */
+export interface Achievements {
+  /** At most one of each catalogue entry. */
+  items: Array<Achievement>;
+}
+
 /** An agent, as its owner sees it. */
 export interface Agent {
   /** Actions per second in a session, 1..=1000. */
@@ -269,6 +291,13 @@ export type Listing = Agent & {
   totalHires: number;
 };
 
+/** `GET /v1/marketplace/listings/{agentId}?expand=reviews`: the whole listing and its 10
+ * newest reviews. */
+export type ListingWithReviews = Listing & {
+  /** Its newest reviews, newest first. */
+  reviews: Array<Review>;
+};
+
 /** `POST /v1/auth/login`. */
 export interface LoginRequest {
   /** Login email. */
@@ -331,6 +360,40 @@ export interface Page_Transaction {
   nextCursor?: string | null;
 }
 
+/** A listing with some of its fields (`fields=`): every member but `id` may be absent. A
+ * selected field whose value is null (`imageUrl`, `nationality`) is `None` too. */
+export interface PartialListing {
+  actionsPerSecond?: number | null;
+  createdAt?: null | Timestamp;
+  description?: string | null;
+  games?: Array<string> | null;
+  hasCommentator?: boolean | null;
+  hasVoiceChat?: boolean | null;
+  /** Always present. */
+  id: string;
+  imageUrl?: string | null;
+  name?: string | null;
+  nationality?: string | null;
+  owner?: null | OwnerSummary;
+  ownerId?: string | null;
+  popularity?: number | null;
+  pricing?: null | Pricing;
+  provider?: string | null;
+  rank?: null | Rank;
+  rating?: number | null;
+  reviewCount?: number | null;
+  /** With `expand=reviews`: the 10 newest reviews. */
+  reviews?: Array<Review> | null;
+  specializations?: Array<string> | null;
+  status?: null | AgentStatus;
+  successRate?: number | null;
+  tags?: Array<string> | null;
+  totalHires?: number | null;
+  type?: null | AgentType;
+  updatedAt?: null | Timestamp;
+  version?: number | null;
+}
+
 /** What an agent costs: per started minute and per action, in DOF. */
 export interface Pricing {
   /** Charged for every action (≥ 0). */
@@ -382,6 +445,24 @@ export interface SearchResults {
   facets: Facets;
   /** This page of listings. */
   items: Array<Listing>;
+  /** Cursor of the next page, `None` on the last. */
+  nextCursor?: string | null;
+  /** Number of listings matching the whole query. */
+  total: number;
+}
+
+/** The answer of `GET /v1/marketplace/featured?fields=…`. */
+export interface SelectedFeatured {
+  /** Up to 10 most popular listings, with the selected fields. */
+  items: Array<PartialListing>;
+}
+
+/** The answer of `GET /v1/marketplace/search?fields=…`. */
+export interface SelectedResults {
+  /** Facet counts. */
+  facets: Facets;
+  /** This page of listings, with the selected fields. */
+  items: Array<PartialListing>;
   /** Cursor of the next page, `None` on the last. */
   nextCursor?: string | null;
   /** Number of listings matching the whole query. */
@@ -462,13 +543,13 @@ export interface Topup {
 }
 
 /** Where a top-up's money comes from. */
-export type TopupProvider = "dev" | "stripe";
+export type TopupProvider = "dev" | "stripe" | "shopify";
 
 /** `POST /v1/wallet/topups`. */
 export interface TopupRequest {
   /** 1..=1 000 000 DOF. */
   amount: Dof;
-  /** `dev` or `stripe`. */
+  /** `dev`, `stripe` or `shopify`. */
   provider: TopupProvider;
 }
 

@@ -149,6 +149,8 @@ routes! {
         |c| c.create_review(&agent_id, &parse::<CreateReviewRequest>("request", &request)?).await;
     /// The caller with their preferences.
     fn me as "me"() = |c| c.me().await;
+    /// The caller's unlocked achievements, oldest first.
+    fn achievements as "achievements"() = |c| c.achievements().await;
     /// Updates the caller (`UpdateMeRequest` JSON).
     fn update_me as "updateMe"(request) =
         |c| c.update_me(&parse::<UpdateMeRequest>("request", &request)?).await;

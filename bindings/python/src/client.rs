@@ -116,6 +116,8 @@ routes! {
     };
     /// The caller with their preferences.
     fn me / me_blocking() = |c| async move { c.me().await };
+    /// The caller's unlocked achievements, oldest first.
+    fn achievements / achievements_blocking() = |c| async move { c.achievements().await };
     /// Updates the caller (`UpdateMeRequest` JSON).
     fn update_me / update_me_blocking(request) =
         |c| async move { c.update_me(&parse::<UpdateMeRequest>("request", &request)?).await };

@@ -28,6 +28,8 @@ pub(crate) struct Req {
     /// Repeating it has no effect beyond its own answer (a stream ticket: an unused one
     /// expires), so a try cut after sending may be repeated without a key.
     repeatable: bool,
+    /// A public answer with a validator: kept, and revalidated with `If-None-Match`.
+    validated: bool,
 }
 
 impl Req {
@@ -40,6 +42,7 @@ impl Req {
             key: None,
             auth: true,
             repeatable: false,
+            validated: false,
         }
     }
 
@@ -93,6 +96,25 @@ impl Req {
     pub(crate) fn repeatable(mut self) -> Self {
         self.repeatable = true;
         self
+    }
+
+    /// Marks a public marketplace read (v1.2): its answer is kept with its `ETag`, and the
+    /// next request for the same URL sends `If-None-Match` and takes a 304 from what was kept.
+    pub(crate) fn validated(mut self) -> Self {
+        self.validated = true;
+        self
+    }
+
+    /// The key of a validated answer: the path and its query, in the order sent.
+    fn cache_key(&self) -> String {
+        let mut key = self.path.clone();
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            key.push(if i == 0 { '?' } else { '&' });
+            key.push_str(k);
+            key.push('=');
+            key.push_str(&seg(v));
+        }
+        key
     }
 
     /// Marks the request as one logical DOF-moving operation with `key`.
@@ -262,6 +284,16 @@ impl Client {
         if req.body.is_some() {
             headers.push(("content-type", "application/json".to_owned()));
         }
+        // The kept copy is read once, here: a 304 confirms exactly the copy whose validator
+        // this try sent, whatever happens to the cache meanwhile.
+        let kept = if req.validated {
+            self.inner.validators.get(&req.cache_key())
+        } else {
+            None
+        };
+        if let Some(k) = &kept {
+            headers.push((header::IF_NONE_MATCH, k.etag.clone()));
+        }
         let sent = self
             .inner
             .transport
@@ -279,7 +311,17 @@ impl Client {
         };
         let (status, body) = (res.status, res.body.clone());
         tracing::debug!(status, request_id = ?res.header(header::REQUEST_ID), "answer");
+        if status == 304
+            && let Some(k) = kept
+        {
+            return Attempt::Done(k.body);
+        }
         if (200..300).contains(&status) {
+            if req.validated
+                && let Some(etag) = res.header(header::ETAG)
+            {
+                self.inner.validators.keep(&req.cache_key(), etag, &body);
+            }
             return Attempt::Done(body);
         }
         let error = Error::from_response(

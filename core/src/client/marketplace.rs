@@ -1,4 +1,6 @@
-//! `/v1/marketplace/*`: search with every filter and sort, listings, featured, categories.
+//! `/v1/marketplace/*`: search with every filter and sort, listings, featured, categories;
+//! field selection and expansion (v1.2). Every answer here is revalidated with its `ETag`
+//! (see `validators.rs`).
 
 use std::sync::Arc;
 
@@ -8,7 +10,65 @@ use super::http::{Req, seg};
 use super::pagination::{PageRequest, SearchPages};
 use super::transport::BoxStream;
 use crate::Dof;
-use crate::model::{AgentType, Categories, Featured, Listing, Rank, SearchResults, SearchSort};
+use crate::model::{
+    AgentType, Categories, EXPAND_PARAM, Expand, FIELDS_PARAM, Featured, FieldSet, Listing,
+    ListingWithReviews, PartialListing, Rank, SearchResults, SearchSort, SelectedFeatured,
+    SelectedResults,
+};
+
+/// What a listing request asks for beyond the listing (contract v1.2): a selection of fields
+/// and expansions.
+///
+/// ```
+/// use jiga::client::ListingOptions;
+/// use jiga::model::{Expand, FieldSet, ListingField};
+///
+/// let o = ListingOptions::new()
+///     .fields(FieldSet::of([ListingField::Name, ListingField::Rating]))
+///     .expand(Expand::Reviews);
+/// assert_eq!(o.to_query(), [("fields", "id,name,rating".to_owned()), ("expand", "reviews".to_owned())]);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
+pub struct ListingOptions {
+    fields: Option<FieldSet>,
+    expand: Vec<Expand>,
+}
+
+impl ListingOptions {
+    /// The whole listing, nothing expanded.
+    pub fn new() -> Self {
+        ListingOptions::default()
+    }
+
+    /// Only these fields (`id` always).
+    pub fn fields(mut self, fields: FieldSet) -> Self {
+        self.fields = Some(fields);
+        self
+    }
+
+    /// Adds an expansion (`Expand::Reviews`: the 10 newest reviews).
+    pub fn expand(mut self, what: Expand) -> Self {
+        if !self.expand.contains(&what) {
+            self.expand.push(what);
+        }
+        self
+    }
+
+    /// The query string pairs.
+    #[must_use]
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        if let Some(f) = &self.fields {
+            q.push((FIELDS_PARAM, f.to_query()));
+        }
+        if !self.expand.is_empty() {
+            let names: Vec<&str> = self.expand.iter().map(|e| e.as_str()).collect();
+            q.push((EXPAND_PARAM, names.join(",")));
+        }
+        q
+    }
+}
 
 /// The query of `GET /v1/marketplace/search`. Repeatable filters are OR'ed within a filter;
 /// filters are AND'ed together.
@@ -237,8 +297,30 @@ impl Client {
     /// [`Error::InvalidArgument`](super::Error::InvalidArgument) for a filter the server
     /// refuses (a bad limit, a price range out of bounds), transport errors.
     pub async fn search(&self, params: &SearchParams) -> Result<SearchResults> {
-        self.call(Req::get("/v1/marketplace/search").queries(params.to_query()))
-            .await
+        self.call(
+            Req::get("/v1/marketplace/search")
+                .queries(params.to_query())
+                .validated(),
+        )
+        .await
+    }
+
+    /// One page of search results with only `fields` of each listing (`fields=`, v1.2).
+    ///
+    /// # Errors
+    /// As [`Client::search`].
+    pub async fn search_with(
+        &self,
+        params: &SearchParams,
+        fields: &FieldSet,
+    ) -> Result<SelectedResults> {
+        self.call(
+            Req::get("/v1/marketplace/search")
+                .queries(params.to_query())
+                .query(FIELDS_PARAM, fields.to_query())
+                .validated(),
+        )
+        .await
     }
 
     /// The results of `params` page by page, each with its `total` and facets.
@@ -268,10 +350,38 @@ impl Client {
     /// # Errors
     /// [`Error::NotFound`](super::Error::NotFound) when the agent is not published.
     pub async fn listing(&self, agent_id: &str) -> Result<Listing> {
-        self.call(Req::get(format!(
-            "/v1/marketplace/listings/{}",
-            seg(agent_id)
-        )))
+        self.call(Req::get(format!("/v1/marketplace/listings/{}", seg(agent_id))).validated())
+            .await
+    }
+
+    /// A published listing with its 10 newest reviews (`?expand=reviews`, v1.2).
+    ///
+    /// # Errors
+    /// As [`Client::listing`].
+    pub async fn listing_with_reviews(&self, agent_id: &str) -> Result<ListingWithReviews> {
+        let options = ListingOptions::new().expand(Expand::Reviews);
+        self.call(
+            Req::get(format!("/v1/marketplace/listings/{}", seg(agent_id)))
+                .queries(options.to_query())
+                .validated(),
+        )
+        .await
+    }
+
+    /// A published listing shaped by `options`: selected fields and expansions (v1.2).
+    ///
+    /// # Errors
+    /// As [`Client::listing`].
+    pub async fn listing_with(
+        &self,
+        agent_id: &str,
+        options: &ListingOptions,
+    ) -> Result<PartialListing> {
+        self.call(
+            Req::get(format!("/v1/marketplace/listings/{}", seg(agent_id)))
+                .queries(options.to_query())
+                .validated(),
+        )
         .await
     }
 
@@ -280,7 +390,21 @@ impl Client {
     /// # Errors
     /// Transport and server errors.
     pub async fn featured(&self) -> Result<Featured> {
-        self.call(Req::get("/v1/marketplace/featured")).await
+        self.call(Req::get("/v1/marketplace/featured").validated())
+            .await
+    }
+
+    /// The 10 most popular listings with only `fields` of each (`fields=`, v1.2).
+    ///
+    /// # Errors
+    /// Transport and server errors.
+    pub async fn featured_with(&self, fields: &FieldSet) -> Result<SelectedFeatured> {
+        self.call(
+            Req::get("/v1/marketplace/featured")
+                .query(FIELDS_PARAM, fields.to_query())
+                .validated(),
+        )
+        .await
     }
 
     /// Games and agent types with their counts (`GET /v1/marketplace/categories`).
@@ -288,6 +412,7 @@ impl Client {
     /// # Errors
     /// Transport and server errors.
     pub async fn categories(&self) -> Result<Categories> {
-        self.call(Req::get("/v1/marketplace/categories")).await
+        self.call(Req::get("/v1/marketplace/categories").validated())
+            .await
     }
 }

@@ -40,6 +40,7 @@ mod sessions;
 mod stream;
 pub mod transport;
 mod users;
+mod validators;
 mod wallet;
 
 use std::sync::Arc;
@@ -50,7 +51,7 @@ pub use auth::{MemoryTokenStore, TokenStore, Tokens};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use idempotency::IdempotencyKey;
 pub use link::{ConnectionState, StateChanges};
-pub use marketplace::SearchParams;
+pub use marketplace::{ListingOptions, SearchParams};
 #[cfg(feature = "native")]
 pub use native::{ReqwestTransport, TokioSpawner, TokioTimer, TungsteniteConnector};
 pub use notifications::NotificationStream;
@@ -95,6 +96,8 @@ struct Inner {
     auth: auth::AuthState,
     /// Set by [`Client::close`].
     shutdown: Shutdown,
+    /// Public answers kept with their validators.
+    validators: validators::Validators,
 }
 
 /// A client's [`close`](Client::close): a flag every handle reads without a lock, and a signal
@@ -312,6 +315,7 @@ impl ClientBuilder {
                 observer: self.observer,
                 auth: auth::AuthState::new(self.store),
                 shutdown: Shutdown::new(),
+                validators: validators::Validators::default(),
             }),
         })
     }

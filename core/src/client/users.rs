@@ -7,7 +7,7 @@ use super::error::Result;
 use super::http::{Req, seg};
 use super::pagination::{AgentPages, PageRequest};
 use super::transport::BoxStream;
-use crate::model::{Agent, Me, Page, UpdateMeRequest};
+use crate::model::{Achievements, Agent, Me, Page, UpdateMeRequest};
 
 impl Client {
     /// The signed-in user with preferences (`GET /v1/users/me`).
@@ -27,6 +27,16 @@ impl Client {
     pub async fn update_me(&self, req: &UpdateMeRequest) -> Result<Me> {
         req.validate()?;
         self.call(Req::patch("/v1/users/me").json(req)?).await
+    }
+
+    /// The caller's unlocked achievements, oldest first (`GET /v1/users/me/achievements`,
+    /// v1.2).
+    ///
+    /// # Errors
+    /// [`Error::Unauthenticated`](super::Error::Unauthenticated) when signed out, transport
+    /// errors.
+    pub async fn achievements(&self) -> Result<Achievements> {
+        self.call(Req::get("/v1/users/me/achievements")).await
     }
 
     /// A user by id (`GET /v1/users/{id}`); only the caller's own id is allowed.

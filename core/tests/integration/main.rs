@@ -3,6 +3,7 @@
 
 mod agents;
 mod auth;
+mod caching;
 mod common;
 mod errors;
 mod handles;

@@ -25,6 +25,7 @@ from typing import (
 from . import _jiga
 from . import _requests as rq
 from .models import (
+    Achievements,
     Agent,
     Categories,
     CommandAccepted,
@@ -353,6 +354,10 @@ class AsyncClient(_Base):
     async def me(self) -> Me:
         return _model(Me, await self._raw.me())
 
+    async def achievements(self) -> Achievements:
+        """The caller's unlocked achievements, oldest first."""
+        return _model(Achievements, await self._raw.achievements())
+
     async def update_me(self, **fields: Any) -> Me:
         return _model(Me, await self._raw.update_me(rq.body(None, **fields)))
 
@@ -527,6 +532,10 @@ class Client(_Base):
 
     def me(self) -> Me:
         return _model(Me, self._raw.me_blocking())
+
+    def achievements(self) -> Achievements:
+        """The caller's unlocked achievements, oldest first."""
+        return _model(Achievements, self._raw.achievements_blocking())
 
     def update_me(self, **fields: Any) -> Me:
         return _model(Me, self._raw.update_me_blocking(rq.body(None, **fields)))

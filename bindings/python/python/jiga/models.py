@@ -12,7 +12,22 @@ from typing import Any, Dict, List, Optional
 
 from ._model import Model, Page, _list, _opt, _page, _same
 
-__all__ = ["Model", "Page", "Agent", "AnonymousLoginRequest", "AuthResponse", "Categories", "CommandAccepted", "CommandRequest", "CreateAgentRequest", "CreateReviewRequest", "EndSessionResponse", "ErrorBody", "ErrorDetail", "ErrorDetails", "Facets", "Featured", "GameCount", "HireRequest", "HireResponse", "LedgerEntry", "Listing", "LoginRequest", "User", "Me", "OwnerSummary", "Pricing", "RefreshRequest", "RegisterRequest", "Review", "SearchResults", "Session", "Settlement", "StreamTicket", "Topup", "TopupRequest", "Transaction", "TypeCount", "UpdateAgentRequest", "UpdateMeRequest", "Wallet"]
+__all__ = ["Model", "Page", "Achievement", "Achievements", "Agent", "AnonymousLoginRequest", "AuthResponse", "Categories", "CommandAccepted", "CommandRequest", "CreateAgentRequest", "CreateReviewRequest", "EndSessionResponse", "ErrorBody", "ErrorDetail", "ErrorDetails", "Facets", "Featured", "GameCount", "HireRequest", "HireResponse", "LedgerEntry", "Listing", "ListingWithReviews", "LoginRequest", "User", "Me", "OwnerSummary", "PartialListing", "Pricing", "RefreshRequest", "RegisterRequest", "Review", "SearchResults", "SelectedFeatured", "SelectedResults", "Session", "Settlement", "StreamTicket", "Topup", "TopupRequest", "Transaction", "TypeCount", "UpdateAgentRequest", "UpdateMeRequest", "Wallet"]
+
+
+class Achievement(Model):
+    """One unlocked achievement."""
+    __slots__ = ('description', 'id', 'name', 'unlocked_at', )
+    description: str
+    id: str
+    name: str
+    unlocked_at: str
+
+
+class Achievements(Model):
+    """`GET /v1/users/me/achievements`: the caller's unlocked achievements, oldest first."""
+    __slots__ = ('items', )
+    items: List[Achievement]
 
 
 class Agent(Model):
@@ -194,6 +209,13 @@ class Listing(Agent):
     total_hires: int
 
 
+class ListingWithReviews(Listing):
+    """`GET /v1/marketplace/listings/{agentId}?expand=reviews`: the whole listing and its 10
+newest reviews."""
+    __slots__ = ('reviews', )
+    reviews: List[Review]
+
+
 class LoginRequest(Model):
     """`POST /v1/auth/login`."""
     __slots__ = ('email', 'password', )
@@ -221,6 +243,39 @@ class OwnerSummary(Model):
     __slots__ = ('display_name', 'id', )
     display_name: str
     id: str
+
+
+class PartialListing(Model):
+    """A listing with some of its fields (`fields=`): every member but `id` may be absent. A
+selected field whose value is null (`imageUrl`, `nationality`) is `None` too."""
+    __slots__ = ('actions_per_second', 'created_at', 'description', 'games', 'has_commentator', 'has_voice_chat', 'id', 'image_url', 'name', 'nationality', 'owner', 'owner_id', 'popularity', 'pricing', 'provider', 'rank', 'rating', 'review_count', 'reviews', 'specializations', 'status', 'success_rate', 'tags', 'total_hires', 'type', 'updated_at', 'version', )
+    actions_per_second: Optional[int]
+    created_at: Optional[str]
+    description: Optional[str]
+    games: Optional[List[str]]
+    has_commentator: Optional[bool]
+    has_voice_chat: Optional[bool]
+    id: str
+    image_url: Optional[str]
+    name: Optional[str]
+    nationality: Optional[str]
+    owner: Optional[OwnerSummary]
+    owner_id: Optional[str]
+    popularity: Optional[float]
+    pricing: Optional[Pricing]
+    provider: Optional[str]
+    rank: Optional[str]
+    rating: Optional[float]
+    review_count: Optional[int]
+    reviews: Optional[List[Review]]
+    specializations: Optional[List[str]]
+    status: Optional[str]
+    success_rate: Optional[float]
+    tags: Optional[List[str]]
+    total_hires: Optional[int]
+    type: Optional[str]
+    updated_at: Optional[str]
+    version: Optional[int]
 
 
 class Pricing(Model):
@@ -261,6 +316,21 @@ class SearchResults(Model):
     __slots__ = ('facets', 'items', 'next_cursor', 'total', )
     facets: Facets
     items: List[Listing]
+    next_cursor: Optional[str]
+    total: int
+
+
+class SelectedFeatured(Model):
+    """The answer of `GET /v1/marketplace/featured?fields=…`."""
+    __slots__ = ('items', )
+    items: List[PartialListing]
+
+
+class SelectedResults(Model):
+    """The answer of `GET /v1/marketplace/search?fields=…`."""
+    __slots__ = ('facets', 'items', 'next_cursor', 'total', )
+    facets: Facets
+    items: List[PartialListing]
     next_cursor: Optional[str]
     total: int
 
@@ -371,6 +441,15 @@ class Wallet(Model):
 
 
 # What each model reads from its JSON object: (attribute, member, converter).
+Achievement._fields = (
+    ('description', 'description', _same),
+    ('id', 'id', _same),
+    ('name', 'name', _same),
+    ('unlocked_at', 'unlockedAt', _same),
+)
+Achievements._fields = (
+    ('items', 'items', _list(Achievement._from)),
+)
 Agent._fields = (
     ('actions_per_second', 'actionsPerSecond', _same),
     ('created_at', 'createdAt', _same),
@@ -512,6 +591,35 @@ Listing._fields = (
     ('success_rate', 'successRate', _same),
     ('total_hires', 'totalHires', _same),
 )
+ListingWithReviews._fields = (
+    ('actions_per_second', 'actionsPerSecond', _same),
+    ('created_at', 'createdAt', _same),
+    ('description', 'description', _same),
+    ('games', 'games', _same),
+    ('has_commentator', 'hasCommentator', _same),
+    ('has_voice_chat', 'hasVoiceChat', _same),
+    ('id', 'id', _same),
+    ('image_url', 'imageUrl', _same),
+    ('name', 'name', _same),
+    ('nationality', 'nationality', _same),
+    ('owner_id', 'ownerId', _same),
+    ('pricing', 'pricing', Pricing._from),
+    ('provider', 'provider', _same),
+    ('rank', 'rank', _same),
+    ('specializations', 'specializations', _same),
+    ('status', 'status', _same),
+    ('tags', 'tags', _same),
+    ('type', 'type', _same),
+    ('updated_at', 'updatedAt', _same),
+    ('version', 'version', _same),
+    ('owner', 'owner', OwnerSummary._from),
+    ('popularity', 'popularity', _same),
+    ('rating', 'rating', _same),
+    ('review_count', 'reviewCount', _same),
+    ('success_rate', 'successRate', _same),
+    ('total_hires', 'totalHires', _same),
+    ('reviews', 'reviews', _list(Review._from)),
+)
 LoginRequest._fields = (
     ('email', 'email', _same),
     ('password', 'password', _same),
@@ -532,6 +640,35 @@ Me._fields = (
 OwnerSummary._fields = (
     ('display_name', 'displayName', _same),
     ('id', 'id', _same),
+)
+PartialListing._fields = (
+    ('actions_per_second', 'actionsPerSecond', _same),
+    ('created_at', 'createdAt', _same),
+    ('description', 'description', _same),
+    ('games', 'games', _same),
+    ('has_commentator', 'hasCommentator', _same),
+    ('has_voice_chat', 'hasVoiceChat', _same),
+    ('id', 'id', _same),
+    ('image_url', 'imageUrl', _same),
+    ('name', 'name', _same),
+    ('nationality', 'nationality', _same),
+    ('owner', 'owner', OwnerSummary._from),
+    ('owner_id', 'ownerId', _same),
+    ('popularity', 'popularity', _same),
+    ('pricing', 'pricing', Pricing._from),
+    ('provider', 'provider', _same),
+    ('rank', 'rank', _same),
+    ('rating', 'rating', _same),
+    ('review_count', 'reviewCount', _same),
+    ('reviews', 'reviews', _list(Review._from)),
+    ('specializations', 'specializations', _same),
+    ('status', 'status', _same),
+    ('success_rate', 'successRate', _same),
+    ('tags', 'tags', _same),
+    ('total_hires', 'totalHires', _same),
+    ('type', 'type', _same),
+    ('updated_at', 'updatedAt', _same),
+    ('version', 'version', _same),
 )
 Pricing._fields = (
     ('per_action', 'perAction', _same),
@@ -557,6 +694,15 @@ Review._fields = (
 SearchResults._fields = (
     ('facets', 'facets', Facets._from),
     ('items', 'items', _list(Listing._from)),
+    ('next_cursor', 'nextCursor', _same),
+    ('total', 'total', _same),
+)
+SelectedFeatured._fields = (
+    ('items', 'items', _list(PartialListing._from)),
+)
+SelectedResults._fields = (
+    ('facets', 'facets', Facets._from),
+    ('items', 'items', _list(PartialListing._from)),
     ('next_cursor', 'nextCursor', _same),
     ('total', 'total', _same),
 )
