@@ -129,7 +129,7 @@ pub async fn seed_demo(state: &AppState) -> AppResult<()> {
                     db::agents::create_review(tx, &agent.id, &new_id("ses_demo"), jiga::model::OwnerSummary {
                         id: owners[(i + 1) % owners.len()].id.clone(),
                         display_name: owners[(i + 1) % owners.len()].display_name.clone(),
-                    }, rating, ["Great session!", "Helped me climb a rank.", "Solid advice, a bit slow.", "Fun commentary."][r % 4], now, &mut Vec::new())?;
+                    }, rating, ["Great session!", "Helped me climb a rank.", "Solid advice, a bit slow.", "Fun commentary."][r % 4], now)?;
                 }
                 for _ in 0..(i * 3) % 20 {
                     db::agents::bump(tx, &agent.id, db::agents::Stat::Hire)?;

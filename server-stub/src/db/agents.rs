@@ -338,7 +338,6 @@ pub fn create_review(
     rating: u8,
     text: &str,
     now: i64,
-    unlocked: &mut Vec<Unlocked>,
 ) -> DbResult<Review> {
     let exists = tx
         .prepare_cached("SELECT 1 FROM reviews WHERE session_id = ?1")?
@@ -355,7 +354,6 @@ pub fn create_review(
     .execute(params![id, agent_id, session_id, author.id, rating, text, now])?;
     tx.prepare_cached("UPDATE agent_stats SET review_count = review_count + 1, rating_sum = rating_sum + ?2 WHERE agent_id = ?1")?
         .execute(params![agent_id, rating])?;
-    achievements::unlock(tx, &author.id, AchievementId::FirstReview, now, unlocked)?;
     Ok(Review {
         id,
         agent_id: agent_id.to_owned(),

@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiga::model::{
-    Agent, AgentStatus, CreateAgentRequest, CreateReviewRequest, OwnerSummary, Page, Review,
-    SessionStatus, UpdateAgentRequest,
+    AchievementId, Agent, AgentStatus, CreateAgentRequest, CreateReviewRequest, OwnerSummary, Page,
+    Review, SessionStatus, UpdateAgentRequest,
 };
 
 use super::extract::{Json, PathId, Query};
@@ -195,8 +195,9 @@ pub async fn create_review(
                 req.rating,
                 &req.text,
                 now,
-                &mut unlocked,
             )?;
+            // In the review's own job: the first review unlocks once, whatever runs beside it.
+            db::achievements::unlock(tx, &user.id, AchievementId::FirstReview, now, &mut unlocked)?;
             Ok((review, unlocked))
         })
         .await?;
