@@ -140,3 +140,18 @@ def test_payload_too_large_timeout_decode_and_server_errors(url: str) -> None:
     finally:
         odd.shutdown()
         silent.close()
+
+
+def test_achievements_list_what_the_caller_unlocked(url: str) -> None:
+    owner = jiga.Client(url)
+    fast_agent(owner, aps=1)
+    got = owner.achievements()
+    assert [a.id for a in got.items] == ["first_publish"]
+    assert got.items[0].name and got.items[0].unlocked_at.endswith("Z")
+
+    async def go() -> None:
+        async with jiga.AsyncClient(url) as c:
+            await c.sign_in_device(unique("nobody"))
+            assert (await c.achievements()).items == []
+
+    asyncio.run(go())
