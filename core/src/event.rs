@@ -16,6 +16,9 @@ use serde_json::value::RawValue;
 use crate::model::{EndReason, Session, Settlement};
 use crate::{Dof, Timestamp};
 
+#[cfg(feature = "openapi")]
+pub mod schema;
+
 /// One event of a session stream.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SessionEvent {
@@ -68,6 +71,7 @@ pub enum EventKind {
 
 /// The data of `agent.action`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentAction {
     /// What the agent did (`move`, `attack`, `hint`…).
     pub action: String,
@@ -80,6 +84,7 @@ pub struct AgentAction {
 
 /// Why a DOF charge happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChargeReason {
     /// `pricing.perAction` for one action.
@@ -90,6 +95,7 @@ pub enum ChargeReason {
 
 /// The data of `session.dof_update`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DofUpdate {
     /// This charge.
     pub delta: Dof,
@@ -415,6 +421,7 @@ impl<'de> Deserialize<'de> for SessionEvent {
 
 /// A notification of `GET /v1/events/stream`: `{id, type, ts, data}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notification {
     /// Opaque id (`ntf_…`).
     pub id: String,
@@ -424,7 +431,8 @@ pub struct Notification {
     pub kind: String,
     /// When it happened.
     pub ts: Timestamp,
-    /// Type-specific payload, as JSON text (`{"sessionId": …}`).
+    /// Type-specific payload, an object (`{"sessionId": …}`), held as its JSON text.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: RawJson,
 }
 

@@ -337,6 +337,8 @@ impl ApiDoc {
     pub fn build(self) -> OpenApi {
         let mut schemas = Vec::new();
         name_of::<jiga::model::ErrorBody>(&mut schemas);
+        // The stream routes' frames: not a route's body, so listed here.
+        schemas.extend(jiga::event::schema::schemas());
         let components = self
             .components
             .schemas_from_iter(schemas)

@@ -1,6 +1,7 @@
-// @jiga/sdk's public surface. The models (Listing, Session, Settlement, Wallet, …) are
-// generated from the contract's schemas (models.d.ts); the events follow jiga-core's
-// `SessionEvent` (core/src/event.rs) as the stream delivers them.
+// @jiga/sdk's public surface. The models (Listing, Session, Settlement, Wallet, …) and the
+// stream frames (SessionEvent's members, Notification) are generated from the contract's
+// schemas (models.d.ts, from jiga-core's Rust types); this file adds the calls and what the
+// stream's accounting adds to each event.
 import type * as M from './models.js';
 
 export * from './models.js';
@@ -99,11 +100,8 @@ export class Pages<P extends { items: unknown[] }> implements AsyncIterable<P> {
 
 export type GuardAction = { type: 'warn'; fraction: number } | { type: 'end' };
 
-interface EventBase {
-  /** Position in the session, from 1, without gaps. */
-  seq: number;
-  /** When the server emitted it (RFC 3339). */
-  ts: string;
+/** What the stream adds to each frame: the core's accounting of it. */
+export interface EventAccounting {
   /** DOF counted by the stream so far, this event included. */
   consumedTotal: number;
   /** What the budget guard asked for after this event. */
@@ -113,18 +111,12 @@ interface EventBase {
   /** …or the error that end met. */
   capEndError?: { jigaKind: string; message: string; code?: string; status?: number };
 }
-export type SessionEvent = EventBase &
-  (
-    | { type: 'session.started'; data: { session: M.Session } }
-    | { type: 'agent.action'; data: { action: string; target?: string; detail: string } }
-    | { type: 'agent.commentary'; data: { text: string } }
-    | {
-        type: 'session.dof_update';
-        data: { delta: number; consumed: number; remaining: number; reason: 'action' | 'minute' };
-      }
-    | { type: 'session.command_ack'; data: { commandId: string } }
-    | { type: 'session.ended'; data: { reason: M.EndReason; settlement: M.Settlement } }
-  );
+/**
+ * A session event as `for await` delivers it: the frame (`M.SessionEvent`, one type per
+ * `type`, generated from jiga-core's schemas) with the stream's accounting. Narrow on
+ * `ev.type` to reach the typed `ev.data`.
+ */
+export type SessionEvent = M.SessionEvent & EventAccounting;
 
 export interface Meter {
   consumed: number;
@@ -166,16 +158,10 @@ export class SessionEvents implements AsyncIterable<SessionEvent> {
   close(): void;
 }
 
-export interface Notification {
-  id: string;
-  type: string;
-  ts: string;
-  data: Record<string, unknown>;
-}
-export class Notifications implements AsyncIterable<Notification> {
+export class Notifications implements AsyncIterable<M.Notification> {
   private constructor();
-  next(options?: CallOptions): Promise<Notification | null>;
-  [Symbol.asyncIterator](): AsyncIterator<Notification>;
+  next(options?: CallOptions): Promise<M.Notification | null>;
+  [Symbol.asyncIterator](): AsyncIterator<M.Notification>;
   readonly state: StreamState;
   close(): void;
 }

@@ -68,6 +68,34 @@ export interface Agent {
   version: number;
 }
 
+/** The data of `agent.action`. */
+export interface AgentAction {
+  /** What the agent did (`move`, `attack`, `hint`…). */
+  action: string;
+  /** Human-readable detail. */
+  detail: string;
+  /** What it acted on, when anything. */
+  target?: string | null;
+}
+
+/** `agent.action`: what the agent did. */
+export interface AgentActionEvent {
+  data: AgentAction;
+  /** Position in the session, from 1, without gaps. */
+  seq: number;
+  ts: Timestamp;
+  type: "agent.action";
+}
+
+/** `agent.commentary`: what the commentator said. */
+export interface AgentCommentaryEvent {
+  data: CommentaryData;
+  /** Position in the session, from 1, without gaps. */
+  seq: number;
+  ts: Timestamp;
+  type: "agent.commentary";
+}
+
 /** An agent's lifecycle state. */
 export type AgentStatus = "draft" | "published" | "unpublished";
 
@@ -100,10 +128,28 @@ export interface Categories {
   types: Array<TypeCount>;
 }
 
+/** Why a DOF charge happened. */
+export type ChargeReason = "action" | "minute";
+
 /** The 202 answer of `POST /v1/sessions/{id}/commands`. */
 export interface CommandAccepted {
   /** The accepted command's id. */
   commandId: string;
+}
+
+/** The `data` of `session.command_ack`. */
+export interface CommandAckData {
+  /** The `commandId` the command was sent with. */
+  commandId: string;
+}
+
+/** `session.command_ack`: a command was accepted. */
+export interface CommandAckEvent {
+  data: CommandAckData;
+  /** Position in the session, from 1, without gaps. */
+  seq: number;
+  ts: Timestamp;
+  type: "session.command_ack";
 }
 
 /** `POST /v1/sessions/{id}/commands`. */
@@ -112,6 +158,12 @@ export interface CommandRequest {
   commandId: string;
   /** Free-form JSON object for the agent. */
   data?: Record<string, unknown>;
+}
+
+/** The `data` of `agent.commentary`. */
+export interface CommentaryData {
+  /** What the commentator said. */
+  text: string;
 }
 
 /** `POST /v1/agents`. */
@@ -162,6 +214,27 @@ export interface CreateReviewRequest {
  * and prices are never negative, and the types that hold them validate that. */
 export type Dof = number;
 
+/** The data of `session.dof_update`. */
+export interface DofUpdate {
+  /** Total charged so far, this charge included. */
+  consumed: Dof;
+  /** This charge. */
+  delta: Dof;
+  /** What was charged for. */
+  reason: ChargeReason;
+  /** `budget - consumed`. */
+  remaining: Dof;
+}
+
+/** `session.dof_update`: a charge. */
+export interface DofUpdateEvent {
+  data: DofUpdate;
+  /** Position in the session, from 1, without gaps. */
+  seq: number;
+  ts: Timestamp;
+  type: "session.dof_update";
+}
+
 /** Why a session ended. */
 export type EndReason = "ended_by_hirer" | "budget_exhausted" | "expired" | "agent_error";
 
@@ -170,6 +243,14 @@ export interface EndSessionResponse {
   /** The ended session. */
   session: Session;
   /** How its DOF was split. */
+  settlement: Settlement;
+}
+
+/** The `data` of `session.ended`. */
+export interface EndedData {
+  /** Why the session ended. */
+  reason: EndReason;
+  /** How the session's DOF were split. */
   settlement: Settlement;
 }
 
@@ -311,6 +392,19 @@ export type Me = User & {
   /** Free-form JSON object the application keeps for the user. */
   preferences: Record<string, unknown>;
 };
+
+/** A notification of `GET /v1/events/stream`: `{id, type, ts, data}`. */
+export interface Notification {
+  /** Type-specific payload, an object (`{"sessionId": …}`), held as its JSON text. */
+  data: Record<string, unknown>;
+  /** Opaque id (`ntf_…`). */
+  id: string;
+  /** When it happened. */
+  ts: Timestamp;
+  /** `agent.hired`, `transaction.completed`, `session.ended`, `review.submitted`,
+   * `agent.published`, … */
+  type: string;
+}
 
 /** The owner shown on a listing. */
 export interface OwnerSummary {
@@ -499,6 +593,27 @@ export interface Session {
   status: SessionStatus;
 }
 
+/** `session.ended`: the last event; the stream closes after it. */
+export interface SessionEndedEvent {
+  data: EndedData;
+  /** Position in the session, from 1, without gaps. */
+  seq: number;
+  ts: Timestamp;
+  type: "session.ended";
+}
+
+/** One text frame of `GET /v1/sessions/{id}/stream`. Clients ignore types they do not know. */
+export type SessionEvent = SessionStartedEvent | AgentActionEvent | AgentCommentaryEvent | DofUpdateEvent | CommandAckEvent | SessionEndedEvent;
+
+/** `session.started`: always seq 1. */
+export interface SessionStartedEvent {
+  data: StartedData;
+  /** Position in the session, from 1, without gaps. */
+  seq: number;
+  ts: Timestamp;
+  type: "session.started";
+}
+
 /** Whether a session still runs. */
 export type SessionStatus = "active" | "ended";
 
@@ -512,6 +627,12 @@ export interface Settlement {
   platformFee: Dof;
   /** Returned to the hirer's available balance. */
   released: Dof;
+}
+
+/** The `data` of `session.started`. */
+export interface StartedData {
+  /** The session as it was at hire. */
+  session: Session;
 }
 
 /** `POST /v1/sessions/{id}/stream-tickets`: a single-use stream credential for browsers. */

@@ -13,7 +13,7 @@ import json
 import keyword
 import re
 import sys
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
 HEADER = '''"""The store's models, generated from the server's OpenAPI document by
 ``scripts/gen_models.py``. Do not edit.
@@ -45,9 +45,23 @@ def ref_name(ref: str) -> str:
 class Gen:
     def __init__(self, schemas: Dict[str, Any]) -> None:
         self.schemas = schemas
+        frames = self.stream_frames()
         self.models = [
-            n for n, s in schemas.items() if self.is_model(s) and not n.startswith("Page")
+            n
+            for n, s in schemas.items()
+            if self.is_model(s) and not n.startswith("Page") and n not in frames
         ]
+
+    def stream_frames(self) -> Set[str]:
+        """The stream frames' schemas (`SessionEvent`'s members, their `data`, `Notification`):
+        the package's events are the native `SessionEvent` and `jiga.Notification`."""
+        members = [ref_name(m["$ref"]) for m in self.schemas.get("SessionEvent", {}).get("oneOf", [])]
+        data = [
+            ref_name(self.schemas[m]["properties"]["data"]["$ref"])
+            for m in members
+            if "$ref" in self.schemas.get(m, {}).get("properties", {}).get("data", {})
+        ]
+        return set(members) | set(data) | {"SessionEvent", "Notification"}
 
     def is_model(self, s: Dict[str, Any]) -> bool:
         return s.get("type") == "object" and "properties" in s or "allOf" in s

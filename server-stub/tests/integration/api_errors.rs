@@ -448,7 +448,36 @@ async fn regression_openapi_enums_are_written_as_on_the_wire() {
         ("TopupProvider", wire(TopupProvider::ALL)),
         ("TopupStatus", wire(TopupStatus::ALL)),
         ("TransactionType", wire(TransactionType::ALL)),
+        (
+            "ChargeReason",
+            wire(&[
+                jiga::event::ChargeReason::Action,
+                jiga::event::ChargeReason::Minute,
+            ]),
+        ),
     ];
+    // A stream frame's `type` is one constant of the core's event types.
+    let event_types = [
+        jiga::event::types::STARTED,
+        jiga::event::types::ACTION,
+        jiga::event::types::COMMENTARY,
+        jiga::event::types::DOF_UPDATE,
+        jiga::event::types::COMMAND_ACK,
+        jiga::event::types::ENDED,
+    ];
+    let frame_types: Vec<&Value> = found
+        .iter()
+        .filter(|(at, _)| at.ends_with("Event/properties/type"))
+        .map(|(_, values)| {
+            assert_eq!(values.len(), 1, "one type per frame schema");
+            &values[0]
+        })
+        .collect();
+    assert_eq!(frame_types.len(), event_types.len());
+    for t in event_types {
+        assert!(frame_types.contains(&&Value::from(t)), "{t} is documented");
+    }
+    found.retain(|(at, _)| !at.ends_with("Event/properties/type"));
     assert!(!found.is_empty());
     for (at, values) in &found {
         let name = at.rsplit('/').next().unwrap_or_default();

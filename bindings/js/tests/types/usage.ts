@@ -5,6 +5,7 @@ import {
   InsufficientFundsError,
   JigaError,
   type Listing,
+  type Notification,
   type SessionEvent,
   type Settlement,
   type Wallet,
@@ -30,8 +31,14 @@ export async function quickStart(baseUrl: string): Promise<Settlement> {
         break;
       case 'session.ended':
         return e.data.settlement;
-      case 'agent.action':
-        if (e.seq > 10) await client.endSession(session.id);
+      case 'agent.action': {
+        const target: string | null | undefined = e.data.target;
+        if (e.seq > 10 || target === 'king') await client.endSession(session.id);
+        break;
+      }
+      case 'agent.commentary':
+        // @ts-expect-error a commentary's data is its text, there is no settlement on it
+        console.log(e.data.text, e.data.settlement);
         break;
       default:
         break;
@@ -62,4 +69,14 @@ export async function money(client: Client): Promise<Wallet | null> {
   } finally {
     client.close();
   }
+}
+
+export async function firstNotification(client: Client): Promise<string | null> {
+  const notes = client.notifications();
+  for await (const n of notes) {
+    const typed: Notification = n;
+    notes.close();
+    return `${typed.type} at ${typed.ts}: ${JSON.stringify(typed.data)}`;
+  }
+  return null;
 }
