@@ -14,12 +14,18 @@ pub struct Bench {
 }
 
 pub async fn start() -> Bench {
+    start_with(|_| {}).await
+}
+
+/// [`start`] with `configure` applied to the test configuration first.
+pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Bench {
     let dir = tempfile::tempdir_in(std::env::var("JIGA_BENCH_DIR").unwrap_or_else(|_| ".".into()))
         .expect("tempdir");
-    let config = Config::for_tests(format!(
+    let mut config = Config::for_tests(format!(
         "sqlite://{}",
         dir.path().join("bench.db").display()
     ));
+    configure(&mut config);
     let server = jiga_server::start(config).await.expect("server");
     let url = server.url();
     Bench {
