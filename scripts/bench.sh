@@ -9,3 +9,10 @@ for b in ledger fanout idle search; do
   echo "== $b"
   cargo bench -q -p jiga-server --bench "$b"
 done
+# Search as the catalogue grows: the same query mix at ten times the listings.
+echo "== search at 100,000 listings"
+JIGA_BENCH_LISTINGS=100000 cargo bench -q -p jiga-server --bench search
+# The marketplace answer cache and the core's validators: latency with the cache off and
+# on, and the share of a demo-bot workload answered 304.
+echo "== marketplace_cache"
+cargo bench -q -p jiga-core --bench marketplace_cache
