@@ -1,0 +1,466 @@
+//! The streams: `SessionEvents` (the core's `AccountedStream`: events with the DOF meter, the
+//! budget guard and reconciliation), `Notifications`, and the records they hand out.
+//!
+//! Both are pull objects: `next()` suspends until an item arrives, `null`/`nil` after the
+//! last one. `SessionEvents.nextBatch(max)` hands over every event already queued (up to
+//! `max`) in one crossing, waiting only when none is — a transport bridge over the core's
+//! `try_next`, so a burst costs one FFI call and one buffer, not one per event.
+
+use std::sync::{Mutex, PoisonError};
+use std::task::Poll;
+
+use jiga::accounting;
+use jiga::client::{AccountedEvent, AccountedStream, ConnectionState, NotificationStream};
+use jiga::event::ChargeReason;
+
+use crate::error::{ErrorInfo, JigaError, info_of};
+use crate::models::{EndSessionResponse, Notification, Session, Settlement};
+use crate::runtime::{Live, run};
+
+/// What a session event says happened.
+#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+pub enum EventKind {
+    /// `session.started`: always seq 1.
+    Started {
+        /// The session as it was at hire.
+        session: Session,
+    },
+    /// `agent.action`.
+    Action {
+        /// What the agent did.
+        action: String,
+        /// What it acted on.
+        target: Option<String>,
+        /// A human-readable detail.
+        detail: String,
+    },
+    /// `agent.commentary`.
+    Commentary {
+        /// What the commentator said.
+        text: String,
+    },
+    /// `session.dof_update`: a charge.
+    DofUpdate {
+        /// This charge.
+        delta: i64,
+        /// Charged so far, this charge included.
+        consumed: i64,
+        /// What is left of the budget.
+        remaining: i64,
+        /// `action` or `minute`.
+        reason: String,
+    },
+    /// `session.command_ack`.
+    CommandAck {
+        /// The acknowledged command.
+        command_id: String,
+    },
+    /// `session.ended`: the last event.
+    Ended {
+        /// Why (`ended_by_hirer`, `budget_exhausted`, `expired`, `agent_error`).
+        reason: String,
+        /// How the DOF was split.
+        settlement: Settlement,
+    },
+    /// A type this version does not know.
+    Unknown {
+        /// Its `type`.
+        event_type: String,
+        /// Its `data`, as JSON text.
+        data_json: String,
+    },
+}
+
+/// What the budget guard asks for after an event.
+#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+pub enum GuardAction {
+    /// `consumed` crossed this fraction of the budget.
+    Warn {
+        /// The threshold crossed.
+        fraction: f64,
+    },
+    /// `consumed` reached the cap: end the session (done already with `endAtCap`).
+    End,
+}
+
+/// On the event that reached the cap of a stream opened with `endAtCap`: the end the stream
+/// sent, or the error it met (reported here, not thrown).
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct CapEnd {
+    /// The end's answer.
+    pub response: Option<EndSessionResponse>,
+    /// Or why it failed.
+    pub error: Option<ErrorInfo>,
+}
+
+/// One event of a session with what it did to the session's account.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct SessionEvent {
+    /// Position in the session, from 1, without gaps.
+    pub seq: u64,
+    /// When the server emitted it, Unix milliseconds.
+    pub ts_millis: i64,
+    /// What happened.
+    pub kind: EventKind,
+    /// DOF counted on this stream so far, this event included.
+    pub consumed_total: i64,
+    /// What the guard asks for after this event.
+    pub guard_actions: Vec<GuardAction>,
+    /// Set on the event that reached the cap of an `endAtCap` stream.
+    pub cap_end: Option<CapEnd>,
+}
+
+impl From<AccountedEvent> for SessionEvent {
+    fn from(e: AccountedEvent) -> Self {
+        let kind = match e.event.kind {
+            jiga::EventKind::Started { session } => EventKind::Started {
+                session: (*session).into(),
+            },
+            jiga::EventKind::Action(a) => EventKind::Action {
+                action: a.action,
+                target: a.target,
+                detail: a.detail,
+            },
+            jiga::EventKind::Commentary { text } => EventKind::Commentary { text },
+            jiga::EventKind::DofUpdate(u) => EventKind::DofUpdate {
+                delta: u.delta.get(),
+                consumed: u.consumed.get(),
+                remaining: u.remaining.get(),
+                reason: match u.reason {
+                    ChargeReason::Action => "action",
+                    ChargeReason::Minute => "minute",
+                }
+                .to_owned(),
+            },
+            jiga::EventKind::CommandAck { command_id } => EventKind::CommandAck { command_id },
+            jiga::EventKind::Ended { reason, settlement } => EventKind::Ended {
+                reason: reason.to_string(),
+                settlement: settlement.into(),
+            },
+            other => EventKind::Unknown {
+                event_type: other.event_type().to_owned(),
+                data_json: match &other {
+                    jiga::EventKind::Unknown { data, .. } => data.as_str().to_owned(),
+                    _ => "null".to_owned(),
+                },
+            },
+        };
+        SessionEvent {
+            seq: e.event.seq,
+            ts_millis: e.event.ts.unix_millis(),
+            kind,
+            consumed_total: e.consumed.get(),
+            guard_actions: e
+                .actions
+                .into_iter()
+                .map(|a| match a {
+                    accounting::GuardAction::Warn(fraction) => GuardAction::Warn { fraction },
+                    _ => GuardAction::End,
+                })
+                .collect(),
+            cap_end: e.cap_end.map(|r| match r {
+                Ok(resp) => CapEnd {
+                    response: Some(resp.into()),
+                    error: None,
+                },
+                Err(err) => CapEnd {
+                    response: None,
+                    error: Some(info_of(&err)),
+                },
+            }),
+        }
+    }
+}
+
+/// A session's DOF meter.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct Meter {
+    /// Charged so far.
+    pub consumed: i64,
+    /// What is left of the budget, once known.
+    pub remaining: Option<i64>,
+    /// The budget, once `session.started` was seen.
+    pub budget: Option<i64>,
+    /// Charges counted.
+    pub charges: u64,
+    /// The last seq metered.
+    pub last_seq: u64,
+    /// DOF per minute over the meter's window.
+    pub rate_per_minute: i64,
+}
+
+impl From<&accounting::DofMeter> for Meter {
+    fn from(m: &accounting::DofMeter) -> Self {
+        Meter {
+            consumed: m.consumed().get(),
+            remaining: m.remaining().map(jiga::Dof::get),
+            budget: m.budget().map(jiga::Dof::get),
+            charges: m.charges(),
+            last_seq: m.last_seq(),
+            rate_per_minute: m.rate_per_minute().get(),
+        }
+    }
+}
+
+/// The stream's charges against the settlement, which agreed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Reconciled {
+    /// The consumed total both sides agree on.
+    pub consumed: i64,
+    /// The owner's share.
+    pub owner_earnings: i64,
+    /// The platform's share.
+    pub platform_fee: i64,
+    /// Given back.
+    pub released: i64,
+    /// Charges counted.
+    pub charges: u64,
+}
+
+impl From<accounting::Reconciled> for Reconciled {
+    fn from(r: accounting::Reconciled) -> Self {
+        Reconciled {
+            consumed: r.consumed.get(),
+            owner_earnings: r.owner_earnings.get(),
+            platform_fee: r.platform_fee.get(),
+            released: r.released.get(),
+            charges: r.charges,
+        }
+    }
+}
+
+/// A stream's connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum StreamState {
+    /// Opening the first connection.
+    Connecting,
+    /// Connected.
+    Live,
+    /// Cut; reconnecting.
+    Reconnecting,
+    /// Over.
+    Ended,
+}
+
+fn state(s: ConnectionState) -> StreamState {
+    match s {
+        ConnectionState::Connecting => StreamState::Connecting,
+        ConnectionState::Live => StreamState::Live,
+        ConnectionState::Reconnecting { .. } => StreamState::Reconnecting,
+        _ => StreamState::Ended,
+    }
+}
+
+/// The events of one session with their accounting. `next()` suspends until the next event
+/// and gives `null` after `session.ended`; cancelling it loses no event. `stop()` ends the
+/// stream (pending reads give `null`, unacknowledged commands fail with `Closed`);
+/// `close()` frees the handle, which also ends the stream.
+#[derive(uniffi::Object)]
+pub struct SessionEvents {
+    stream: AccountedStream,
+    /// An error `nextBatch` met after taking events: thrown by the next read.
+    pending: Mutex<Option<jiga::Error>>,
+    _live: Live,
+}
+
+impl SessionEvents {
+    pub(crate) fn new(stream: AccountedStream) -> Self {
+        SessionEvents {
+            stream,
+            pending: Mutex::new(None),
+            _live: Live::new(),
+        }
+    }
+
+    fn take_pending(&self) -> Option<jiga::Error> {
+        self.pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+impl Drop for SessionEvents {
+    fn drop(&mut self) {
+        self.stream.close();
+    }
+}
+
+/// Up to `max` events of `s` that are here already, then (when none was) the next one
+/// awaited and any that came with it. An error met after some events is returned beside them.
+async fn batch(
+    s: AccountedStream,
+    max: usize,
+) -> (Vec<AccountedEvent>, Option<jiga::Error>) {
+    let mut out = Vec::new();
+    loop {
+        while out.len() < max {
+            match s.try_next() {
+                Poll::Ready(Ok(Some(e))) => out.push(e),
+                Poll::Ready(Ok(None)) => return (out, None),
+                Poll::Ready(Err(e)) => return (out, Some(e)),
+                Poll::Pending => break,
+            }
+        }
+        if !out.is_empty() || max == 0 {
+            return (out, None);
+        }
+        match s.next().await {
+            Ok(Some(e)) => out.push(e),
+            Ok(None) => return (out, None),
+            Err(e) => return (out, Some(e)),
+        }
+    }
+}
+
+#[uniffi::export]
+impl SessionEvents {
+    /// The session's id.
+    pub fn session_id(&self) -> String {
+        self.stream.stream().session_id().to_owned()
+    }
+
+    /// The next event, or `None` after `session.ended` (or once stopped).
+    ///
+    /// # Errors
+    /// What the core's stream ends with (a refused stream, `SessionMismatch`, once
+    /// `Reconciliation`).
+    pub async fn next(&self) -> Result<Option<SessionEvent>, JigaError> {
+        if let Some(e) = self.take_pending() {
+            return Err(e.into());
+        }
+        let s = self.stream.clone();
+        run(async move { s.next().await }, |e| e.map(SessionEvent::from)).await
+    }
+
+    /// Every event already here, up to `max`; when none is, waits for one. Empty after
+    /// `session.ended`.
+    ///
+    /// # Errors
+    /// As `next`; an error met after some events is thrown by the following call.
+    pub async fn next_batch(&self, max: u32) -> Result<Vec<SessionEvent>, JigaError> {
+        if let Some(e) = self.take_pending() {
+            return Err(e.into());
+        }
+        let s = self.stream.clone();
+        let max = usize::try_from(max).unwrap_or(usize::MAX).max(1);
+        let (events, err) = run(
+            async move { Ok::<_, jiga::Error>(batch(s, max).await) },
+            |(events, err)| {
+                (
+                    events.into_iter().map(SessionEvent::from).collect::<Vec<_>>(),
+                    err,
+                )
+            },
+        )
+        .await?;
+        match err {
+            Some(e) if events.is_empty() => Err(e.into()),
+            Some(e) => {
+                *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+                Ok(events)
+            }
+            None => Ok(events),
+        }
+    }
+
+    /// The next event if it is here already, without waiting (`None` when none is, or the
+    /// stream is over: `next` tells which).
+    ///
+    /// # Errors
+    /// As `next`.
+    pub fn try_next(&self) -> Result<Option<SessionEvent>, JigaError> {
+        if let Some(e) = self.take_pending() {
+            return Err(e.into());
+        }
+        match self.stream.try_next() {
+            Poll::Ready(Ok(Some(e))) => Ok(Some(e.into())),
+            Poll::Ready(Err(e)) => Err(e.into()),
+            Poll::Ready(Ok(None)) | Poll::Pending => Ok(None),
+        }
+    }
+
+    /// Sends a command on the stream's socket (`data_json`: a JSON object); returns once its
+    /// `session.command_ack` came through, whether or not anyone reads events.
+    ///
+    /// # Errors
+    /// `InvalidArgument` for a bad id or data, `Closed` when the stream ends first.
+    pub async fn command(&self, command_id: String, data_json: String) -> Result<(), JigaError> {
+        let fut = self.stream.stream().command_json(command_id, &data_json);
+        run(fut, |()| ()).await
+    }
+
+    /// The meter as of the last event returned.
+    pub fn meter(&self) -> Meter {
+        Meter::from(&self.stream.meter())
+    }
+
+    /// The reconciliation once `session.ended` was read (`None` before, or when the stream
+    /// did not see the session from seq 1).
+    ///
+    /// # Errors
+    /// `Reconciliation` when the settlement does not match what was counted.
+    pub fn reconciled(&self) -> Result<Option<Reconciled>, JigaError> {
+        match self.stream.reconciled() {
+            None => Ok(None),
+            Some(Ok(r)) => Ok(Some(r.into())),
+            Some(Err(e)) => Err(e.into()),
+        }
+    }
+
+    /// The connection's state.
+    pub fn state(&self) -> StreamState {
+        state(self.stream.stream().state())
+    }
+
+    /// Ends the stream now: pending and later reads give `None`, commands not yet
+    /// acknowledged fail with `Closed`. Idempotent.
+    pub fn stop(&self) {
+        self.stream.close();
+    }
+}
+
+/// The caller's notifications. `next()` suspends until one arrives; `stop()` ends the
+/// stream; `close()` frees the handle (and ends the stream).
+#[derive(uniffi::Object)]
+pub struct Notifications {
+    stream: NotificationStream,
+    _live: Live,
+}
+
+impl Notifications {
+    pub(crate) fn new(stream: NotificationStream) -> Self {
+        Notifications {
+            stream,
+            _live: Live::new(),
+        }
+    }
+}
+
+impl Drop for Notifications {
+    fn drop(&mut self) {
+        self.stream.close();
+    }
+}
+
+#[uniffi::export]
+impl Notifications {
+    /// The next notification, or `None` once stopped.
+    ///
+    /// # Errors
+    /// What the core's stream ends with.
+    pub async fn next(&self) -> Result<Option<Notification>, JigaError> {
+        let s = self.stream.clone();
+        run(async move { s.next().await }, |n| n.map(Notification::from)).await
+    }
+
+    /// The connection's state.
+    pub fn state(&self) -> StreamState {
+        state(self.stream.state())
+    }
+
+    /// Ends the stream: a pending `next` gives `None`.
+    pub fn stop(&self) {
+        self.stream.close();
+    }
+}

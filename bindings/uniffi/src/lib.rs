@@ -1,0 +1,38 @@
+#![doc = include_str!("../README.md")]
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `runtime.rs` | the tokio runtime, `run` (a core call spawned and awaited, aborted when the foreign coroutine is cancelled), the live-object count |
+//! | `error.rs` | `JigaError`, one variant per `jiga::ErrorKind`, with `ErrorInfo` |
+//! | `tokens.rs` | `Tokens` and the foreign `TokenStore` trait, bridged to the core's |
+//! | `inputs.rs` | the argument records (`ClientOptions`, `SearchParams`, `HireRequest`, …) |
+//! | `models.rs` | the answer records (`Listing`, `Session`, `Wallet`, …) |
+//! | `client.rs` | `Client`: every route |
+//! | `pagers.rs` | one pager object per list route |
+//! | `events.rs` | `SessionEvents` (meter, guard, reconciliation, `nextBatch`), `Notifications` |
+
+mod client;
+mod error;
+mod events;
+mod inputs;
+mod models;
+mod pagers;
+mod runtime;
+mod tokens;
+
+pub use client::Client;
+pub use error::{ErrorInfo, JigaError};
+pub use events::{
+    CapEnd, EventKind, GuardAction, Meter, Notifications, Reconciled, SessionEvent, SessionEvents,
+    StreamState,
+};
+pub use inputs::{
+    ClientOptions, CreateAgentRequest, CreateReviewRequest, GuardSpec, HireRequest, PageRequest,
+    RegisterRequest, SearchParams, SessionFilter, StreamOptions, TopupRequest, TransactionFilter,
+};
+pub use models::*;
+pub use pagers::*;
+pub use runtime::{calls_in_flight, live_native_objects};
+pub use tokens::{TokenStore, Tokens};
+
+uniffi::setup_scaffolding!();
