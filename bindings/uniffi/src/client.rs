@@ -104,7 +104,11 @@ impl Client {
     /// `InvalidArgument`, `RateLimited`, transport errors.
     pub async fn sign_in_device(&self, device_id: String) -> Result<User, JigaError> {
         let c = self.client.clone();
-        run(async move { c.sign_in_device(&device_id).await }, User::from).await
+        run(
+            async move { c.sign_in_device(&device_id).await },
+            User::from,
+        )
+        .await
     }
 
     /// Email and password.
@@ -215,7 +219,11 @@ impl Client {
     ) -> Result<Agent, JigaError> {
         let r: jiga::model::UpdateAgentRequest = json("request", &request_json)?;
         let c = self.client.clone();
-        run(async move { c.update_agent(&agent_id, &r).await }, Agent::from).await
+        run(
+            async move { c.update_agent(&agent_id, &r).await },
+            Agent::from,
+        )
+        .await
     }
 
     /// Publishes the caller's agent.
@@ -233,7 +241,11 @@ impl Client {
     /// `Forbidden`, `NotFound`.
     pub async fn unpublish_agent(&self, agent_id: String) -> Result<Agent, JigaError> {
         let c = self.client.clone();
-        run(async move { c.unpublish_agent(&agent_id).await }, Agent::from).await
+        run(
+            async move { c.unpublish_agent(&agent_id).await },
+            Agent::from,
+        )
+        .await
     }
 
     /// One page of an agent's versions.
@@ -247,7 +259,11 @@ impl Client {
     ) -> Result<AgentPage, JigaError> {
         let p: jiga::client::PageRequest = to_core("page", &page)?;
         let c = self.client.clone();
-        run(async move { c.agent_versions(&agent_id, &p).await }, AgentPage::from).await
+        run(
+            async move { c.agent_versions(&agent_id, &p).await },
+            AgentPage::from,
+        )
+        .await
     }
 
     /// Every page of an agent's versions.
@@ -276,7 +292,11 @@ impl Client {
     ) -> Result<ReviewPage, JigaError> {
         let p: jiga::client::PageRequest = to_core("page", &page)?;
         let c = self.client.clone();
-        run(async move { c.reviews(&agent_id, &p).await }, ReviewPage::from).await
+        run(
+            async move { c.reviews(&agent_id, &p).await },
+            ReviewPage::from,
+        )
+        .await
     }
 
     /// Every page of an agent's reviews.
@@ -305,7 +325,11 @@ impl Client {
     ) -> Result<Review, JigaError> {
         let r: jiga::model::CreateReviewRequest = to_core("request", &request)?;
         let c = self.client.clone();
-        run(async move { c.create_review(&agent_id, &r).await }, Review::from).await
+        run(
+            async move { c.create_review(&agent_id, &r).await },
+            Review::from,
+        )
+        .await
     }
 
     /// The caller with their preferences.
@@ -380,7 +404,11 @@ impl Client {
         let r: jiga::model::HireRequest = to_core("request", &request)?;
         let k = key(&idempotency_key)?;
         let c = self.client.clone();
-        run(async move { c.hire_with_key(&r, k).await }, HireResponse::from).await
+        run(
+            async move { c.hire_with_key(&r, k).await },
+            HireResponse::from,
+        )
+        .await
     }
 
     /// One session by id.
@@ -485,7 +513,11 @@ impl Client {
     ) -> Result<TransactionPage, JigaError> {
         let f: jiga::client::TransactionFilter = to_core("filter", &filter)?;
         let c = self.client.clone();
-        run(async move { c.transactions(&f).await }, TransactionPage::from).await
+        run(
+            async move { c.transactions(&f).await },
+            TransactionPage::from,
+        )
+        .await
     }
 
     /// Every page of the caller's transactions.

@@ -286,30 +286,57 @@ impl Drop for SessionEvents {
     }
 }
 
-/// Up to `max` events of `s` that are here already, then (when none was) the next one
-/// awaited and any that came with it. An error met after some events is returned beside them.
-async fn batch(
-    s: AccountedStream,
-    max: usize,
-) -> (Vec<AccountedEvent>, Option<jiga::Error>) {
-    let mut out = Vec::new();
-    loop {
-        while out.len() < max {
-            match s.try_next() {
-                Poll::Ready(Ok(Some(e))) => out.push(e),
-                Poll::Ready(Ok(None)) => return (out, None),
-                Poll::Ready(Err(e)) => return (out, Some(e)),
-                Poll::Pending => break,
+/// What is queued of a stream, taken without waiting.
+struct Drained {
+    events: Vec<AccountedEvent>,
+    /// An error met after `events` (or instead of any).
+    err: Option<jiga::Error>,
+    /// The stream is over (`next` would give `None`).
+    ended: bool,
+}
+
+/// Up to `max` events of `s` that are here already.
+fn drain(s: &AccountedStream, max: usize) -> Drained {
+    let mut d = Drained {
+        events: Vec::new(),
+        err: None,
+        ended: false,
+    };
+    while d.events.len() < max {
+        match s.try_next() {
+            Poll::Ready(Ok(Some(e))) => d.events.push(e),
+            Poll::Ready(Ok(None)) => {
+                d.ended = true;
+                break;
             }
+            Poll::Ready(Err(e)) => {
+                d.err = Some(e);
+                break;
+            }
+            Poll::Pending => break,
         }
-        if !out.is_empty() || max == 0 {
-            return (out, None);
+    }
+    d
+}
+
+/// The next event awaited, and up to `max - 1` more that came with it.
+async fn batch(s: AccountedStream, max: usize) -> Drained {
+    match s.next().await {
+        Ok(Some(first)) => {
+            let mut d = drain(&s, max.saturating_sub(1));
+            d.events.insert(0, first);
+            d
         }
-        match s.next().await {
-            Ok(Some(e)) => out.push(e),
-            Ok(None) => return (out, None),
-            Err(e) => return (out, Some(e)),
-        }
+        Ok(None) => Drained {
+            events: Vec::new(),
+            err: None,
+            ended: true,
+        },
+        Err(e) => Drained {
+            events: Vec::new(),
+            err: Some(e),
+            ended: false,
+        },
     }
 }
 
@@ -329,8 +356,15 @@ impl SessionEvents {
         if let Some(e) = self.take_pending() {
             return Err(e.into());
         }
-        let s = self.stream.clone();
-        run(async move { s.next().await }, |e| e.map(SessionEvent::from)).await
+        // An event already queued is handed over at once, on the caller's thread: no task,
+        // no wake-up from a runtime thread (the costly part of a foreign await).
+        match self.stream.try_next() {
+            Poll::Ready(r) => Ok(r?.map(SessionEvent::from)),
+            Poll::Pending => {
+                let s = self.stream.clone();
+                run(async move { s.next().await }, |e| e.map(SessionEvent::from)).await
+            }
+        }
     }
 
     /// Every event already here, up to `max`; when none is, waits for one. Empty after
@@ -342,19 +376,26 @@ impl SessionEvents {
         if let Some(e) = self.take_pending() {
             return Err(e.into());
         }
-        let s = self.stream.clone();
         let max = usize::try_from(max).unwrap_or(usize::MAX).max(1);
-        let (events, err) = run(
-            async move { Ok::<_, jiga::Error>(batch(s, max).await) },
-            |(events, err)| {
-                (
-                    events.into_iter().map(SessionEvent::from).collect::<Vec<_>>(),
-                    err,
-                )
-            },
-        )
-        .await?;
-        match err {
+        // What is queued already is taken on the caller's thread, as in `next`; only an
+        // empty queue sends the wait to the runtime.
+        let d = drain(&self.stream, max);
+        let d = if d.events.is_empty() && d.err.is_none() && !d.ended {
+            let s = self.stream.clone();
+            run(
+                async move { Ok::<_, jiga::Error>(batch(s, max).await) },
+                |d| d,
+            )
+            .await?
+        } else {
+            d
+        };
+        let events = d
+            .events
+            .into_iter()
+            .map(SessionEvent::from)
+            .collect::<Vec<_>>();
+        match d.err {
             Some(e) if events.is_empty() => Err(e.into()),
             Some(e) => {
                 *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
