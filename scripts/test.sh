@@ -147,3 +147,11 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null || ! command -v c
 fi
 bindings/js/tests/run.sh 2>&1 | tee /tmp/jiga-js.log
 grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/jiga-js.log | tail -1 | sed 's/^/JS: /'
+
+# The uniffi bindings (bindings/uniffi/): libjiga_uniffi.so, the Kotlin and Swift sources
+# generated from it (the Swift only generated: no Swift compiler here), the Kotlin SDK and
+# tests compiled with kotlinc (npm kotlin-compiler) and run on the JVM (JNA from Debian)
+# against the real servers.
+step "uniffi bindings: Kotlin and Swift generated, Kotlin tests on the JVM against the real server"
+bindings/uniffi/tests/run.sh 2>&1 | tee /tmp/jiga-kotlin.log
+grep -E '^Kotlin: [0-9]+ passed, [0-9]+ failed$' /tmp/jiga-kotlin.log | tail -1
