@@ -33,7 +33,7 @@ fun main(args: Array<String>) = runBlocking {
                         "${k.action}${k.target?.let { " $it" } ?: ""}: ${k.detail}"
                     }
                     is EventKind.Commentary -> "commentary: ${k.text}"
-                    is EventKind.DofUpdate -> "charged ${k.delta} (${k.reason}), ${k.remaining} left"
+                    is EventKind.DofUpdate -> "charged ${k.delta} (${k.reason.name.lowercase()}), ${k.remaining} left"
                     is EventKind.CommandAck -> "command ${k.commandId} acknowledged"
                     is EventKind.Ended -> "ended (${k.reason}): consumed ${k.settlement.consumed}, owner ${k.settlement.ownerEarnings}, fee ${k.settlement.platformFee}, released ${k.settlement.released}"
                     is EventKind.Unknown -> "(${k.eventType})"

@@ -22,7 +22,8 @@ cleanup() {
 trap cleanup EXIT
 
 jiga_kotlin_tools
-cargo build --release --locked -q -p jiga-server -p jiga-uniffi -p jiga-examples --bin replay-fixture
+cargo build --release --locked -q -p jiga-server -p jiga-uniffi
+cargo build --release --locked -q -p jiga-examples --bin replay-fixture
 jiga_kotlin_sdk "$work"
 "$JIGA_KOTLINC" -nowarn -cp "$(jiga_kotlin_cp "$work/jiga-sdk.jar")" -d "$work/bench.jar" \
   bindings/uniffi/bench/Replay.kt
@@ -35,7 +36,7 @@ rust=$("$target/replay-fixture" read "$url" "$sid" "$device" "$runs" | sed -n 's
 out=$("$JIGA_JAVA" $(jiga_kotlin_jvm_flags) ${JIGA_BENCH_JVM_FLAGS:-} -cp "$(jiga_kotlin_cp "$work/jiga-sdk.jar" "$work/bench.jar")" \
   ai.jiga.sdk.bench.ReplayKt "$url" "$sid" "$device" "$runs")
 get() { sed -n "s/^$1=//p" <<<"$out"; }
-echo "replay of a finished session of $(get events) events, best of $runs runs (Kotlin: after a warm-up pass; next() per event: one pass)"
+echo "replay of a finished session of $(get events) events, best of $runs runs (Kotlin: after 3 warm-up passes; next() per event: one pass)"
 printf '%-62s %10s ev/s\n' "Rust core alone: SessionStream::next_event" "$rust"
 printf "%-62s %10s ev/s\n" "Kotlin: SessionEvents.nextBatch(${JIGA_BENCH_BATCH:-256}) (asFlow; $(get batch_mean) events a call)" "$(get kotlin_batch)"
 printf '%-62s %10s ev/s\n' "Kotlin: SessionEvents.next() per event" "$(get kotlin_next)"

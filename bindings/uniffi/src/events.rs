@@ -11,7 +11,6 @@ use std::task::Poll;
 
 use jiga::accounting;
 use jiga::client::{AccountedEvent, AccountedStream, ConnectionState, NotificationStream};
-use jiga::event::ChargeReason;
 
 use crate::error::{ErrorInfo, JigaError, info_of};
 use crate::models::{EndSessionResponse, Notification, Session, Settlement};
@@ -47,8 +46,8 @@ pub enum EventKind {
         consumed: i64,
         /// What is left of the budget.
         remaining: i64,
-        /// `action` or `minute`.
-        reason: String,
+        /// What was charged for.
+        reason: ChargeReason,
     },
     /// `session.command_ack`.
     CommandAck {
@@ -69,6 +68,15 @@ pub enum EventKind {
         /// Its `data`, as JSON text.
         data_json: String,
     },
+}
+
+/// What a `session.dof_update` charged for (an enum, not a string: one is on every charge).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum ChargeReason {
+    /// `pricing.perAction` for one action.
+    Action,
+    /// `pricing.perMinute` at the start of a started minute.
+    Minute,
 }
 
 /// What the budget guard asks for after an event.
@@ -127,10 +135,9 @@ impl From<AccountedEvent> for SessionEvent {
                 consumed: u.consumed.get(),
                 remaining: u.remaining.get(),
                 reason: match u.reason {
-                    ChargeReason::Action => "action",
-                    ChargeReason::Minute => "minute",
-                }
-                .to_owned(),
+                    jiga::event::ChargeReason::Action => ChargeReason::Action,
+                    _ => ChargeReason::Minute,
+                },
             },
             jiga::EventKind::CommandAck { command_id } => EventKind::CommandAck { command_id },
             jiga::EventKind::Ended { reason, settlement } => EventKind::Ended {
@@ -298,7 +305,7 @@ struct Drained {
 /// Up to `max` events of `s` that are here already.
 fn drain(s: &AccountedStream, max: usize) -> Drained {
     let mut d = Drained {
-        events: Vec::new(),
+        events: Vec::with_capacity(max.min(256)),
         err: None,
         ended: false,
     };

@@ -27,8 +27,8 @@ mod tokens;
 pub use client::Client;
 pub use error::{ErrorInfo, JigaError};
 pub use events::{
-    CapEnd, EventKind, GuardAction, Meter, Notifications, Reconciled, SessionEvent, SessionEvents,
-    StreamState,
+    CapEnd, ChargeReason, EventKind, GuardAction, Meter, Notifications, Reconciled, SessionEvent,
+    SessionEvents, StreamState,
 };
 pub use inputs::{
     ClientOptions, CreateAgentRequest, CreateReviewRequest, GuardSpec, HireRequest, PageRequest,
