@@ -14,8 +14,9 @@ use crate::inputs::{
     to_core,
 };
 use crate::models::{
-    Agent, AgentPage, Categories, CommandAccepted, EndSessionResponse, HireResponse, Listing, Me,
-    Review, ReviewPage, SearchPage, Session, SessionPage, Topup, TransactionPage, User, Wallet,
+    Achievement, Agent, AgentPage, Categories, CommandAccepted, EndSessionResponse, HireResponse,
+    Listing, Me, Review, ReviewPage, SearchPage, Session, SessionPage, Topup, TransactionPage,
+    User, Wallet,
 };
 use crate::pagers::{
     MyAgentPager, ReviewPager, SearchPager, SessionPager, TransactionPager, VersionPager,
@@ -339,6 +340,18 @@ impl Client {
     pub async fn me(&self) -> Result<Me, JigaError> {
         let c = self.client.clone();
         run(async move { c.me().await }, Me::from).await
+    }
+
+    /// The caller's unlocked achievements, oldest first.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn achievements(&self) -> Result<Vec<Achievement>, JigaError> {
+        let c = self.client.clone();
+        run(async move { c.achievements().await }, |a| {
+            a.items.into_iter().map(Achievement::from).collect()
+        })
+        .await
     }
 
     /// Updates the caller; `request_json` is the contract's `UpdateMeRequest`

@@ -621,3 +621,28 @@ impl From<jiga::event::Notification> for Notification {
         }
     }
 }
+
+/// One unlocked achievement of the caller's.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Achievement {
+    /// `first_hire`, `ten_sessions`, `first_review`, `big_spender`, `first_publish`,
+    /// `first_earning`.
+    pub id: String,
+    /// Its name, for people.
+    pub name: String,
+    /// What earned it, for people.
+    pub description: String,
+    /// When it was unlocked.
+    pub unlocked_at: SystemTime,
+}
+
+impl From<m::Achievement> for Achievement {
+    fn from(a: m::Achievement) -> Self {
+        Achievement {
+            id: a.id.to_string(),
+            name: a.name,
+            description: a.description,
+            unlocked_at: time(a.unlocked_at),
+        }
+    }
+}

@@ -333,6 +333,7 @@ fun main(args: Array<String>) {
             // The proxy drops the first answer to the hire; the core retries under its key.
             val hire = c.hire(HireRequest(agentId = agent.id, game = "chess", budget = 120))
             checkEq(380L, c.wallet().available, "the wallet moved once")
+            checkEq(listOf("first_hire"), c.achievements().map { it.id }, "first_hire unlocked once")
             checkEq(1, c.sessions(SessionFilter(status = "active")).items.size, "one session")
             c.endSession(hire.session.id)
         }
