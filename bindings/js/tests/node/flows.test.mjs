@@ -204,7 +204,14 @@ test('flow_resume_across_cuts', { timeout: 240000 }, async () => {
   const { session } = await c.hire({ agentId: agent.id, game: 'chess', budget: 900 });
   await sleep(3000);
   await c.endSession(session.id);
-  const via = client(env('JIGA_TEST_URL_CHOP'), { tokens: c.tokens() });
+  // The flow asserts resume, not the backoff: through this proxy nearly every connection is
+  // cut (the ticket's too), and the default backoff (100 ms doubling to 5 s) made the flow take
+  // 20-30 s here and over 240 s on a loaded CI run (regression: the v1.2 security headers made
+  // every answer ~270 B longer, so more handshakes and tickets are cut).
+  const via = client(env('JIGA_TEST_URL_CHOP'), {
+    tokens: c.tokens(),
+    retry: { initialBackoffMs: 5, maxBackoffMs: 100 },
+  });
   const before = cuts();
   const events = via.sessionEvents(session.id);
   const seqs = [];
