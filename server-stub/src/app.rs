@@ -158,6 +158,15 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
     state.catalog.spawn_chores(state.shutdown.clone());
     state.streams.tickets.spawn_sweeper(state.shutdown.clone());
     state.limiter.spawn_sweeper(state.shutdown.clone());
+    crate::channels::Dispatcher {
+        db: state.db.clone(),
+        notifier: state.notifier.clone(),
+        queued: Arc::default(),
+        webhooks: crate::channels::webhook::Sender::new(config.allow_private_webhooks)
+            .map_err(AppError::internal)?,
+        retry_base: Duration::from_millis(config.delivery_retry_base_ms.max(1)),
+    }
+    .spawn(state.shutdown.clone());
 
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

@@ -100,6 +100,21 @@ pub struct Config {
     /// change of an agent invalidates it sooner. 0 turns the cache off.
     #[arg(long, env = "JIGA_PROFILE_CACHE_TTL", default_value_t = 600)]
     pub profile_cache_ttl_secs: u64,
+
+    /// Let user webhooks target private and loopback addresses (local development, tests).
+    #[arg(long, env = "JIGA_ALLOW_PRIVATE_WEBHOOKS", value_parser = parse_flag, default_value = "false",
+          num_args = 0..=1, default_missing_value = "true")]
+    pub allow_private_webhooks: bool,
+
+    /// Milliseconds before the first retry of a failed webhook delivery; each later retry
+    /// doubles it (at most an hour between tries, for 24 hours).
+    #[arg(
+        long,
+        env = "JIGA_DELIVERY_RETRY_BASE_MS",
+        default_value_t = 1000,
+        hide = true
+    )]
+    pub delivery_retry_base_ms: u64,
 }
 
 fn parse_flag(s: &str) -> Result<bool, String> {
@@ -135,6 +150,8 @@ impl Config {
             cache_max_age_secs: 300,
             listing_cache_ttl_secs: 300,
             profile_cache_ttl_secs: 600,
+            allow_private_webhooks: false,
+            delivery_retry_base_ms: 100,
         }
     }
 }

@@ -20,6 +20,7 @@
 pub mod app;
 pub mod auth;
 pub mod catalog;
+pub mod channels;
 pub mod config;
 pub mod cursor;
 pub mod db;

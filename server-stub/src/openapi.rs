@@ -75,6 +75,14 @@ impl Doc {
     pub fn patch(path: &str, summary: &'static str) -> Self {
         Doc::new(HttpMethod::Patch, path, summary)
     }
+    /// `PUT path`.
+    pub fn put(path: &str, summary: &'static str) -> Self {
+        Doc::new(HttpMethod::Put, path, summary)
+    }
+    /// `DELETE path`.
+    pub fn delete(path: &str, summary: &'static str) -> Self {
+        Doc::new(HttpMethod::Delete, path, summary)
+    }
     /// A JSON request body.
     #[must_use]
     pub fn body<T: ToSchema>(mut self) -> Self {

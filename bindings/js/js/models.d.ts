@@ -617,6 +617,13 @@ export interface SessionStartedEvent {
 /** Whether a session still runs. */
 export type SessionStatus = "active" | "ended";
 
+/** `PUT /v1/users/me/webhook` (v1.2): where the caller's notifications are POSTed. */
+export interface SetWebhookRequest {
+  /** An `http://` or `https://` URL whose host resolves to public addresses only (unless the
+   * server allows private ones). */
+  url: string;
+}
+
 /** How an ended session's consumed DOF was split. */
 export interface Settlement {
   /** Charged over the session. */
@@ -762,5 +769,20 @@ export interface Wallet {
   currency: string;
   /** Reserved by active sessions. */
   held: Dof;
+}
+
+/** `GET /v1/users/me/webhook` (v1.2). */
+export interface Webhook {
+  /** Where notifications are POSTed. */
+  url: string;
+}
+
+/** `PUT /v1/users/me/webhook` answer: the URL and its signing secret, shown this once (a new
+ * `PUT` rotates it). */
+export interface WebhookSecret {
+  /** The HMAC-SHA256 key of `JIGA-Signature`. */
+  secret: string;
+  /** Where notifications are POSTed. */
+  url: string;
 }
 

@@ -58,6 +58,14 @@ impl Req {
         Req::new(Method::Patch, path)
     }
 
+    pub(crate) fn put(path: impl Into<String>) -> Self {
+        Req::new(Method::Put, path)
+    }
+
+    pub(crate) fn delete(path: impl Into<String>) -> Self {
+        Req::new(Method::Delete, path)
+    }
+
     /// Sends no token (sign-in routes).
     pub(crate) fn anonymous(mut self) -> Self {
         self.auth = false;
@@ -202,6 +210,12 @@ impl Client {
         serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
             message: format!("{} {}: {e}", req.method, req.path),
         })
+    }
+
+    /// Sends `req` under the retry policy; the 2xx answer's body (a 204's is empty) is not
+    /// read.
+    pub(crate) async fn call_no_body(&self, req: Req) -> Result<()> {
+        self.call_bytes(&req).await.map(drop)
     }
 
     /// [`attempts`](Client::attempts), cut short by [`Client::close`].

@@ -3,11 +3,14 @@
 use std::sync::Arc;
 
 use super::Client;
+use super::error::Error;
 use super::error::Result;
 use super::http::{Req, seg};
 use super::pagination::{AgentPages, PageRequest};
 use super::transport::BoxStream;
-use crate::model::{Achievements, Agent, Me, Page, UpdateMeRequest};
+use crate::model::{
+    Achievements, Agent, Me, Page, SetWebhookRequest, UpdateMeRequest, Webhook, WebhookSecret,
+};
 
 impl Client {
     /// The signed-in user with preferences (`GET /v1/users/me`).
@@ -37,6 +40,52 @@ impl Client {
     /// errors.
     pub async fn achievements(&self) -> Result<Achievements> {
         self.call(Req::get("/v1/users/me/achievements")).await
+    }
+
+    /// Sets the caller's webhook (`PUT /v1/users/me/webhook`, v1.2): every notification of the
+    /// caller is then POSTed to `url`, signed with the returned secret (shown only in this
+    /// answer; calling again rotates it). A try cut on its way back is repeated, and the
+    /// secret of the answer that arrives is the one in force.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming `url` for a URL that is not `http(s)://host…` (checked
+    /// before sending) or whose host the server refuses (private, loopback, link-local or
+    /// multicast addresses), [`Error::Unauthenticated`].
+    pub async fn set_webhook(&self, url: &str) -> Result<WebhookSecret> {
+        let req = SetWebhookRequest {
+            url: url.to_owned(),
+        };
+        req.validate()?;
+        self.call(Req::put("/v1/users/me/webhook").json(&req)?.repeatable())
+            .await
+    }
+
+    /// The caller's webhook, or `None` when none is set (`GET /v1/users/me/webhook`, v1.2).
+    ///
+    /// # Errors
+    /// [`Error::Unauthenticated`], transport errors.
+    pub async fn webhook(&self) -> Result<Option<Webhook>> {
+        match self.call(Req::get("/v1/users/me/webhook")).await {
+            Ok(w) => Ok(Some(w)),
+            Err(Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Removes the caller's webhook (`DELETE /v1/users/me/webhook`, v1.2); whether one was
+    /// set. Deliveries still waiting for it are dropped.
+    ///
+    /// # Errors
+    /// [`Error::Unauthenticated`], transport errors.
+    pub async fn delete_webhook(&self) -> Result<bool> {
+        match self
+            .call_no_body(Req::delete("/v1/users/me/webhook").repeatable())
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// A user by id (`GET /v1/users/{id}`); only the caller's own id is allowed.

@@ -73,3 +73,105 @@ impl UpdateMeRequest {
         Ok(())
     }
 }
+
+/// The longest webhook URL accepted.
+pub const MAX_WEBHOOK_URL_CHARS: usize = 2048;
+
+/// `PUT /v1/users/me/webhook` (v1.2): where the caller's notifications are POSTed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetWebhookRequest {
+    /// An `http://` or `https://` URL whose host resolves to public addresses only (unless the
+    /// server allows private ones).
+    pub url: String,
+}
+
+impl SetWebhookRequest {
+    /// Checks what can be checked without resolving the host: the scheme, a host, no
+    /// credentials, the length. The server also resolves the host and refuses private
+    /// addresses.
+    ///
+    /// # Errors
+    /// A [`FieldError`] naming `url`.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        let url = self.url.trim();
+        chars_between("url", url, 1, MAX_WEBHOOK_URL_CHARS)?;
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or_else(|| FieldError::new("url", "must start with http:// or https://"))?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if authority.is_empty() {
+            return Err(FieldError::new("url", "must name a host"));
+        }
+        if authority.contains('@') {
+            return Err(FieldError::new("url", "must not carry credentials"));
+        }
+        if url.chars().any(char::is_whitespace) {
+            return Err(FieldError::new("url", "must not contain whitespace"));
+        }
+        Ok(())
+    }
+}
+
+/// `GET /v1/users/me/webhook` (v1.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Webhook {
+    /// Where notifications are POSTed.
+    pub url: String,
+}
+
+/// `PUT /v1/users/me/webhook` answer: the URL and its signing secret, shown this once (a new
+/// `PUT` rotates it).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookSecret {
+    /// Where notifications are POSTed.
+    pub url: String,
+    /// The HMAC-SHA256 key of `JIGA-Signature`.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookSecret")
+            .field("url", &self.url)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod webhook_tests {
+    use super::SetWebhookRequest;
+
+    fn check(url: &str) -> Result<(), String> {
+        SetWebhookRequest { url: url.into() }
+            .validate()
+            .map_err(|e| format!("{}: {}", e.field, e.message))
+    }
+
+    #[test]
+    fn webhook_urls_need_a_scheme_a_host_and_no_credentials() {
+        assert!(check("https://hooks.example.com/jiga").is_ok());
+        assert!(check("http://127.0.0.1:8080/x?y=1").is_ok());
+        assert_eq!(
+            check("ftp://x").expect_err("refused"),
+            "url: must start with http:// or https://"
+        );
+        assert_eq!(
+            check("https:///path").expect_err("refused"),
+            "url: must name a host"
+        );
+        assert_eq!(
+            check("https://u:p@example.com/").expect_err("refused"),
+            "url: must not carry credentials"
+        );
+        assert!(check("").is_err());
+        assert!(check(&format!("https://e.com/{}", "a".repeat(2048))).is_err());
+    }
+}

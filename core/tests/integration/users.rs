@@ -74,3 +74,40 @@ async fn my_agents_pages_and_streams() {
         "{e:?}"
     );
 }
+
+#[tokio::test]
+async fn webhook_set_read_rotate_and_delete() {
+    let h = Harness::start_with(|c| c.allow_private_webhooks = true).await;
+    let c = h.user().await;
+    assert_eq!(c.webhook().await.expect("none yet"), None);
+    let first = c.set_webhook("http://127.0.0.1:9/hook").await.expect("set");
+    assert_eq!(first.url, "http://127.0.0.1:9/hook");
+    assert!(first.secret.starts_with("whsec_"));
+    assert!(
+        !format!("{first:?}").contains(&first.secret),
+        "Debug redacts the secret"
+    );
+    let read = c.webhook().await.expect("read").expect("set");
+    assert_eq!(read.url, first.url);
+    let second = c.set_webhook("http://127.0.0.1:9/hook").await.expect("set");
+    assert_ne!(first.secret, second.secret);
+    assert!(c.delete_webhook().await.expect("delete"));
+    assert!(!c.delete_webhook().await.expect("already gone"));
+    assert_eq!(c.webhook().await.expect("none"), None);
+}
+
+#[tokio::test]
+async fn a_webhook_url_is_refused_as_invalid_argument_naming_url() {
+    let h = Harness::start().await;
+    let c = h.user().await;
+    // Refused before sending: no host.
+    assert!(matches!(
+        c.set_webhook("https:///x").await,
+        Err(Error::InvalidArgument { field: Some(f), .. }) if f == "url"
+    ));
+    // Refused by the server: loopback, without --allow-private-webhooks.
+    assert!(matches!(
+        c.set_webhook("http://localhost:9/hook").await,
+        Err(Error::InvalidArgument { field: Some(f), .. }) if f == "url"
+    ));
+}

@@ -15,17 +15,21 @@ use jiga::model::{Achievement, AchievementId, BIG_SPENDER_DOF, TEN_SESSIONS};
 use rusqlite::{Connection, params};
 
 use super::error::{DbError, DbResult};
+use super::outbox::{self, Recorded};
 
 /// An achievement a job unlocked, to be notified after its commit.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Unlocked {
     /// Who unlocked it.
     pub user_id: String,
     /// Which one.
     pub id: AchievementId,
+    /// Its `achievement.unlocked` notification, recorded in the outbox by the same job.
+    pub event: Recorded,
 }
 
-/// Unlocks `id` for `user_id` unless it already is; a new unlock is pushed to `out`.
+/// Unlocks `id` for `user_id` unless it already is; a new unlock is recorded in the outbox
+/// and pushed to `out`.
 ///
 /// # Errors
 /// A database failure.
@@ -42,9 +46,17 @@ pub fn unlock(
         )?
         .execute(params![user_id, id.as_str(), now])?;
     if added == 1 {
+        let event = outbox::record(
+            tx,
+            "achievement.unlocked",
+            serde_json::json!({"achievementId": id.as_str()}),
+            &[user_id],
+            now,
+        )?;
         out.push(Unlocked {
             user_id: user_id.to_owned(),
             id,
+            event,
         });
     }
     Ok(())

@@ -171,6 +171,40 @@ CREATE TABLE hirer_stats (
 INSERT INTO hirer_stats (user_id, sessions_ended, consumed)
     SELECT hirer_id, SUM(status = 'ended'), SUM(consumed) FROM sessions GROUP BY hirer_id;
 "#,
+    // 4 (v1.2): the transactional outbox, how far each sink got, user webhooks and the
+    // deliveries waiting to go out (at least once, retried until they expire).
+    r#"
+CREATE TABLE outbox (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    type       TEXT NOT NULL,
+    ts         INTEGER NOT NULL,
+    data       TEXT NOT NULL,
+    -- [[user id, notification id], ...]
+    recipients TEXT NOT NULL
+);
+CREATE TABLE outbox_progress (
+    sink TEXT PRIMARY KEY,
+    seq  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE user_webhooks (
+    user_id    TEXT PRIMARY KEY,
+    url        TEXT NOT NULL,
+    secret     TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE deliveries (
+    id         TEXT NOT NULL,
+    channel    TEXT NOT NULL,
+    user_id    TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    last_error TEXT,
+    PRIMARY KEY (id, channel)
+) WITHOUT ROWID;
+CREATE INDEX deliveries_due ON deliveries(next_at);
+"#,
 ];
 
 /// Applies every migration the database has not seen.

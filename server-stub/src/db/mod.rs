@@ -16,10 +16,12 @@
 
 pub mod achievements;
 pub mod agents;
+pub mod deliveries;
 mod error;
 pub mod idempotency;
 pub mod ledger;
 pub mod migrate;
+pub mod outbox;
 pub mod sessions;
 pub mod users;
 mod writer;

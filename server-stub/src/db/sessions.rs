@@ -14,6 +14,7 @@ use serde_json::json;
 use super::achievements::{self, Unlocked};
 use super::error::{DbError, DbResult};
 use super::ledger::{self, account};
+use super::outbox::{self, Recorded};
 use crate::cursor::{PageReq, page_from};
 pub use crate::domain::session::Op;
 use crate::domain::session::{Decision, Ending, HirePolicy, Meter, decide, settle};
@@ -31,6 +32,9 @@ pub struct Effects {
     pub frames: Vec<Frame>,
     /// Achievements unlocked by the job.
     pub unlocked: Vec<Unlocked>,
+    /// The other notifying events the job recorded in the outbox (`agent.hired`,
+    /// `session.ended`), to be sent live after the commit.
+    pub events: Vec<Recorded>,
 }
 
 /// A session with the server-side state the simulated agent needs.
@@ -249,6 +253,13 @@ pub fn hire(
     super::agents::bump(tx, &agent.id, super::agents::Stat::Hire)?;
     let mut out = Effects::default();
     achievements::unlock(tx, hirer, AchievementId::FirstHire, now, &mut out.unlocked)?;
+    out.events.push(outbox::record(
+        tx,
+        "agent.hired",
+        json!({"agentId": agent.id, "sessionId": id}),
+        &[&agent.owner_id],
+        now,
+    )?);
     let mut row = SessionRow {
         pk,
         session: Session {
@@ -469,5 +480,12 @@ pub fn end(
             &mut out.unlocked,
         )?;
     }
+    out.events.push(outbox::record(
+        tx,
+        "session.ended",
+        json!({"sessionId": s.id, "agentId": s.agent_id, "reason": s.end_reason, "consumed": s.consumed}),
+        &[&s.hirer_id, &s.owner_id],
+        now,
+    )?);
     Ok(st)
 }

@@ -103,24 +103,29 @@ async fn set_published(
     let (key, uid) = (id.clone(), user.id.clone());
     // Detached: a committed (un)publish reaches the index even if the client goes away.
     detached(async move {
-        let (agent, unlocked) = state
+        let (agent, unlocked, event) = state
             .db
             .write(move |tx| {
                 let mut unlocked = Vec::new();
                 let agent = db::agents::set_published(tx, &key, &uid, publish, now, &mut unlocked)?;
-                Ok::<_, db::DbError>((agent, unlocked))
+                let event = if publish {
+                    Some(db::outbox::record(
+                        tx,
+                        "agent.published",
+                        serde_json::json!({"agentId": key}),
+                        &[&uid],
+                        now,
+                    )?)
+                } else {
+                    None
+                };
+                Ok::<_, db::DbError>((agent, unlocked, event))
             })
             .await?;
         state.profiles.invalidate();
         state.catalog.refresh(&id).await;
         state.notifier.unlocked(&unlocked);
-        if publish {
-            state.notifier.notify(
-                &user.id,
-                "agent.published",
-                serde_json::json!({"agentId": id}),
-            );
-        }
+        state.notifier.send_all(&event);
         Ok(axum::Json(agent))
     })
     .await
@@ -154,7 +159,7 @@ pub async fn create_review(
     req.validate()?;
     let now = now_millis();
     let agent_id = id.clone();
-    let (review, unlocked) = state
+    let (review, unlocked, event) = state
         .db
         .write(move |tx| {
             if db::agents::get(tx, &agent_id)?.is_none() {
@@ -198,24 +203,19 @@ pub async fn create_review(
             )?;
             // In the review's own job: the first review unlocks once, whatever runs beside it.
             db::achievements::unlock(tx, &user.id, AchievementId::FirstReview, now, &mut unlocked)?;
-            Ok((review, unlocked))
+            let event = db::outbox::record(
+                tx,
+                "review.submitted",
+                serde_json::json!({"agentId": agent_id, "reviewId": review.id, "rating": review.rating}),
+                &[&row.session.owner_id],
+                now,
+            )?;
+            Ok((review, unlocked, event))
         })
         .await?;
     state.notifier.unlocked(&unlocked);
+    state.notifier.send(&event);
     state.catalog.refresh(&id).await;
-    if let Some(owner) = state
-        .catalog
-        .index()
-        .index
-        .get(&id)
-        .map(|l| l.agent.owner_id.clone())
-    {
-        state.notifier.notify(
-            &owner,
-            "review.submitted",
-            serde_json::json!({"agentId": id, "reviewId": review.id, "rating": review.rating}),
-        );
-    }
     Ok((StatusCode::CREATED, axum::Json(review)))
 }
 

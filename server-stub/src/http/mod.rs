@@ -25,7 +25,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method};
-use axum::routing::{MethodRouter, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use jiga::model::*;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
@@ -116,6 +116,33 @@ fn api() -> Routes {
                 .paged()
                 .ok_page::<Agent>(200)
                 .auth(),
+        )
+        .add(
+            "/v1/users/me/webhook",
+            put(users::put_webhook),
+            Doc::put(
+                "/v1/users/me/webhook",
+                "Set the caller's webhook; answers its new signing secret, shown once (v1.2)",
+            )
+            .body::<SetWebhookRequest>()
+            .ok::<WebhookSecret>(200)
+            .auth(),
+        )
+        .add(
+            "/v1/users/me/webhook",
+            get(users::get_webhook),
+            Doc::get("/v1/users/me/webhook", "The caller's webhook (v1.2)")
+                .ok::<Webhook>(200)
+                .auth()
+                .errors(&[404]),
+        )
+        .add(
+            "/v1/users/me/webhook",
+            delete(users::delete_webhook),
+            Doc::delete("/v1/users/me/webhook", "Remove the caller's webhook (v1.2)")
+                .ok_untyped(204)
+                .auth()
+                .errors(&[404]),
         )
         .add(
             "/v1/users/me/achievements",
@@ -522,6 +549,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             Method::GET,
             Method::POST,
             Method::PATCH,
+            Method::PUT,
             Method::DELETE,
             Method::OPTIONS,
         ])

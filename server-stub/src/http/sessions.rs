@@ -81,11 +81,7 @@ pub async fn hire(
             if let Some((row, out)) = hired {
                 st.hub.publish(&row.session.id, out.frames, false);
                 st.notifier.unlocked(&out.unlocked);
-                st.notifier.notify(
-                    &row.session.owner_id,
-                    "agent.hired",
-                    serde_json::json!({"agentId": row.session.agent_id, "sessionId": row.session.id}),
-                );
+                st.notifier.send_all(&out.events);
                 st.catalog.refresh_later(&row.session.agent_id);
                 st.runner.spawn(row);
             }

@@ -1,7 +1,10 @@
 //! `/v1/users/*`.
 
 use axum::extract::State;
-use jiga::model::{Achievements, Agent, Me, Page, UpdateMeRequest};
+use axum::http::StatusCode;
+use jiga::model::{
+    Achievements, Agent, Me, Page, SetWebhookRequest, UpdateMeRequest, Webhook, WebhookSecret,
+};
 
 use super::extract::{Json, PathId, Query};
 use crate::auth::AuthUser;
@@ -28,6 +31,66 @@ pub async fn achievements(
         .read(move |c| db::achievements::list(c, &user.id))
         .await?;
     Ok(axum::Json(Achievements { items }))
+}
+
+/// `PUT /v1/users/me/webhook` (v1.2): sets the caller's webhook after the private-address
+/// guard has checked every address its host resolves to; a new secret each time, shown only
+/// in this answer.
+pub async fn put_webhook(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Json(req): Json<SetWebhookRequest>,
+) -> AppResult<axum::Json<WebhookSecret>> {
+    req.validate()?;
+    let url = req.url.trim().to_owned();
+    crate::channels::guard::check_url(&url, state.config.allow_private_webhooks)
+        .await
+        .map_err(|e| AppError::invalid("url", format!("url: {e}")))?;
+    let hook = db::deliveries::Hook {
+        url,
+        secret: format!("whsec_{}", crate::ids::new_secret()),
+    };
+    let stored = hook.clone();
+    let now = crate::ids::now_millis();
+    state
+        .db
+        .write(move |tx| db::deliveries::set_hook(tx, &user.id, &stored, now))
+        .await?;
+    Ok(axum::Json(WebhookSecret {
+        url: hook.url,
+        secret: hook.secret,
+    }))
+}
+
+/// `GET /v1/users/me/webhook` (v1.2): the URL, or 404.
+pub async fn get_webhook(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> AppResult<axum::Json<Webhook>> {
+    let id = user.id.clone();
+    let hook = state
+        .db
+        .read(move |c| db::deliveries::hook(c, &id))
+        .await?
+        .ok_or_else(|| AppError::NotFound("no webhook is set".into()))?;
+    Ok(axum::Json(Webhook { url: hook.url }))
+}
+
+/// `DELETE /v1/users/me/webhook` (v1.2): 204, and the deliveries still waiting are dropped;
+/// 404 when none is set.
+pub async fn delete_webhook(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> AppResult<StatusCode> {
+    let removed = state
+        .db
+        .write(move |tx| db::deliveries::delete_hook(tx, &user.id))
+        .await?;
+    if removed {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound("no webhook is set".into()))
+    }
 }
 
 /// `PATCH /v1/users/me`.

@@ -108,16 +108,16 @@ pub async fn topup(
 ) -> AppResult<Response> {
     let st = state.clone();
     let uid = user.id.clone();
-    let notify_to = user.id.clone();
     idem::run(&state, &user, idem_req, move |ik, body| async move {
         let req = match parse_json::<TopupRequest>(&body).and_then(|r| r.validate().map(|()| r).map_err(AppError::from)) {
             Ok(r) => r,
             Err(e) => return idem::refuse(&st, ik, e).await,
         };
         let now = now_millis();
-        let (stored, topup) = st
+        let (stored, event) = st
             .db
             .write(move |tx| {
+                let mut completed = None;
                 run_stored(tx, &ik, 201, now, |tx| {
                     let id = new_id("top");
                     let status = if req.provider == TopupProvider::Dev { TopupStatus::Completed } else { TopupStatus::Pending };
@@ -125,17 +125,35 @@ pub async fn topup(
                         .execute(params![id, uid, req.amount.get(), req.provider.as_str(), now])?;
                     if status == TopupStatus::Completed {
                         credit(tx, &id, &uid, req.amount.get(), req.provider, now)?;
+                        completed = Some(completed_event(tx, &uid, &id, req.amount.get(), now)?);
                     }
                     topup_of(id, req.amount.get(), req.provider, status, now)
                 })
+                .map(|(stored, _)| (stored, completed))
             })
             .await?;
-        if let Some(t) = topup.filter(|t| t.status == TopupStatus::Completed) {
-            st.notifier.notify(&notify_to, "transaction.completed", json!({"topupId": t.id, "amount": t.amount}));
-        }
+        st.notifier.send_all(&event);
         Ok(stored)
     })
     .await
+}
+
+/// Records `transaction.completed {topupId, amount}` for a credited top-up, in the crediting
+/// job.
+fn completed_event(
+    tx: &rusqlite::Connection,
+    user_id: &str,
+    topup_id: &str,
+    amount: i64,
+    now: i64,
+) -> Result<crate::db::outbox::Recorded, crate::db::DbError> {
+    crate::db::outbox::record(
+        tx,
+        "transaction.completed",
+        json!({"topupId": topup_id, "amount": amount}),
+        &[user_id],
+        now,
+    )
 }
 
 /// Credits a pending top-up of `provider` that a verified webhook names, exactly once: the
@@ -187,17 +205,13 @@ pub(super) async fn credit_from_webhook(
                 return Ok(None);
             }
             credit(tx, &topup_id, &user_id, amount, provider, now)?;
-            Ok(Some((user_id, topup_id, amount)))
+            Ok(Some(completed_event(tx, &user_id, &topup_id, amount, now)?))
         })
         .await?;
-    let Some((user_id, topup_id, amount)) = credited else {
+    let Some(event) = credited else {
         return Ok(false);
     };
-    state.notifier.notify(
-        &user_id,
-        "transaction.completed",
-        json!({"topupId": topup_id, "amount": amount}),
-    );
+    state.notifier.send(&event);
     Ok(true)
 }
 

@@ -384,6 +384,7 @@ async fn run(deps: &RunnerDeps, mut row: SessionRow, mut rx: mpsc::Receiver<Msg>
                     deps.metrics.events_emitted(out.frames.len() as u64);
                     deps.hub.publish(&id, out.frames, ended);
                     deps.notifier.unlocked(&out.unlocked);
+                    deps.notifier.send_all(&out.events);
                     for w in waiting_acks.drain(..) {
                         let _ = w.send(Ok(()));
                     }
@@ -464,6 +465,7 @@ async fn end_by_hirer(
         *row = r;
         deps.hub.publish(&row.session.id, out.frames, true);
         deps.notifier.unlocked(&out.unlocked);
+        deps.notifier.send_all(&out.events);
         finish(deps, row);
     }
     Ok(resp)
@@ -487,6 +489,7 @@ async fn end_with_error(deps: &RunnerDeps, row: &mut SessionRow) {
             *row = r;
             deps.hub.publish(&row.session.id, out.frames, true);
             deps.notifier.unlocked(&out.unlocked);
+            deps.notifier.send_all(&out.events);
             finish(deps, row);
         }
         // The session stays active in storage and resumes (or ends) at the next start.
@@ -494,13 +497,10 @@ async fn end_with_error(deps: &RunnerDeps, row: &mut SessionRow) {
     }
 }
 
-/// What follows the end of a session: notifications, counters and the listing's fresh stats.
+/// What follows the end of a session: the log line and the listing's fresh stats (its
+/// `session.ended` notifications were recorded by the ending job and sent with its effects).
 fn finish(deps: &RunnerDeps, row: &SessionRow) {
     let s = &row.session;
     tracing::info!(reason = ?s.end_reason, consumed = s.consumed.get(), "session ended");
-    let data = serde_json::json!({"sessionId": s.id, "agentId": s.agent_id, "reason": s.end_reason, "consumed": s.consumed});
-    deps.notifier
-        .notify(&s.hirer_id, "session.ended", data.clone());
-    deps.notifier.notify(&s.owner_id, "session.ended", data);
     deps.catalog.refresh_later(&s.agent_id);
 }

@@ -1,4 +1,6 @@
-//! Per-user notifications (`GET /v1/events/stream`): live only, never stored.
+//! Per-user notifications (`GET /v1/events/stream`): live only. What is sent was recorded in
+//! the outbox (`crate::db::outbox`) by the write that caused it, under the same ids; the
+//! outside channels (webhooks, email) read it back from there.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,7 +9,7 @@ use jiga::event::Notification;
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
 
-use crate::ids::new_id;
+use crate::db::outbox::Recorded;
 
 /// Notifications a connection may fall behind before it is closed with 4008.
 const BACKLOG: usize = 1024;
@@ -16,41 +18,61 @@ const BACKLOG: usize = 1024;
 #[derive(Default)]
 pub struct Notifier {
     users: Mutex<HashMap<String, broadcast::Sender<Arc<str>>>>,
+    /// Signalled for each event sent: the outbox's dispatchers wait on it.
+    recorded: tokio::sync::Notify,
 }
 
 impl Notifier {
-    /// Sends a notification to `user_id` if they are connected.
-    pub fn notify(&self, user_id: &str, kind: &str, data: serde_json::Value) {
-        let mut users = self.users.lock();
-        let Some(tx) = users.get(user_id) else { return };
-        if tx.receiver_count() == 0 {
-            users.remove(user_id);
+    /// Sends a recorded event to each of its recipients who is connected now, under the
+    /// notification id the outbox gave that recipient (call it after the write committed).
+    pub fn send(&self, event: &Recorded) {
+        self.recorded.notify_one();
+        if event.notes.is_empty() {
             return;
         }
-        let Ok(data) = jiga::RawJson::from_value(&data) else {
+        let Ok(data) = jiga::RawJson::from_value(&event.data) else {
             return;
         };
-        let n = Notification {
-            id: new_id("ntf"),
-            kind: kind.to_owned(),
-            ts: chrono::Utc::now().into(),
-            data,
+        let Some(ts) = jiga::Timestamp::from_unix_millis(event.ts) else {
+            return;
         };
-        if let Ok(text) = serde_json::to_string(&n) {
-            let _ = tx.send(Arc::from(text));
+        let mut users = self.users.lock();
+        for note in &event.notes {
+            let Some(tx) = users.get(&note.user_id) else {
+                continue;
+            };
+            if tx.receiver_count() == 0 {
+                users.remove(&note.user_id);
+                continue;
+            }
+            let n = Notification {
+                id: note.id.clone(),
+                kind: event.kind.clone(),
+                ts,
+                data: data.clone(),
+            };
+            if let Ok(text) = serde_json::to_string(&n) {
+                let _ = tx.send(Arc::from(text));
+            }
         }
     }
 
-    /// Sends `achievement.unlocked {achievementId}` for each achievement a committed job
-    /// unlocked.
-    pub fn unlocked(&self, unlocked: &[crate::db::achievements::Unlocked]) {
-        for u in unlocked {
-            self.notify(
-                &u.user_id,
-                "achievement.unlocked",
-                serde_json::json!({"achievementId": u.id}),
-            );
+    /// Sends each recorded event of `events`.
+    pub fn send_all<'a>(&self, events: impl IntoIterator<Item = &'a Recorded>) {
+        for e in events {
+            self.send(e);
         }
+    }
+
+    /// Sends `achievement.unlocked` for each achievement a committed job unlocked.
+    pub fn unlocked(&self, unlocked: &[crate::db::achievements::Unlocked]) {
+        self.send_all(unlocked.iter().map(|u| &u.event));
+    }
+
+    /// Resolves once an event has been sent since the last call (the outbox dispatcher's
+    /// wake-up; a permit is kept if nobody was waiting).
+    pub async fn recorded(&self) {
+        self.recorded.notified().await;
     }
 
     /// Forgets `user_id`'s channel once no connection follows it (called after a connection

@@ -173,14 +173,21 @@ impl TestServer {
     }
 
     /// Stops the server and starts a new one (test configuration) on the same database.
-    pub async fn restart(mut self) -> TestServer {
+    pub async fn restart(self) -> TestServer {
+        self.restart_with(|_| {}).await
+    }
+
+    /// Stops the server and starts a new one on the same database, its test configuration
+    /// changed by `tweak`.
+    pub async fn restart_with(mut self, tweak: impl FnOnce(&mut Config)) -> TestServer {
         if let Some(s) = self.server.take() {
             s.shutdown().await;
         }
-        let config = Config::for_tests(format!(
+        let mut config = Config::for_tests(format!(
             "sqlite://{}",
             self._dir.path().join("jiga.db").display()
         ));
+        tweak(&mut config);
         let server = jiga_server::start(config).await.expect("server restarts");
         TestServer {
             url: server.url(),

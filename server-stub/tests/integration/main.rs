@@ -14,6 +14,7 @@ mod api_marketplace;
 mod api_sessions;
 mod api_shopify;
 mod api_wallet;
+mod api_webhooks;
 mod ledger;
 mod regression;
 mod stream;

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 
 from ._model import Model, Page, _list, _opt, _page, _same
 
-__all__ = ["Model", "Page", "Achievement", "Achievements", "Agent", "AnonymousLoginRequest", "AuthResponse", "Categories", "CommandAccepted", "CommandRequest", "CreateAgentRequest", "CreateReviewRequest", "EndSessionResponse", "ErrorBody", "ErrorDetail", "ErrorDetails", "Facets", "Featured", "GameCount", "HireRequest", "HireResponse", "LedgerEntry", "Listing", "ListingWithReviews", "LoginRequest", "User", "Me", "OwnerSummary", "PartialListing", "Pricing", "RefreshRequest", "RegisterRequest", "Review", "SearchResults", "SelectedFeatured", "SelectedResults", "Session", "Settlement", "StreamTicket", "Topup", "TopupRequest", "Transaction", "TypeCount", "UpdateAgentRequest", "UpdateMeRequest", "Wallet"]
+__all__ = ["Model", "Page", "Achievement", "Achievements", "Agent", "AnonymousLoginRequest", "AuthResponse", "Categories", "CommandAccepted", "CommandRequest", "CreateAgentRequest", "CreateReviewRequest", "EndSessionResponse", "ErrorBody", "ErrorDetail", "ErrorDetails", "Facets", "Featured", "GameCount", "HireRequest", "HireResponse", "LedgerEntry", "Listing", "ListingWithReviews", "LoginRequest", "User", "Me", "OwnerSummary", "PartialListing", "Pricing", "RefreshRequest", "RegisterRequest", "Review", "SearchResults", "SelectedFeatured", "SelectedResults", "Session", "SetWebhookRequest", "Settlement", "StreamTicket", "Topup", "TopupRequest", "Transaction", "TypeCount", "UpdateAgentRequest", "UpdateMeRequest", "Wallet", "Webhook", "WebhookSecret"]
 
 
 class Achievement(Model):
@@ -354,6 +354,12 @@ class Session(Model):
     status: str
 
 
+class SetWebhookRequest(Model):
+    """`PUT /v1/users/me/webhook` (v1.2): where the caller's notifications are POSTed."""
+    __slots__ = ('url', )
+    url: str
+
+
 class Settlement(Model):
     """How an ended session's consumed DOF was split."""
     __slots__ = ('consumed', 'owner_earnings', 'platform_fee', 'released', )
@@ -438,6 +444,20 @@ class Wallet(Model):
     balance: int
     currency: str
     held: int
+
+
+class Webhook(Model):
+    """`GET /v1/users/me/webhook` (v1.2)."""
+    __slots__ = ('url', )
+    url: str
+
+
+class WebhookSecret(Model):
+    """`PUT /v1/users/me/webhook` answer: the URL and its signing secret, shown this once (a new
+`PUT` rotates it)."""
+    __slots__ = ('secret', 'url', )
+    secret: str
+    url: str
 
 
 # What each model reads from its JSON object: (attribute, member, converter).
@@ -722,6 +742,9 @@ Session._fields = (
     ('started_at', 'startedAt', _same),
     ('status', 'status', _same),
 )
+SetWebhookRequest._fields = (
+    ('url', 'url', _same),
+)
 Settlement._fields = (
     ('consumed', 'consumed', _same),
     ('owner_earnings', 'ownerEarnings', _same),
@@ -779,4 +802,11 @@ Wallet._fields = (
     ('balance', 'balance', _same),
     ('currency', 'currency', _same),
     ('held', 'held', _same),
+)
+Webhook._fields = (
+    ('url', 'url', _same),
+)
+WebhookSecret._fields = (
+    ('secret', 'secret', _same),
+    ('url', 'url', _same),
 )

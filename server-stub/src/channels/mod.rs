@@ -1,0 +1,240 @@
+//! Outside channels (contract v1.2): notifications leave the server by user webhook, read from
+//! the transactional outbox (`crate::db::outbox`).
+//!
+//! Two loops, one task each:
+//! - **fan-out** reads outbox events after its recorded position and, in one storage write,
+//!   queues a delivery for each recipient with a webhook (`crate::db::deliveries`) and moves
+//!   the position past them. Queuing and the position commit together, so a crash either did
+//!   both or neither: nothing is lost, nothing is queued twice.
+//! - **delivery** sends the deliveries that are due, at most [`IN_FLIGHT`] at once, and
+//!   records each outcome: done (removed), or retried with exponential backoff until 24 hours
+//!   after the event. A delivery in flight when the process dies is still queued and goes out
+//!   again after the restart: at least once, deduplicable by `JIGA-Delivery-Id`.
+//!
+//! Both loops wake when a write records an event ([`Outbox::wake`]) and otherwise poll
+//! slowly, so an idle server does no work.
+
+pub mod guard;
+pub mod webhook;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::db::deliveries::{self, Channel, Delivery};
+use crate::db::{Db, outbox};
+use crate::ids::now_millis;
+use crate::stream::notify::Notifier;
+
+/// The fan-out's name in `outbox_progress`.
+pub const FANOUT_SINK: &str = "deliveries";
+/// Outbox events one fan-out job takes.
+const FANOUT_BATCH: usize = 256;
+/// Deliveries sent at once.
+pub const IN_FLIGHT: usize = 16;
+/// How long a notification is retried.
+pub const RETRY_FOR: Duration = Duration::from_secs(24 * 3600);
+/// The longest wait between two tries.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// How often the loops look even when nothing woke them.
+const POLL: Duration = Duration::from_secs(1);
+
+/// What the dispatcher needs.
+#[derive(Clone)]
+pub struct Dispatcher {
+    /// Storage.
+    pub db: Db,
+    /// Says when a write recorded events.
+    pub notifier: Arc<Notifier>,
+    /// Wakes the delivery loop when the fan-out queued something.
+    pub queued: Arc<Notify>,
+    /// The webhook sender.
+    pub webhooks: webhook::Sender,
+    /// The first retry's delay; each later one doubles it.
+    pub retry_base: Duration,
+}
+
+impl Dispatcher {
+    /// Runs both loops until `shutdown`.
+    pub fn spawn(self, shutdown: CancellationToken) {
+        let fan = self.clone();
+        let stop = shutdown.clone();
+        tokio::spawn(async move { fan.fan_out_loop(stop).await });
+        tokio::spawn(async move { self.delivery_loop(shutdown).await });
+    }
+
+    async fn fan_out_loop(self, shutdown: CancellationToken) {
+        loop {
+            let moved = match self.fan_out_once().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox fan-out failed; retrying");
+                    0
+                }
+            };
+            if moved == FANOUT_BATCH {
+                continue;
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = self.notifier.recorded() => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    /// Queues the deliveries of the next batch of outbox events; how many events it took.
+    ///
+    /// # Errors
+    /// A storage failure (nothing of the batch is applied).
+    pub async fn fan_out_once(&self) -> Result<usize, crate::db::DbError> {
+        let now = now_millis();
+        let retry_for = i64::try_from(RETRY_FOR.as_millis()).unwrap_or(i64::MAX);
+        let taken = self
+            .db
+            .write(move |tx| {
+                let from = outbox::progress(tx, FANOUT_SINK)?;
+                let events = outbox::after(tx, from, FANOUT_BATCH)?;
+                let mut queued = 0usize;
+                for e in &events {
+                    for note in &e.notes {
+                        if deliveries::hook(tx, &note.user_id)?.is_none() {
+                            continue;
+                        }
+                        let body = webhook::body(e, note)?;
+                        deliveries::enqueue(
+                            tx,
+                            &Delivery {
+                                id: note.id.clone(),
+                                channel: Channel::Webhook,
+                                user_id: note.user_id.clone(),
+                                body,
+                                attempts: 0,
+                                expires_at: e.ts.saturating_add(retry_for),
+                            },
+                            now,
+                        )?;
+                        queued += 1;
+                    }
+                }
+                if let Some(last) = events.last() {
+                    outbox::advance(tx, FANOUT_SINK, last.seq)?;
+                }
+                Ok::<_, crate::db::DbError>((events.len(), queued))
+            })
+            .await?;
+        if taken.1 > 0 {
+            self.queued.notify_one();
+        }
+        Ok(taken.0)
+    }
+
+    async fn delivery_loop(self, shutdown: CancellationToken) {
+        loop {
+            let wait = match self.deliver_due().await {
+                Ok(wait) => wait,
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhook delivery pass failed; retrying");
+                    POLL
+                }
+            };
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = self.queued.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// Sends every delivery due now (a batch of at most 4 × [`IN_FLIGHT`]) and records the
+    /// outcomes; how long until the next one is due (at most [`POLL`]).
+    ///
+    /// # Errors
+    /// A storage failure.
+    pub async fn deliver_due(&self) -> Result<Duration, crate::db::DbError> {
+        let now = now_millis();
+        let due = self
+            .db
+            .read(move |c| deliveries::due(c, now, 4 * IN_FLIGHT))
+            .await?;
+        if due.is_empty() {
+            let next = self.db.read(deliveries::next_due).await?;
+            return Ok(next.map_or(POLL, |at| {
+                Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).min(POLL)
+            }));
+        }
+        let outcomes: Vec<(Delivery, Result<(), String>)> = futures_util::stream::iter(due)
+            .map(|d| async move {
+                let outcome = self.send(&d).await;
+                (d, outcome)
+            })
+            .buffer_unordered(IN_FLIGHT)
+            .collect()
+            .await;
+        let base = self.retry_base;
+        let done = now_millis();
+        self.db
+            .write(move |tx| {
+                for (d, outcome) in &outcomes {
+                    match outcome {
+                        Ok(()) => deliveries::delivered(tx, &d.id, d.channel)?,
+                        Err(e) => {
+                            let next = done + backoff_millis(base, d.attempts + 1);
+                            if next > d.expires_at {
+                                tracing::warn!(id = %d.id, channel = d.channel.as_str(), error = %e, attempts = d.attempts + 1, "delivery expired; dropped");
+                                deliveries::delivered(tx, &d.id, d.channel)?;
+                            } else {
+                                tracing::debug!(id = %d.id, error = %e, "delivery failed; retrying");
+                                deliveries::retry_at(tx, &d.id, d.channel, next, e)?;
+                            }
+                        }
+                    }
+                }
+                Ok::<_, crate::db::DbError>(())
+            })
+            .await?;
+        Ok(Duration::ZERO)
+    }
+
+    async fn send(&self, d: &Delivery) -> Result<(), String> {
+        match d.channel {
+            Channel::Webhook => {
+                let user = d.user_id.clone();
+                let hook = self
+                    .db
+                    .read(move |c| deliveries::hook(c, &user))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                // Removed since it was queued: nothing to deliver to.
+                let Some(hook) = hook else { return Ok(()) };
+                self.webhooks.send(&hook, &d.id, &d.body).await
+            }
+        }
+    }
+}
+
+/// The wait before try `attempt + 1` after `attempt` failures: `base` doubling, at most an
+/// hour.
+fn backoff_millis(base: Duration, failures: u32) -> i64 {
+    let exp = failures.saturating_sub(1).min(20);
+    let wait = base.saturating_mul(1 << exp).min(MAX_BACKOFF);
+    i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        let base = Duration::from_secs(1);
+        assert_eq!(backoff_millis(base, 1), 1_000);
+        assert_eq!(backoff_millis(base, 2), 2_000);
+        assert_eq!(backoff_millis(base, 5), 16_000);
+        assert_eq!(backoff_millis(base, 13), 3_600_000);
+        assert_eq!(backoff_millis(base, u32::MAX), 3_600_000);
+    }
+}

@@ -1,0 +1,217 @@
+//! Outside channels in storage (contract v1.2): each user's webhook, and the deliveries
+//! waiting to go out.
+//!
+//! A delivery is one notification for one channel, keyed by `(notification id, channel)`, so
+//! fanning an outbox event out twice (a crash between the fan-out and its progress mark cannot
+//! happen, both are one job, but a bug could) still queues it once. It stays in the table
+//! until its channel accepted it or it expired, so a restart resends whatever was in flight:
+//! delivery is at least once, and receivers dedupe by the id.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::error::DbResult;
+
+/// A channel a notification can go out on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// POSTed to the user's webhook.
+    Webhook,
+}
+
+impl Channel {
+    /// Its name in storage.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Webhook => "webhook",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Channel> {
+        match s {
+            "webhook" => Some(Channel::Webhook),
+            _ => None,
+        }
+    }
+}
+
+/// A user's webhook.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Hook {
+    /// Where notifications are POSTed.
+    pub url: String,
+    /// The signing secret.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hook")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sets (or replaces, rotating the secret) `user_id`'s webhook.
+///
+/// # Errors
+/// A database failure.
+pub fn set_hook(tx: &Connection, user_id: &str, hook: &Hook, now: i64) -> DbResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO user_webhooks (user_id, url, secret, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (user_id) DO UPDATE SET url = excluded.url, secret = excluded.secret,
+         updated_at = excluded.updated_at",
+    )?
+    .execute(params![user_id, hook.url, hook.secret, now])?;
+    Ok(())
+}
+
+/// `user_id`'s webhook, if any.
+///
+/// # Errors
+/// A database failure.
+pub fn hook(c: &Connection, user_id: &str) -> DbResult<Option<Hook>> {
+    Ok(
+        c.prepare_cached("SELECT url, secret FROM user_webhooks WHERE user_id = ?1")?
+            .query_row([user_id], |r| {
+                Ok(Hook {
+                    url: r.get(0)?,
+                    secret: r.get(1)?,
+                })
+            })
+            .optional()?,
+    )
+}
+
+/// Removes `user_id`'s webhook and the webhook deliveries still waiting for it; whether there
+/// was one.
+///
+/// # Errors
+/// A database failure.
+pub fn delete_hook(tx: &Connection, user_id: &str) -> DbResult<bool> {
+    let n = tx
+        .prepare_cached("DELETE FROM user_webhooks WHERE user_id = ?1")?
+        .execute([user_id])?;
+    tx.prepare_cached("DELETE FROM deliveries WHERE user_id = ?1 AND channel = 'webhook'")?
+        .execute([user_id])?;
+    Ok(n > 0)
+}
+
+/// A delivery to make.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// The notification id.
+    pub id: String,
+    /// Where it goes.
+    pub channel: Channel,
+    /// Whose it is.
+    pub user_id: String,
+    /// What is sent: the notification as JSON `{id, type, ts, data}`.
+    pub body: String,
+    /// Tries so far.
+    pub attempts: u32,
+    /// No retry after this (Unix milliseconds).
+    pub expires_at: i64,
+}
+
+/// Queues `d` to go out at `now` (once per notification and channel).
+///
+/// # Errors
+/// A database failure.
+pub fn enqueue(tx: &Connection, d: &Delivery, now: i64) -> DbResult<()> {
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO deliveries (id, channel, user_id, body, attempts, next_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
+    )?
+    .execute(params![d.id, d.channel.as_str(), d.user_id, d.body, now, d.expires_at])?;
+    Ok(())
+}
+
+/// Up to `limit` deliveries due at `now`, the longest waiting first.
+///
+/// # Errors
+/// A database failure.
+pub fn due(c: &Connection, now: i64, limit: usize) -> DbResult<Vec<Delivery>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, channel, user_id, body, attempts, expires_at FROM deliveries
+         WHERE next_at <= ?1 ORDER BY next_at LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(
+        params![now, i64::try_from(limit).unwrap_or(i64::MAX)],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, u32>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        },
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, channel, user_id, body, attempts, expires_at) = row?;
+        // A channel this server does not know (a newer server's row) waits for that server.
+        if let Some(channel) = Channel::parse(&channel) {
+            out.push(Delivery {
+                id,
+                channel,
+                user_id,
+                body,
+                attempts,
+                expires_at,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// When the next delivery is due, if any is waiting.
+///
+/// # Errors
+/// A database failure.
+pub fn next_due(c: &Connection) -> DbResult<Option<i64>> {
+    Ok(c.prepare_cached("SELECT MIN(next_at) FROM deliveries")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// The delivery went out: it is done.
+///
+/// # Errors
+/// A database failure.
+pub fn delivered(tx: &Connection, id: &str, channel: Channel) -> DbResult<()> {
+    tx.prepare_cached("DELETE FROM deliveries WHERE id = ?1 AND channel = ?2")?
+        .execute(params![id, channel.as_str()])?;
+    Ok(())
+}
+
+/// The delivery failed with `error`: try again at `next_at`.
+///
+/// # Errors
+/// A database failure.
+pub fn retry_at(
+    tx: &Connection,
+    id: &str,
+    channel: Channel,
+    next_at: i64,
+    error: &str,
+) -> DbResult<()> {
+    tx.prepare_cached(
+        "UPDATE deliveries SET attempts = attempts + 1, next_at = ?3, last_error = ?4
+         WHERE id = ?1 AND channel = ?2",
+    )?
+    .execute(params![id, channel.as_str(), next_at, error])?;
+    Ok(())
+}
+
+/// Deliveries waiting, per channel (for `/metrics` and tests).
+///
+/// # Errors
+/// A database failure.
+pub fn waiting(c: &Connection, channel: Channel) -> DbResult<u64> {
+    Ok(
+        c.prepare_cached("SELECT COUNT(*) FROM deliveries WHERE channel = ?1")?
+            .query_row([channel.as_str()], |r| r.get(0))?,
+    )
+}

@@ -1,0 +1,158 @@
+//! The transactional outbox (contract v1.2, "outside channels"): every bus event that notifies
+//! someone is written by the same storage write as the change that causes it, with the
+//! notification id of each recipient, so a committed change always has its event and a
+//! rolled-back one never does. Dispatchers (`crate::outbox`) read the rows in `seq` order and
+//! record how far each sink got, so a crash at any point loses nothing: after a restart each
+//! sink goes on from its recorded position.
+//!
+//! A notification keeps one id everywhere it goes: the notification stream's `id`, a webhook's
+//! `JIGA-Delivery-Id`, the email's `Message-ID`.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+
+use super::error::{DbError, DbResult};
+use crate::ids::new_id;
+
+/// A bus event as recorded: what the live notification stream sends after the commit and what
+/// the dispatchers read back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recorded {
+    /// Position in the outbox.
+    pub seq: i64,
+    /// `agent.hired`, `session.ended`, …
+    pub kind: String,
+    /// When it happened (Unix milliseconds).
+    pub ts: i64,
+    /// The event's payload, an object.
+    pub data: Value,
+    /// Who it notifies, each with that notification's id (`ntf_…`).
+    pub notes: Vec<Note>,
+}
+
+/// One recipient of a recorded event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// The notification id.
+    pub id: String,
+    /// The user it goes to.
+    pub user_id: String,
+}
+
+/// Records `kind` with `data` for each of `to` (a user named twice is notified once), inside
+/// the caller's transaction.
+///
+/// # Errors
+/// A database failure.
+pub fn record(
+    tx: &Connection,
+    kind: &str,
+    data: Value,
+    to: &[&str],
+    now: i64,
+) -> DbResult<Recorded> {
+    let mut notes: Vec<Note> = Vec::with_capacity(to.len());
+    for user in to {
+        if !notes.iter().any(|n| n.user_id == *user) {
+            notes.push(Note {
+                id: new_id("ntf"),
+                user_id: (*user).to_owned(),
+            });
+        }
+    }
+    let recipients: Vec<[&str; 2]> = notes
+        .iter()
+        .map(|n| [n.user_id.as_str(), n.id.as_str()])
+        .collect();
+    tx.prepare_cached("INSERT INTO outbox (type, ts, data, recipients) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![
+            kind,
+            now,
+            data.to_string(),
+            serde_json::to_string(&recipients).map_err(DbError::internal)?,
+        ])?;
+    Ok(Recorded {
+        seq: tx.last_insert_rowid(),
+        kind: kind.to_owned(),
+        ts: now,
+        data,
+        notes,
+    })
+}
+
+/// Up to `limit` events after `seq`, oldest first.
+///
+/// # Errors
+/// A database failure, or a row this server did not write.
+pub fn after(c: &Connection, seq: i64, limit: usize) -> DbResult<Vec<Recorded>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT seq, type, ts, data, recipients FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(
+        params![seq, i64::try_from(limit).unwrap_or(i64::MAX)],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        },
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, kind, ts, data, recipients) = row?;
+        let data = serde_json::from_str(&data).map_err(DbError::internal)?;
+        let recipients: Vec<[String; 2]> =
+            serde_json::from_str(&recipients).map_err(DbError::internal)?;
+        out.push(Recorded {
+            seq,
+            kind,
+            ts,
+            data,
+            notes: recipients
+                .into_iter()
+                .map(|[user_id, id]| Note { id, user_id })
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+/// How far `sink` got (0 before its first event).
+///
+/// # Errors
+/// A database failure.
+pub fn progress(c: &Connection, sink: &str) -> DbResult<i64> {
+    Ok(
+        c.prepare_cached("SELECT seq FROM outbox_progress WHERE sink = ?1")?
+            .query_row([sink], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0),
+    )
+}
+
+/// Records that `sink` has taken every event up to `seq`; never moves it back.
+///
+/// # Errors
+/// A database failure.
+pub fn advance(tx: &Connection, sink: &str, seq: i64) -> DbResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO outbox_progress (sink, seq) VALUES (?1, ?2)
+         ON CONFLICT (sink) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+    )?
+    .execute(params![sink, seq])?;
+    Ok(())
+}
+
+/// The newest event's position (0 when the outbox is empty).
+///
+/// # Errors
+/// A database failure.
+pub fn head(c: &Connection) -> DbResult<i64> {
+    Ok(
+        c.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM outbox")?
+            .query_row([], |r| r.get(0))?,
+    )
+}
