@@ -167,6 +167,11 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
         retry_base: Duration::from_millis(config.delivery_retry_base_ms.max(1)),
     }
     .spawn(state.shutdown.clone());
+    if let Some(dir) = &config.analytics_dir {
+        crate::channels::analytics::Exporter::new(state.db.clone(), dir, "jiga-server")
+            .map_err(AppError::internal)?
+            .spawn(&state.notifier, state.shutdown.clone());
+    }
 
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

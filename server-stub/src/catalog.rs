@@ -217,8 +217,18 @@ impl Catalog {
         let res = self
             .db
             .write(move |tx| {
+                let now = crate::ids::now_millis();
                 for (id, n) in &views {
                     db::agents::bump(tx, id, db::agents::Stat::Views(*n))?;
+                    // One bus event per listing and flush, carrying the count: a view is a
+                    // read, and an event per read would make every read a write.
+                    db::outbox::record(
+                        tx,
+                        "listing.viewed",
+                        serde_json::json!({"agentId": id, "views": n}),
+                        &[],
+                        now,
+                    )?;
                 }
                 Ok::<(), db::DbError>(())
             })

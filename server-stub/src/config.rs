@@ -106,6 +106,11 @@ pub struct Config {
           num_args = 0..=1, default_missing_value = "true")]
     pub allow_private_webhooks: bool,
 
+    /// Export every bus event to this directory: hourly NDJSON, and Parquet for each closed
+    /// hour.
+    #[arg(long, env = "JIGA_ANALYTICS_DIR")]
+    pub analytics_dir: Option<std::path::PathBuf>,
+
     /// Milliseconds before the first retry of a failed webhook delivery; each later retry
     /// doubles it (at most an hour between tries, for 24 hours).
     #[arg(
@@ -152,6 +157,7 @@ impl Config {
             profile_cache_ttl_secs: 600,
             allow_private_webhooks: false,
             delivery_retry_base_ms: 100,
+            analytics_dir: None,
         }
     }
 }

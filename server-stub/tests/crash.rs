@@ -2,7 +2,9 @@
 //! moments, ten times, and restarted on the same database file. After every kill the ledger's
 //! invariants hold (checked straight from the file), every acknowledged top-up is still there
 //! (its key replays the stored answer and the wallet holds at least every acknowledged amount),
-//! and sessions that were running resume.
+//! and sessions that were running resume. All outside channels are on (v1.2): afterwards every
+//! committed bus event is in the analytics files exactly once, and every notification of a
+//! user with a webhook reached it at least once, under its id.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -20,7 +22,20 @@ struct Server {
     url: String,
 }
 
+impl Drop for Server {
+    // A failing assertion must not leave the server running (it would hold the test's
+    // inherited descriptors, and its port, past the test).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn start(db: &str) -> Server {
+    start_with(db, &[])
+}
+
+fn start_with(db: &str, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_jiga-server"))
         .args([
             "--bind",
@@ -30,6 +45,7 @@ fn start(db: &str) -> Server {
             "--jwt-secret",
             "crash-test-secret",
         ])
+        .args(extra)
         .args([
             "--rate-limit-anonymous",
             "0",
@@ -88,6 +104,21 @@ impl Client {
         Some((status, res.json().await.unwrap_or(Value::Null), replayed))
     }
 
+    async fn put(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        let res = self
+            .http
+            .put(format!("{}{}", self.url, path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("put");
+        (
+            res.status().as_u16(),
+            res.json().await.unwrap_or(Value::Null),
+        )
+    }
+
     async fn get(&self, path: &str, token: &str) -> Value {
         self.http
             .get(format!("{}{}", self.url, path))
@@ -128,7 +159,14 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("crash.db");
     let db = format!("sqlite://{}", path.display());
-    let mut server = start(&db);
+    let analytics = dir.path().join("analytics");
+    let sinks = [
+        "--analytics-dir",
+        analytics.to_str().expect("utf-8 path"),
+        "--allow-private-webhooks",
+    ];
+    let (hook_url, delivered) = webhook_receiver().await;
+    let mut server = start_with(&db, &sinks);
     let c = Client {
         http: reqwest::Client::new(),
         url: server.url.clone(),
@@ -167,7 +205,12 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
 
     let mut tokens = Vec::new();
     for u in 0..TOPUP_USERS {
-        tokens.push(c.sign_in(&format!("crash-user-{u}")).await);
+        let t = c.sign_in(&format!("crash-user-{u}")).await;
+        let (s, body) = c
+            .put("/v1/users/me/webhook", &t, json!({"url": hook_url}))
+            .await;
+        assert_eq!(s, 200, "{body}");
+        tokens.push(t);
     }
     let ledger = Arc::new(Mutex::new(Ledger {
         acked: Vec::new(),
@@ -241,7 +284,7 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
             "after kill {round}"
         );
 
-        server = start(&db);
+        server = start_with(&db, &sinks);
         let c = Client {
             http: reqwest::Client::new(),
             url: server.url.clone(),
@@ -327,6 +370,29 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
     assert!(resumed > 0, "no session was running across a kill");
     let w = c.get("/v1/wallet", &hirer).await;
     assert_eq!(w["held"], 0, "every session settled: {w}");
+    // The sinks catch up: the export reaches the outbox's head, no delivery is waiting.
+    let mut caught_up = false;
+    for _ in 0..600 {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        let (head, exported, waiting): (i64, i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT COALESCE(MAX(seq), 0) FROM outbox),
+                        (SELECT COALESCE(MAX(seq), 0) FROM outbox_progress WHERE sink = 'analytics'),
+                        (SELECT COUNT(*) FROM deliveries)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("progress");
+        if head > 0 && exported == head && waiting == 0 {
+            caught_up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        caught_up,
+        "the analytics export or the webhooks did not catch up"
+    );
     server.child.kill().expect("kill");
     let _ = server.child.wait();
     let a = audit(&path);
@@ -334,6 +400,93 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
         (a.entries_sum, a.negative_user_accounts, a.drifted_balances),
         (0, 0, 0)
     );
+
+    // Every committed bus event is in the analytics files exactly once.
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let mut stmt = conn
+        .prepare("SELECT id, recipients FROM outbox ORDER BY seq")
+        .expect("outbox");
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let mut exported: std::collections::HashMap<String, usize> = Default::default();
+    for entry in std::fs::read_dir(&analytics).expect("analytics dir") {
+        let p = entry.expect("entry").path();
+        if p.extension().is_some_and(|e| e == "ndjson") {
+            for line in std::fs::read_to_string(&p).expect("read").lines() {
+                let v: Value = serde_json::from_str(line).expect("a JSON line");
+                assert_eq!(v["metadata"]["version"], "1.0");
+                *exported
+                    .entry(v["id"].as_str().expect("id").to_owned())
+                    .or_default() += 1;
+            }
+        }
+    }
+    let doubled: Vec<_> = exported.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(doubled.is_empty(), "exported twice: {doubled:?}");
+    let missing: Vec<_> = rows
+        .iter()
+        .filter(|(id, _)| !exported.contains_key(id))
+        .collect();
+    assert!(missing.is_empty(), "{} events not exported", missing.len());
+    assert_eq!(
+        exported.len(),
+        rows.len(),
+        "lines of events that never committed"
+    );
+
+    // Every notification of a user with a webhook reached it at least once.
+    let users: std::collections::HashSet<String> = conn
+        .prepare("SELECT user_id FROM user_webhooks")
+        .expect("hooks")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let got = delivered.lock().expect("lock").clone();
+    let mut expected = 0;
+    for (_, recipients) in &rows {
+        let recipients: Vec<[String; 2]> = serde_json::from_str(recipients).expect("recipients");
+        for [user, id] in recipients {
+            if users.contains(&user) {
+                expected += 1;
+                assert!(
+                    got.contains(&id),
+                    "notification {id} of {user} never delivered"
+                );
+            }
+        }
+    }
+    assert!(expected > 0, "no notification went to a webhook");
+}
+
+/// A webhook receiver on loopback: its URL and the delivery ids it got.
+async fn webhook_receiver() -> (String, Arc<Mutex<std::collections::HashSet<String>>>) {
+    let got: Arc<Mutex<std::collections::HashSet<String>>> = Arc::default();
+    let seen = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap| {
+            let seen = seen.clone();
+            async move {
+                if let Some(id) = headers
+                    .get("jiga-delivery-id")
+                    .and_then(|v| v.to_str().ok())
+                {
+                    seen.lock().expect("lock").insert(id.to_owned());
+                }
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, got)
 }
 
 #[tokio::test]

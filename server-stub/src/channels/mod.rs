@@ -14,6 +14,7 @@
 //! Both loops wake when a write records an event ([`Outbox::wake`]) and otherwise poll
 //! slowly, so an idle server does no work.
 
+pub mod analytics;
 pub mod guard;
 pub mod webhook;
 
@@ -67,6 +68,7 @@ impl Dispatcher {
     }
 
     async fn fan_out_loop(self, shutdown: CancellationToken) {
+        let mut recorded = self.notifier.recorded();
         loop {
             let moved = match self.fan_out_once().await {
                 Ok(n) => n,
@@ -80,7 +82,7 @@ impl Dispatcher {
             }
             tokio::select! {
                 () = shutdown.cancelled() => return,
-                () = self.notifier.recorded() => {}
+                _ = recorded.changed() => {}
                 () = tokio::time::sleep(POLL) => {}
             }
         }

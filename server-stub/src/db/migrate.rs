@@ -176,6 +176,7 @@ INSERT INTO hirer_stats (user_id, sessions_ended, consumed)
     r#"
 CREATE TABLE outbox (
     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT NOT NULL,
     type       TEXT NOT NULL,
     ts         INTEGER NOT NULL,
     data       TEXT NOT NULL,
@@ -204,6 +205,13 @@ CREATE TABLE deliveries (
     PRIMARY KEY (id, channel)
 ) WITHOUT ROWID;
 CREATE INDEX deliveries_due ON deliveries(next_at);
+-- The analytics export: per UTC hour (YYYYMMDDHH), the NDJSON bytes committed with the
+-- export's position, and whether the hour is closed (its Parquet file written).
+CREATE TABLE analytics_files (
+    hour   TEXT PRIMARY KEY,
+    bytes  INTEGER NOT NULL,
+    closed INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
 "#,
 ];
 

@@ -20,6 +20,8 @@ use crate::ids::new_id;
 pub struct Recorded {
     /// Position in the outbox.
     pub seq: i64,
+    /// The bus event's id (`evt_…`), as the analytics export shows it.
+    pub id: String,
     /// `agent.hired`, `session.ended`, …
     pub kind: String,
     /// When it happened (Unix milliseconds).
@@ -60,19 +62,24 @@ pub fn record(
             });
         }
     }
+    let id = new_id("evt");
     let recipients: Vec<[&str; 2]> = notes
         .iter()
         .map(|n| [n.user_id.as_str(), n.id.as_str()])
         .collect();
-    tx.prepare_cached("INSERT INTO outbox (type, ts, data, recipients) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![
-            kind,
-            now,
-            data.to_string(),
-            serde_json::to_string(&recipients).map_err(DbError::internal)?,
-        ])?;
+    tx.prepare_cached(
+        "INSERT INTO outbox (id, type, ts, data, recipients) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        id,
+        kind,
+        now,
+        data.to_string(),
+        serde_json::to_string(&recipients).map_err(DbError::internal)?,
+    ])?;
     Ok(Recorded {
         seq: tx.last_insert_rowid(),
+        id,
         kind: kind.to_owned(),
         ts: now,
         data,
@@ -86,7 +93,7 @@ pub fn record(
 /// A database failure, or a row this server did not write.
 pub fn after(c: &Connection, seq: i64, limit: usize) -> DbResult<Vec<Recorded>> {
     let mut stmt = c.prepare_cached(
-        "SELECT seq, type, ts, data, recipients FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        "SELECT seq, id, type, ts, data, recipients FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     )?;
     let rows = stmt.query_map(
         params![seq, i64::try_from(limit).unwrap_or(i64::MAX)],
@@ -94,20 +101,22 @@ pub fn after(c: &Connection, seq: i64, limit: usize) -> DbResult<Vec<Recorded>> 
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
                 r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
             ))
         },
     )?;
     let mut out = Vec::new();
     for row in rows {
-        let (seq, kind, ts, data, recipients) = row?;
+        let (seq, id, kind, ts, data, recipients) = row?;
         let data = serde_json::from_str(&data).map_err(DbError::internal)?;
         let recipients: Vec<[String; 2]> =
             serde_json::from_str(&recipients).map_err(DbError::internal)?;
         out.push(Recorded {
             seq,
+            id,
             kind,
             ts,
             data,
@@ -153,6 +162,77 @@ pub fn advance(tx: &Connection, sink: &str, seq: i64) -> DbResult<()> {
 pub fn head(c: &Connection) -> DbResult<i64> {
     Ok(
         c.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM outbox")?
+            .query_row([], |r| r.get(0))?,
+    )
+}
+
+/// The analytics export's record of one hour's file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HourFile {
+    /// NDJSON bytes committed.
+    pub bytes: u64,
+    /// Its Parquet file is written; later events go to a later hour.
+    pub closed: bool,
+}
+
+/// The export's record of `hour` (`YYYYMMDDHH`), if it has a file.
+///
+/// # Errors
+/// A database failure.
+pub fn hour_file(c: &Connection, hour: &str) -> DbResult<Option<HourFile>> {
+    Ok(
+        c.prepare_cached("SELECT bytes, closed FROM analytics_files WHERE hour = ?1")?
+            .query_row([hour], |r| {
+                Ok(HourFile {
+                    bytes: r.get(0)?,
+                    closed: r.get(1)?,
+                })
+            })
+            .optional()?,
+    )
+}
+
+/// Hours with a file that is not closed yet, oldest first.
+///
+/// # Errors
+/// A database failure.
+pub fn open_hours(c: &Connection) -> DbResult<Vec<(String, u64)>> {
+    let mut stmt =
+        c.prepare_cached("SELECT hour, bytes FROM analytics_files WHERE closed = 0 ORDER BY hour")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Records `bytes` committed to `hour`'s file.
+///
+/// # Errors
+/// A database failure.
+pub fn set_hour_bytes(tx: &Connection, hour: &str, bytes: u64) -> DbResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO analytics_files (hour, bytes) VALUES (?1, ?2)
+         ON CONFLICT (hour) DO UPDATE SET bytes = excluded.bytes",
+    )?
+    .execute(params![hour, bytes])?;
+    Ok(())
+}
+
+/// Marks `hour` closed.
+///
+/// # Errors
+/// A database failure.
+pub fn close_hour(tx: &Connection, hour: &str) -> DbResult<()> {
+    tx.prepare_cached("UPDATE analytics_files SET closed = 1 WHERE hour = ?1")?
+        .execute([hour])?;
+    Ok(())
+}
+
+/// The latest closed hour, if any.
+///
+/// # Errors
+/// A database failure.
+pub fn last_closed_hour(c: &Connection) -> DbResult<Option<String>> {
+    Ok(
+        c.prepare_cached("SELECT MAX(hour) FROM analytics_files WHERE closed = 1")?
             .query_row([], |r| r.get(0))?,
     )
 }

@@ -293,6 +293,13 @@ pub fn hire(
         now,
         &mut out.frames,
     )?;
+    outbox::record(
+        tx,
+        "session.started",
+        json!({"sessionId": row.session.id, "agentId": agent.id, "hirerId": hirer, "budget": req.budget}),
+        &[],
+        now,
+    )?;
     // The first charge of every session is its first minute, at start, before any action.
     // Validation guarantees the budget covers it.
     apply(tx, &mut row, &[Op::Minute], policy.fee_bps, now, &mut out)?;
@@ -329,6 +336,13 @@ fn charge(
     )?;
     s.consumed = consumed;
     s.remaining = remaining;
+    outbox::record(
+        tx,
+        "session.dof_update",
+        json!({"sessionId": s.id, "delta": amount, "consumed": consumed, "remaining": remaining, "reason": reason}),
+        &[],
+        now,
+    )?;
     emit(
         tx,
         row,

@@ -25,7 +25,17 @@ pub async fn create(
     let now = now_millis();
     let agent = state
         .db
-        .write(move |tx| db::agents::create(tx, &user.id, req, now))
+        .write(move |tx| {
+            let agent = db::agents::create(tx, &user.id, req, now)?;
+            db::outbox::record(
+                tx,
+                "agent.created",
+                serde_json::json!({"agentId": agent.id, "ownerId": agent.owner_id}),
+                &[],
+                now,
+            )?;
+            Ok::<_, db::DbError>(agent)
+        })
         .await?;
     Ok((StatusCode::CREATED, axum::Json(agent)))
 }
@@ -65,7 +75,17 @@ pub async fn update(
     detached(async move {
         let agent = state
             .db
-            .write(move |tx| db::agents::update(tx, &key, &user.id, &req, now))
+            .write(move |tx| {
+                let agent = db::agents::update(tx, &key, &user.id, &req, now)?;
+                db::outbox::record(
+                    tx,
+                    "agent.updated",
+                    serde_json::json!({"agentId": agent.id, "version": agent.version}),
+                    &[],
+                    now,
+                )?;
+                Ok::<_, db::DbError>(agent)
+            })
             .await?;
         state.profiles.invalidate();
         if agent.status == AgentStatus::Published {
@@ -108,16 +128,23 @@ async fn set_published(
             .write(move |tx| {
                 let mut unlocked = Vec::new();
                 let agent = db::agents::set_published(tx, &key, &uid, publish, now, &mut unlocked)?;
+                // `agent.published` notifies the owner; `agent.unpublished` is for the bus only.
                 let event = if publish {
-                    Some(db::outbox::record(
+                    db::outbox::record(
                         tx,
                         "agent.published",
                         serde_json::json!({"agentId": key}),
                         &[&uid],
                         now,
-                    )?)
+                    )?
                 } else {
-                    None
+                    db::outbox::record(
+                        tx,
+                        "agent.unpublished",
+                        serde_json::json!({"agentId": key}),
+                        &[],
+                        now,
+                    )?
                 };
                 Ok::<_, db::DbError>((agent, unlocked, event))
             })
@@ -125,7 +152,7 @@ async fn set_published(
         state.profiles.invalidate();
         state.catalog.refresh(&id).await;
         state.notifier.unlocked(&unlocked);
-        state.notifier.send_all(&event);
+        state.notifier.send(&event);
         Ok(axum::Json(agent))
     })
     .await

@@ -123,6 +123,7 @@ pub async fn topup(
                     let status = if req.provider == TopupProvider::Dev { TopupStatus::Completed } else { TopupStatus::Pending };
                     tx.prepare_cached("INSERT INTO topups (id, user_id, amount, provider, status, created_at) VALUES (?1, ?2, ?3, ?4, 'pending', ?5)")?
                         .execute(params![id, uid, req.amount.get(), req.provider.as_str(), now])?;
+                    crate::db::outbox::record(tx, "transaction.initiated", json!({"topupId": id, "amount": req.amount.get(), "provider": req.provider.as_str()}), &[], now)?;
                     if status == TopupStatus::Completed {
                         credit(tx, &id, &uid, req.amount.get(), req.provider, now)?;
                         completed = Some(completed_event(tx, &uid, &id, req.amount.get(), now)?);

@@ -18,15 +18,15 @@ const BACKLOG: usize = 1024;
 #[derive(Default)]
 pub struct Notifier {
     users: Mutex<HashMap<String, broadcast::Sender<Arc<str>>>>,
-    /// Signalled for each event sent: the outbox's dispatchers wait on it.
-    recorded: tokio::sync::Notify,
+    /// Counts the events sent: the outbox's dispatchers watch it.
+    recorded: tokio::sync::watch::Sender<u64>,
 }
 
 impl Notifier {
     /// Sends a recorded event to each of its recipients who is connected now, under the
     /// notification id the outbox gave that recipient (call it after the write committed).
     pub fn send(&self, event: &Recorded) {
-        self.recorded.notify_one();
+        self.recorded.send_modify(|n| *n = n.wrapping_add(1));
         if event.notes.is_empty() {
             return;
         }
@@ -69,10 +69,11 @@ impl Notifier {
         self.send_all(unlocked.iter().map(|u| &u.event));
     }
 
-    /// Resolves once an event has been sent since the last call (the outbox dispatcher's
-    /// wake-up; a permit is kept if nobody was waiting).
-    pub async fn recorded(&self) {
-        self.recorded.notified().await;
+    /// A watch on the count of events sent: a dispatcher of the outbox waits for it to
+    /// change (an event sent while it worked is not missed).
+    #[must_use]
+    pub fn recorded(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.recorded.subscribe()
     }
 
     /// Forgets `user_id`'s channel once no connection follows it (called after a connection

@@ -5,6 +5,7 @@ mod common;
 
 mod api_achievements;
 mod api_agents;
+mod api_analytics;
 mod api_auth;
 mod api_errors;
 mod api_headers;
