@@ -14,6 +14,7 @@ use jiga::client::{AccountedEvent, AccountedStream, ConnectionState, Notificatio
 
 use crate::error::{ErrorInfo, JigaError, info_of};
 use crate::models::{EndSessionResponse, Notification, Session, Settlement};
+use crate::packed;
 use crate::runtime::{Live, run};
 
 /// What a session event says happened.
@@ -118,9 +119,9 @@ pub struct SessionEvent {
     pub cap_end: Option<CapEnd>,
 }
 
-impl From<AccountedEvent> for SessionEvent {
-    fn from(e: AccountedEvent) -> Self {
-        let kind = match e.event.kind {
+impl From<jiga::EventKind> for EventKind {
+    fn from(k: jiga::EventKind) -> Self {
+        match k {
             jiga::EventKind::Started { session } => EventKind::Started {
                 session: (*session).into(),
             },
@@ -134,10 +135,7 @@ impl From<AccountedEvent> for SessionEvent {
                 delta: u.delta.get(),
                 consumed: u.consumed.get(),
                 remaining: u.remaining.get(),
-                reason: match u.reason {
-                    jiga::event::ChargeReason::Action => ChargeReason::Action,
-                    _ => ChargeReason::Minute,
-                },
+                reason: u.reason.into(),
             },
             jiga::EventKind::CommandAck { command_id } => EventKind::CommandAck { command_id },
             jiga::EventKind::Ended { reason, settlement } => EventKind::Ended {
@@ -151,30 +149,52 @@ impl From<AccountedEvent> for SessionEvent {
                     _ => "null".to_owned(),
                 },
             },
-        };
+        }
+    }
+}
+
+impl From<jiga::event::ChargeReason> for ChargeReason {
+    fn from(r: jiga::event::ChargeReason) -> Self {
+        match r {
+            jiga::event::ChargeReason::Action => ChargeReason::Action,
+            _ => ChargeReason::Minute,
+        }
+    }
+}
+
+impl From<accounting::GuardAction> for GuardAction {
+    fn from(a: accounting::GuardAction) -> Self {
+        match a {
+            accounting::GuardAction::Warn(fraction) => GuardAction::Warn { fraction },
+            _ => GuardAction::End,
+        }
+    }
+}
+
+impl From<jiga::Result<jiga::model::EndSessionResponse>> for CapEnd {
+    fn from(r: jiga::Result<jiga::model::EndSessionResponse>) -> Self {
+        match r {
+            Ok(resp) => CapEnd {
+                response: Some(resp.into()),
+                error: None,
+            },
+            Err(err) => CapEnd {
+                response: None,
+                error: Some(info_of(&err)),
+            },
+        }
+    }
+}
+
+impl From<AccountedEvent> for SessionEvent {
+    fn from(e: AccountedEvent) -> Self {
         SessionEvent {
             seq: e.event.seq,
             ts_millis: e.event.ts.unix_millis(),
-            kind,
+            kind: e.event.kind.into(),
             consumed_total: e.consumed.get(),
-            guard_actions: e
-                .actions
-                .into_iter()
-                .map(|a| match a {
-                    accounting::GuardAction::Warn(fraction) => GuardAction::Warn { fraction },
-                    _ => GuardAction::End,
-                })
-                .collect(),
-            cap_end: e.cap_end.map(|r| match r {
-                Ok(resp) => CapEnd {
-                    response: Some(resp.into()),
-                    error: None,
-                },
-                Err(err) => CapEnd {
-                    response: None,
-                    error: Some(info_of(&err)),
-                },
-            }),
+            guard_actions: e.actions.into_iter().map(GuardAction::from).collect(),
+            cap_end: e.cap_end.map(CapEnd::from),
         }
     }
 }
@@ -279,6 +299,49 @@ impl SessionEvents {
         }
     }
 
+    /// `next_batch`'s events, as the core hands them over.
+    async fn take_batch(&self, max: u32) -> Result<Vec<AccountedEvent>, JigaError> {
+        if let Some(e) = self.take_pending() {
+            return Err(e.into());
+        }
+        let max = usize::try_from(max).unwrap_or(usize::MAX).max(1);
+        // What is queued already is taken on the caller's thread, as in `next`; only an
+        // empty queue sends the wait to the runtime.
+        let d = drain(&self.stream, max);
+        let d = if d.events.is_empty() && d.err.is_none() && !d.ended {
+            let s = self.stream.clone();
+            run(
+                async move { Ok::<_, jiga::Error>(batch(s, max).await) },
+                |d| d,
+            )
+            .await?
+        } else {
+            d
+        };
+        self.settle(d)
+    }
+
+    /// The events already queued, up to `max`, without waiting (none when none is).
+    fn take_queued(&self, max: u32) -> Result<Vec<AccountedEvent>, JigaError> {
+        if let Some(e) = self.take_pending() {
+            return Err(e.into());
+        }
+        let max = usize::try_from(max).unwrap_or(usize::MAX).max(1);
+        self.settle(drain(&self.stream, max))
+    }
+
+    /// The events of `d`; its error thrown now when it has none, else by the next read.
+    fn settle(&self, d: Drained) -> Result<Vec<AccountedEvent>, JigaError> {
+        match d.err {
+            Some(e) if d.events.is_empty() => Err(e.into()),
+            Some(e) => {
+                *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+                Ok(d.events)
+            }
+            None => Ok(d.events),
+        }
+    }
+
     fn take_pending(&self) -> Option<jiga::Error> {
         self.pending
             .lock()
@@ -375,41 +438,35 @@ impl SessionEvents {
     }
 
     /// Every event already here, up to `max`; when none is, waits for one. Empty after
-    /// `session.ended`.
+    /// `session.ended`. (Kotlin's `nextBatch` is `JigaFlows.kt`'s, over `nextPacked`; this
+    /// record one is Swift's.)
     ///
     /// # Errors
     /// As `next`; an error met after some events is thrown by the following call.
     pub async fn next_batch(&self, max: u32) -> Result<Vec<SessionEvent>, JigaError> {
-        if let Some(e) = self.take_pending() {
-            return Err(e.into());
-        }
-        let max = usize::try_from(max).unwrap_or(usize::MAX).max(1);
-        // What is queued already is taken on the caller's thread, as in `next`; only an
-        // empty queue sends the wait to the runtime.
-        let d = drain(&self.stream, max);
-        let d = if d.events.is_empty() && d.err.is_none() && !d.ended {
-            let s = self.stream.clone();
-            run(
-                async move { Ok::<_, jiga::Error>(batch(s, max).await) },
-                |d| d,
-            )
-            .await?
-        } else {
-            d
-        };
-        let events = d
-            .events
-            .into_iter()
-            .map(SessionEvent::from)
-            .collect::<Vec<_>>();
-        match d.err {
-            Some(e) if events.is_empty() => Err(e.into()),
-            Some(e) => {
-                *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
-                Ok(events)
-            }
-            None => Ok(events),
-        }
+        let events = self.take_batch(max).await?;
+        Ok(events.into_iter().map(SessionEvent::from).collect())
+    }
+
+    /// What `next_batch` returns, as one buffer in the format of `packed.rs`: the transport
+    /// under Kotlin's `nextBatch`, which decodes it into `SessionEvent` records (call that,
+    /// not this).
+    ///
+    /// # Errors
+    /// As `next_batch`.
+    pub async fn next_packed(&self, max: u32) -> Result<Vec<u8>, JigaError> {
+        Ok(packed::encode(self.take_batch(max).await?))
+    }
+
+    /// What `next_packed` would return if events are queued already, without waiting: an
+    /// empty batch when none is, or the stream is over (`next_packed` tells which). The
+    /// first step of Kotlin's `nextBatch`: a plain call, not an async one, so a burst costs
+    /// no future, poll and callback across JNA.
+    ///
+    /// # Errors
+    /// As `next_batch`.
+    pub fn try_next_packed(&self, max: u32) -> Result<Vec<u8>, JigaError> {
+        Ok(packed::encode(self.take_queued(max)?))
     }
 
     /// The next event if it is here already, without waiting (`None` when none is, or the

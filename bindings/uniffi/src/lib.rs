@@ -9,7 +9,8 @@
 //! | `models.rs` | the answer records (`Listing`, `Session`, `Wallet`, …) |
 //! | `client.rs` | `Client`: every route |
 //! | `pagers.rs` | one pager object per list route |
-//! | `events.rs` | `SessionEvents` (meter, guard, reconciliation, `nextBatch`), `Notifications` |
+//! | `events.rs` | `SessionEvents` (meter, guard, reconciliation, `nextBatch`, `nextPacked`), `Notifications` |
+//! | `packed.rs` | a batch of events as one buffer, the transport under Kotlin's `nextBatch` |
 
 // `JigaError` carries every field of the contract's error by value: uniffi lifts an error
 // enum as it is (a `Box<JigaError>` is not a uniffi type), and an error is the rare path.
@@ -20,6 +21,7 @@ mod error;
 mod events;
 mod inputs;
 mod models;
+mod packed;
 mod pagers;
 mod runtime;
 mod tokens;
