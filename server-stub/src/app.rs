@@ -165,6 +165,14 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
         webhooks: crate::channels::webhook::Sender::new(config.allow_private_webhooks)
             .map_err(AppError::internal)?,
         retry_base: Duration::from_millis(config.delivery_retry_base_ms.max(1)),
+        sinks: if config.analytics_dir.is_some() {
+            vec![
+                crate::channels::FANOUT_SINK,
+                crate::channels::analytics::SINK,
+            ]
+        } else {
+            vec![crate::channels::FANOUT_SINK]
+        },
     }
     .spawn(state.shutdown.clone());
     if let Some(dir) = &config.analytics_dir {

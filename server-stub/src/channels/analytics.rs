@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
-use crate::db::outbox::{self, Recorded};
+use crate::db::outbox::{self, Stored};
 use crate::db::{Db, DbError};
 use crate::stream::notify::Notifier;
 
@@ -186,7 +186,7 @@ impl Exporter {
         };
         // Each event's file: its own hour, or (below) a later one if its hour is closed.
         let now_hour = hour_of(now);
-        let mut groups: Vec<(String, Vec<Recorded>)> = Vec::new();
+        let mut groups: Vec<(String, Vec<Stored>)> = Vec::new();
         for e in events {
             let hour = hour_of(e.ts);
             match groups.iter_mut().find(|(h, _)| *h == hour) {
@@ -214,7 +214,7 @@ impl Exporter {
             Some(h) if h > now_hour => h,
             _ => now_hour,
         };
-        let mut targets: Vec<(String, u64, Vec<Recorded>)> = Vec::new();
+        let mut targets: Vec<(String, u64, Vec<Stored>)> = Vec::new();
         for ((hour, group), (_, file)) in groups.into_iter().zip(files) {
             let hour = if file.closed { late.clone() } else { hour };
             match targets.iter_mut().find(|(h, _, _)| *h == hour) {
@@ -260,7 +260,7 @@ impl Exporter {
 
     /// Appends `events` to `hour`'s file after cutting it back to its `committed` size;
     /// `fsync`s; the file's new size.
-    fn append(&self, hour: &str, committed: u64, events: &[Recorded]) -> Result<u64, ExportError> {
+    fn append(&self, hour: &str, committed: u64, events: &[Stored]) -> Result<u64, ExportError> {
         let path = self.ndjson_path(hour);
         let mut file = OpenOptions::new()
             .create(true)
@@ -292,7 +292,7 @@ impl Exporter {
         file.seek(SeekFrom::Start(start)).map_err(io(&path))?;
         let mut buf = Vec::with_capacity(events.len() * 256);
         for e in events {
-            let data = serde_json::value::to_raw_value(&e.data)
+            let data = RawValue::from_string(e.data.clone())
                 .map_err(|err| ExportError::Format(err.to_string()))?;
             let line = Line {
                 id: &e.id,

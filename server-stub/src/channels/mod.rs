@@ -33,13 +33,21 @@ use crate::stream::notify::Notifier;
 /// The fan-out's name in `outbox_progress`.
 pub const FANOUT_SINK: &str = "deliveries";
 /// Outbox events one fan-out job takes.
-const FANOUT_BATCH: usize = 256;
+const FANOUT_BATCH: usize = 2048;
 /// Deliveries sent at once.
 pub const IN_FLIGHT: usize = 16;
+/// Deliveries one pass takes (their outcomes are recorded in one write).
+const DUE_BATCH: usize = 256;
 /// How long a notification is retried.
 pub const RETRY_FOR: Duration = Duration::from_secs(24 * 3600);
 /// The longest wait between two tries.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// How often taken events are deleted from the outbox.
+const PRUNE_EVERY: Duration = Duration::from_secs(5);
+/// How long taken events stay in the outbox (for inspection) before they are deleted.
+pub const RETAIN: Duration = Duration::from_secs(300);
+/// Events one pruning write deletes at most.
+const PRUNE_CHUNK: usize = 5_000;
 /// How often the loops look even when nothing woke them.
 const POLL: Duration = Duration::from_secs(1);
 
@@ -56,6 +64,9 @@ pub struct Dispatcher {
     pub webhooks: webhook::Sender,
     /// The first retry's delay; each later one doubles it.
     pub retry_base: Duration,
+    /// Every sink reading the outbox in this server (the fan-out's [`FANOUT_SINK`], and
+    /// `analytics` when it exports): events all of them have taken are deleted.
+    pub sinks: Vec<&'static str>,
 }
 
 impl Dispatcher {
@@ -69,7 +80,14 @@ impl Dispatcher {
 
     async fn fan_out_loop(self, shutdown: CancellationToken) {
         let mut recorded = self.notifier.recorded();
+        let mut pruned_at = tokio::time::Instant::now();
         loop {
+            if pruned_at.elapsed() >= PRUNE_EVERY {
+                pruned_at = tokio::time::Instant::now();
+                if let Err(e) = self.prune().await {
+                    tracing::warn!(error = %e, "outbox pruning failed");
+                }
+            }
             let moved = match self.fan_out_once().await {
                 Ok(n) => n,
                 Err(e) => {
@@ -95,43 +113,74 @@ impl Dispatcher {
     pub async fn fan_out_once(&self) -> Result<usize, crate::db::DbError> {
         let now = now_millis();
         let retry_for = i64::try_from(RETRY_FOR.as_millis()).unwrap_or(i64::MAX);
-        let taken = self
+        // Read on a reader connection, so the writer only queues; this task is the only one
+        // moving the fan-out's position, so what it read is still what follows it.
+        let (taken, last, queue) = self
             .db
-            .write(move |tx| {
-                let from = outbox::progress(tx, FANOUT_SINK)?;
-                let events = outbox::after(tx, from, FANOUT_BATCH)?;
-                let mut queued = 0usize;
+            .read(move |c| {
+                let events = outbox::after(c, outbox::progress(c, FANOUT_SINK)?, FANOUT_BATCH)?;
+                let mut hooks: std::collections::HashMap<String, bool> = Default::default();
+                let mut queue = Vec::new();
                 for e in &events {
                     for note in &e.notes {
-                        if deliveries::hook(tx, &note.user_id)?.is_none() {
-                            continue;
-                        }
-                        let body = webhook::body(e, note)?;
-                        deliveries::enqueue(
-                            tx,
-                            &Delivery {
+                        let has = match hooks.get(&note.user_id) {
+                            Some(has) => *has,
+                            None => {
+                                let has = deliveries::hook(c, &note.user_id)?.is_some();
+                                hooks.insert(note.user_id.clone(), has);
+                                has
+                            }
+                        };
+                        if has {
+                            queue.push(Delivery {
                                 id: note.id.clone(),
                                 channel: Channel::Webhook,
                                 user_id: note.user_id.clone(),
-                                body,
+                                body: webhook::body(e, note)?,
                                 attempts: 0,
                                 expires_at: e.ts.saturating_add(retry_for),
-                            },
-                            now,
-                        )?;
-                        queued += 1;
+                            });
+                        }
                     }
                 }
-                if let Some(last) = events.last() {
-                    outbox::advance(tx, FANOUT_SINK, last.seq)?;
-                }
-                Ok::<_, crate::db::DbError>((events.len(), queued))
+                Ok::<_, crate::db::DbError>((events.len(), events.last().map(|e| e.seq), queue))
             })
             .await?;
-        if taken.1 > 0 {
+        let Some(last) = last else { return Ok(0) };
+        let queued = !queue.is_empty();
+        self.db
+            .write(move |tx| {
+                for d in &queue {
+                    deliveries::enqueue(tx, d, now)?;
+                }
+                outbox::advance(tx, FANOUT_SINK, last)
+            })
+            .await?;
+        if queued {
             self.queued.notify_one();
         }
-        Ok(taken.0)
+        Ok(taken)
+    }
+
+    /// Deletes the events every sink has taken that are older than [`RETAIN`], a bounded
+    /// chunk per write.
+    ///
+    /// # Errors
+    /// A storage failure.
+    pub async fn prune(&self) -> Result<usize, crate::db::DbError> {
+        let mut total = 0;
+        loop {
+            let sinks = self.sinks.clone();
+            let before = now_millis() - i64::try_from(RETAIN.as_millis()).unwrap_or(i64::MAX);
+            let n = self
+                .db
+                .write(move |tx| outbox::prune(tx, &sinks, before, PRUNE_CHUNK))
+                .await?;
+            total += n;
+            if n < PRUNE_CHUNK {
+                return Ok(total);
+            }
+        }
     }
 
     async fn delivery_loop(self, shutdown: CancellationToken) {
@@ -151,7 +200,7 @@ impl Dispatcher {
         }
     }
 
-    /// Sends every delivery due now (a batch of at most 4 × [`IN_FLIGHT`]) and records the
+    /// Sends every delivery due now (a batch of at most 256, [`IN_FLIGHT`] at once) and records the
     /// outcomes; how long until the next one is due (at most [`POLL`]).
     ///
     /// # Errors
@@ -160,7 +209,7 @@ impl Dispatcher {
         let now = now_millis();
         let due = self
             .db
-            .read(move |c| deliveries::due(c, now, 4 * IN_FLIGHT))
+            .read(move |c| deliveries::due(c, now, DUE_BATCH))
             .await?;
         if due.is_empty() {
             let next = self.db.read(deliveries::next_due).await?;
@@ -169,8 +218,12 @@ impl Dispatcher {
             }));
         }
         let outcomes: Vec<(Delivery, Result<(), String>)> = futures_util::stream::iter(due)
-            .map(|d| async move {
-                let outcome = self.send(&d).await;
+            .map(|(d, hook)| async move {
+                let outcome = match &hook {
+                    Some(hook) => self.webhooks.send(hook, &d.id, &d.body).await,
+                    // Removed since it was queued: nothing to deliver to.
+                    None => Ok(()),
+                };
                 (d, outcome)
             })
             .buffer_unordered(IN_FLIGHT)
@@ -199,22 +252,6 @@ impl Dispatcher {
             })
             .await?;
         Ok(Duration::ZERO)
-    }
-
-    async fn send(&self, d: &Delivery) -> Result<(), String> {
-        match d.channel {
-            Channel::Webhook => {
-                let user = d.user_id.clone();
-                let hook = self
-                    .db
-                    .read(move |c| deliveries::hook(c, &user))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                // Removed since it was queued: nothing to deliver to.
-                let Some(hook) = hook else { return Ok(()) };
-                self.webhooks.send(&hook, &d.id, &d.body).await
-            }
-        }
     }
 }
 

@@ -12,7 +12,7 @@ use jiga::event::Notification;
 use super::guard::{GuardedResolver, is_public};
 use crate::db::DbError;
 use crate::db::deliveries::Hook;
-use crate::db::outbox::{Note, Recorded};
+use crate::db::outbox::{Note, Stored};
 
 /// How long a receiver has to answer.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -23,13 +23,13 @@ const ERROR_BODY: usize = 200;
 ///
 /// # Errors
 /// An event this server could not have recorded (bad timestamp or data).
-pub fn body(event: &Recorded, note: &Note) -> Result<String, DbError> {
+pub fn body(event: &Stored, note: &Note) -> Result<String, DbError> {
     let n = Notification {
         id: note.id.clone(),
         kind: event.kind.clone(),
         ts: jiga::Timestamp::from_unix_millis(event.ts)
             .ok_or_else(|| DbError::internal("outbox timestamp out of range"))?,
-        data: jiga::RawJson::from_value(&event.data).map_err(DbError::internal)?,
+        data: jiga::RawJson::from_string(event.data.clone()).map_err(DbError::internal)?,
     };
     serde_json::to_string(&n).map_err(DbError::internal)
 }

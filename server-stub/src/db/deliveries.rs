@@ -127,42 +127,42 @@ pub fn enqueue(tx: &Connection, d: &Delivery, now: i64) -> DbResult<()> {
     Ok(())
 }
 
-/// Up to `limit` deliveries due at `now`, the longest waiting first.
+/// Up to `limit` deliveries due at `now`, the longest waiting first, each with the webhook it
+/// goes to now (`None` if it was removed since).
 ///
 /// # Errors
 /// A database failure.
-pub fn due(c: &Connection, now: i64, limit: usize) -> DbResult<Vec<Delivery>> {
+pub fn due(c: &Connection, now: i64, limit: usize) -> DbResult<Vec<(Delivery, Option<Hook>)>> {
     let mut stmt = c.prepare_cached(
-        "SELECT id, channel, user_id, body, attempts, expires_at FROM deliveries
-         WHERE next_at <= ?1 ORDER BY next_at LIMIT ?2",
+        "SELECT d.id, d.channel, d.user_id, d.body, d.attempts, d.expires_at, w.url, w.secret
+         FROM deliveries d LEFT JOIN user_webhooks w ON w.user_id = d.user_id
+         WHERE d.next_at <= ?1 ORDER BY d.next_at LIMIT ?2",
     )?;
-    let rows = stmt.query_map(
-        params![now, i64::try_from(limit).unwrap_or(i64::MAX)],
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, u32>(4)?,
-                r.get::<_, i64>(5)?,
-            ))
-        },
-    )?;
+    let mut rows = stmt.query(params![now, i64::try_from(limit).unwrap_or(i64::MAX)])?;
     let mut out = Vec::new();
-    for row in rows {
-        let (id, channel, user_id, body, attempts, expires_at) = row?;
+    while let Some(r) = rows.next()? {
         // A channel this server does not know (a newer server's row) waits for that server.
-        if let Some(channel) = Channel::parse(&channel) {
-            out.push(Delivery {
-                id,
+        let Some(channel) = Channel::parse(r.get_ref(1)?.as_str().unwrap_or_default()) else {
+            continue;
+        };
+        let hook = match (
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, Option<String>>(7)?,
+        ) {
+            (Some(url), Some(secret)) => Some(Hook { url, secret }),
+            _ => None,
+        };
+        out.push((
+            Delivery {
+                id: r.get(0)?,
                 channel,
-                user_id,
-                body,
-                attempts,
-                expires_at,
-            });
-        }
+                user_id: r.get(2)?,
+                body: r.get(3)?,
+                attempts: r.get(4)?,
+                expires_at: r.get(5)?,
+            },
+            hook,
+        ));
     }
     Ok(out)
 }

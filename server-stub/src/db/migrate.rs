@@ -174,8 +174,9 @@ INSERT INTO hirer_stats (user_id, sessions_ended, consumed)
     // 4 (v1.2): the transactional outbox, how far each sink got, user webhooks and the
     // deliveries waiting to go out (at least once, retried until they expire).
     r#"
+-- `seq` is the rowid: pruning never deletes the newest row, so it never goes back.
 CREATE TABLE outbox (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq        INTEGER PRIMARY KEY,
     id         TEXT NOT NULL,
     type       TEXT NOT NULL,
     ts         INTEGER NOT NULL,

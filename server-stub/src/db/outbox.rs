@@ -87,43 +87,51 @@ pub fn record(
     })
 }
 
+/// An event as read back by a sink: its payload as the JSON text stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stored {
+    /// Position in the outbox.
+    pub seq: i64,
+    /// The bus event's id (`evt_…`).
+    pub id: String,
+    /// `agent.hired`, `session.ended`, …
+    pub kind: String,
+    /// When it happened (Unix milliseconds).
+    pub ts: i64,
+    /// The payload, a JSON object's text.
+    pub data: String,
+    /// Who it notifies, each with that notification's id.
+    pub notes: Vec<Note>,
+}
+
 /// Up to `limit` events after `seq`, oldest first.
 ///
 /// # Errors
 /// A database failure, or a row this server did not write.
-pub fn after(c: &Connection, seq: i64, limit: usize) -> DbResult<Vec<Recorded>> {
+pub fn after(c: &Connection, seq: i64, limit: usize) -> DbResult<Vec<Stored>> {
     let mut stmt = c.prepare_cached(
         "SELECT seq, id, type, ts, data, recipients FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     )?;
-    let rows = stmt.query_map(
-        params![seq, i64::try_from(limit).unwrap_or(i64::MAX)],
-        |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-            ))
-        },
-    )?;
+    let mut rows = stmt.query(params![seq, i64::try_from(limit).unwrap_or(i64::MAX)])?;
     let mut out = Vec::new();
-    for row in rows {
-        let (seq, id, kind, ts, data, recipients) = row?;
-        let data = serde_json::from_str(&data).map_err(DbError::internal)?;
-        let recipients: Vec<[String; 2]> =
-            serde_json::from_str(&recipients).map_err(DbError::internal)?;
-        out.push(Recorded {
-            seq,
-            id,
-            kind,
-            ts,
-            data,
-            notes: recipients
+    while let Some(r) = rows.next()? {
+        let recipients = r.get_ref(5)?.as_str().map_err(DbError::internal)?;
+        let notes = if recipients == "[]" {
+            Vec::new()
+        } else {
+            serde_json::from_str::<Vec<[String; 2]>>(recipients)
+                .map_err(DbError::internal)?
                 .into_iter()
                 .map(|[user_id, id]| Note { id, user_id })
-                .collect(),
+                .collect()
+        };
+        out.push(Stored {
+            seq: r.get(0)?,
+            id: r.get(1)?,
+            kind: r.get(2)?,
+            ts: r.get(3)?,
+            data: r.get(4)?,
+            notes,
         });
     }
     Ok(out)
@@ -235,4 +243,28 @@ pub fn last_closed_hour(c: &Connection) -> DbResult<Option<String>> {
         c.prepare_cached("SELECT MAX(hour) FROM analytics_files WHERE closed = 1")?
             .query_row([], |r| r.get(0))?,
     )
+}
+
+/// Deletes up to `limit` events older than `before` (Unix milliseconds) that every one of
+/// `sinks` has taken; how many it deleted. The newest event always stays: `seq` is SQLite's
+/// rowid, which must never be handed out twice.
+///
+/// # Errors
+/// A database failure.
+pub fn prune(tx: &Connection, sinks: &[&str], before: i64, limit: usize) -> DbResult<usize> {
+    let mut upto = i64::MAX;
+    for sink in sinks {
+        upto = upto.min(progress(tx, sink)?);
+    }
+    Ok(tx
+        .prepare_cached(
+            "DELETE FROM outbox WHERE seq IN
+             (SELECT seq FROM outbox WHERE seq <= ?1 AND ts < ?2
+              AND seq < (SELECT MAX(seq) FROM outbox) ORDER BY seq LIMIT ?3)",
+        )?
+        .execute(params![
+            upto,
+            before,
+            i64::try_from(limit).unwrap_or(i64::MAX)
+        ])?)
 }

@@ -192,3 +192,31 @@ async fn lines_whose_export_did_not_commit_are_cut_back_not_doubled() {
     assert_eq!(got.len(), events.len());
     assert!(got.values().all(|l| l.len() == 1), "a line was doubled");
 }
+
+#[tokio::test]
+async fn the_outbox_keeps_what_a_sink_has_not_taken_or_is_recent() {
+    let s = TestServer::start().await;
+    let (deleted, left) = s
+        .state()
+        .db
+        .write(|tx| {
+            let old: Vec<_> = (0..3)
+                .map(|_| outbox::record(tx, "test.old", json!({}), &[], 1_000))
+                .collect::<Result<_, _>>()?;
+            outbox::record(tx, "test.new", json!({}), &[], 10_000)?;
+            // One sink took the first two, the other all: only those two may go, and only
+            // if older than the cut.
+            outbox::advance(tx, "a", old[1].seq)?;
+            outbox::advance(tx, "b", i64::MAX)?;
+            let deleted = outbox::prune(tx, &["a", "b"], 5_000, 100)?;
+            let left: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE type LIKE 'test.%'",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok::<_, DbError>((deleted, left))
+        })
+        .await
+        .expect("prune");
+    assert_eq!((deleted, left), (2, 2));
+}
