@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use super::Client;
-use super::error::Error;
 use super::error::Result;
 use super::http::{Req, seg};
 use super::pagination::{AgentPages, PageRequest};
@@ -48,9 +47,10 @@ impl Client {
     /// secret of the answer that arrives is the one in force.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] naming `url` for a URL that is not `http(s)://host…` (checked
-    /// before sending) or whose host the server refuses (private, loopback, link-local or
-    /// multicast addresses), [`Error::Unauthenticated`].
+    /// [`Error::InvalidArgument`](super::Error::InvalidArgument) naming `url` for a URL that is
+    /// not `http(s)://host…` (checked before sending) or whose host the server refuses (private,
+    /// loopback, link-local or multicast addresses),
+    /// [`Error::Unauthenticated`](super::Error::Unauthenticated).
     pub async fn set_webhook(&self, url: &str) -> Result<WebhookSecret> {
         let req = SetWebhookRequest {
             url: url.to_owned(),
@@ -63,11 +63,11 @@ impl Client {
     /// The caller's webhook, or `None` when none is set (`GET /v1/users/me/webhook`, v1.2).
     ///
     /// # Errors
-    /// [`Error::Unauthenticated`], transport errors.
+    /// [`Error::Unauthenticated`](super::Error::Unauthenticated), transport errors.
     pub async fn webhook(&self) -> Result<Option<Webhook>> {
         match self.call(Req::get("/v1/users/me/webhook")).await {
             Ok(w) => Ok(Some(w)),
-            Err(Error::NotFound { .. }) => Ok(None),
+            Err(super::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -76,14 +76,14 @@ impl Client {
     /// set. Deliveries still waiting for it are dropped.
     ///
     /// # Errors
-    /// [`Error::Unauthenticated`], transport errors.
+    /// [`Error::Unauthenticated`](super::Error::Unauthenticated), transport errors.
     pub async fn delete_webhook(&self) -> Result<bool> {
         match self
             .call_no_body(Req::delete("/v1/users/me/webhook").repeatable())
             .await
         {
             Ok(()) => Ok(true),
-            Err(Error::NotFound { .. }) => Ok(false),
+            Err(super::Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(e),
         }
     }

@@ -11,8 +11,9 @@
 //!   after the event. A delivery in flight when the process dies is still queued and goes out
 //!   again after the restart: at least once, deduplicable by `JIGA-Delivery-Id`.
 //!
-//! Both loops wake when a write records an event ([`Outbox::wake`]) and otherwise poll
-//! slowly, so an idle server does no work.
+//! The fan-out wakes when a committed write's events are sent live ([`Notifier::recorded`]),
+//! the delivery loop when the fan-out queued something or a retry is due; both otherwise look
+//! once a second. The fan-out also deletes what every sink has taken, after [`RETAIN`].
 
 pub mod analytics;
 pub mod guard;
@@ -201,7 +202,7 @@ impl Dispatcher {
     }
 
     /// Sends every delivery due now (a batch of at most 256, [`IN_FLIGHT`] at once) and records the
-    /// outcomes; how long until the next one is due (at most [`POLL`]).
+    /// outcomes; how long until the next one is due (at most a second).
     ///
     /// # Errors
     /// A storage failure.
