@@ -120,6 +120,17 @@ pub struct Config {
         hide = true
     )]
     pub delivery_retry_base_ms: u64,
+
+    /// Export traces over OTLP/HTTP (protobuf) to this collector (v1.2): its base URL, such as
+    /// `http://localhost:4318` (`/v1/traces` is appended), or the full URL of its traces
+    /// path. None: nothing is exported.
+    #[arg(long, env = "JIGA_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+
+    /// Share of traces sampled (v1.2), 0.0 to 1.0, for the traces that start here; a request
+    /// with a valid `traceparent` follows its caller's sampling decision instead.
+    #[arg(long, env = "JIGA_TRACE_SAMPLE_RATIO", default_value_t = 0.1, value_parser = parse_ratio)]
+    pub trace_sample_ratio: f64,
 }
 
 fn parse_flag(s: &str) -> Result<bool, String> {
@@ -127,6 +138,13 @@ fn parse_flag(s: &str) -> Result<bool, String> {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" | "" => Ok(false),
         other => Err(format!("expected 1/0 or true/false, got '{other}'")),
+    }
+}
+
+fn parse_ratio(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(format!("expected a ratio from 0.0 to 1.0, got '{s}'")),
     }
 }
 
@@ -158,6 +176,8 @@ impl Config {
             allow_private_webhooks: false,
             delivery_retry_base_ms: 100,
             analytics_dir: None,
+            otlp_endpoint: None,
+            trace_sample_ratio: 0.1,
         }
     }
 }

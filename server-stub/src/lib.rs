@@ -15,6 +15,7 @@
 //! - [`stream`]: the event hub, the session-stream WebSocket and notifications.
 //! - [`search`]: the in-memory marketplace index.
 //! - [`auth`]: passwords, access tokens, extractors.
+//! - [`telemetry`]: trace export over OTLP/HTTP (`--otlp-endpoint`) and `traceparent`.
 //! - [`hooks`]: pause points for tests that force one interleaving (feature `test-hooks`).
 
 pub mod app;
@@ -38,6 +39,7 @@ pub mod seed;
 pub mod sim;
 pub mod state;
 pub mod stream;
+pub mod telemetry;
 
 pub use app::{RunningServer, start};
 pub use config::Config;

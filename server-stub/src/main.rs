@@ -2,20 +2,22 @@
 
 use clap::Parser;
 use jiga_server::Config;
+use jiga_server::telemetry::Traces;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Layer, fmt};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = Config::parse();
-    let filter = EnvFilter::try_from_env("JIGA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if config.log_json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
+    let traces = match init_tracing(&config) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("jiga-server: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let server = match jiga_server::start(config).await {
         Ok(s) => s,
         Err(e) => {
@@ -35,7 +37,44 @@ async fn main() -> std::process::ExitCode {
         state.shutdown.cancel();
     });
     server.shutdown_when_cancelled().await;
+    if let Some(traces) = traces {
+        traces.shutdown().await;
+    }
     std::process::ExitCode::SUCCESS
+}
+
+/// Logs to stderr (`JIGA_LOG`, `--log-json`) and, with `--otlp-endpoint`, exports traces.
+fn init_tracing(config: &Config) -> Result<Option<Traces>, String> {
+    let filter = EnvFilter::try_from_env("JIGA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let Some(endpoint) = &config.otlp_endpoint else {
+        // No exporter: the log layer alone, its filter global as it always was.
+        let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+        if config.log_json {
+            builder.json().init();
+        } else {
+            builder.init();
+        }
+        return Ok(None);
+    };
+    // Each layer filters for itself: the logs keep `JIGA_LOG`, the exporter takes the
+    // `request` and `session` spans whatever the log level.
+    let traces = Traces::start(endpoint, config.trace_sample_ratio)?;
+    let logs = fmt::layer().with_writer(std::io::stderr);
+    let logs = if config.log_json {
+        logs.json().with_filter(filter).boxed()
+    } else {
+        logs.with_filter(filter).boxed()
+    };
+    tracing_subscriber::registry()
+        .with(logs)
+        .with(traces.layer())
+        .init();
+    tracing::info!(
+        endpoint = %jiga_server::telemetry::traces_url(endpoint),
+        ratio = config.trace_sample_ratio,
+        "exporting traces"
+    );
+    Ok(Some(traces))
 }
 
 async fn wait_for_signal() {

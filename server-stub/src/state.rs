@@ -91,7 +91,9 @@ impl TokenSource for AppState {
 ///
 /// Whatever commits must finish its work (publishing, spawning a session's runner, refreshing
 /// the index) even when the client goes away and its request's future is dropped: the work
-/// runs detached from the request, which merely waits for its answer.
+/// runs detached from the request, which merely waits for its answer. It runs in the
+/// request's span all the same, so what it starts (a session's span) joins the request's
+/// trace.
 ///
 /// # Errors
 /// Whatever `work` returns; `internal` if it panicked.
@@ -100,7 +102,7 @@ where
     F: Future<Output = AppResult<T>> + Send + 'static,
     T: Send + 'static,
 {
-    tokio::spawn(work)
+    tokio::spawn(tracing::Instrument::in_current_span(work))
         .await
         .map_err(|e| AppError::internal(format!("detached task: {e}")))?
 }

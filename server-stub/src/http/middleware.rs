@@ -28,8 +28,23 @@ pub async fn request_id(State(state): State<AppState>, mut req: Request, next: N
         .to_owned();
     let method = req.method().as_str().to_owned();
     let started = Instant::now();
-    let span = tracing::debug_span!("request", request_id = %id, %method, %route);
-    let mut res = tracing::Instrument::instrument(next.run(req), span).await;
+    // The `otel.*` fields name and mark the span for an OpenTelemetry collector (`telemetry`).
+    let span = tracing::debug_span!(
+        "request",
+        request_id = %id,
+        %method,
+        %route,
+        status = tracing::field::Empty,
+        otel.name = %format_args!("{method} {route}"),
+        otel.kind = "server",
+        otel.status_code = tracing::field::Empty,
+    );
+    crate::telemetry::continue_trace(&span, req.headers());
+    let mut res = tracing::Instrument::instrument(next.run(req), span.clone()).await;
+    span.record("status", res.status().as_u16());
+    if res.status().is_server_error() {
+        span.record("otel.status_code", "ERROR");
+    }
     if let Some(err) = res.extensions_mut().remove::<PendingError>() {
         let body = jiga::model::ErrorBody {
             error: jiga::model::ErrorDetail {
