@@ -308,6 +308,9 @@ impl Client {
         if let Some(k) = &kept {
             headers.push((header::IF_NONE_MATCH, k.etag.clone()));
         }
+        // Every try carries the caller's trace, so each shows as a child of the same span.
+        #[cfg(feature = "otel")]
+        super::otel::inject(&mut headers);
         let sent = self
             .inner
             .transport

@@ -8,6 +8,7 @@
 //! | `transport.rs` | the seam: [`HttpTransport`], [`WsConnector`], [`Timer`], [`Spawner`] |
 //! | `native.rs` | the native transports: reqwest, tokio-tungstenite, tokio (feature `native`) |
 //! | `http.rs` | the request core: bearer token, refresh on 401, the retry loop |
+//! | `otel.rs` | `traceparent` from the caller's span on every request (feature `otel`) |
 //! | `retry.rs` | [`RetryPolicy`], [`RetryObserver`] |
 //! | `idempotency.rs` | [`IdempotencyKey`] |
 //! | `auth.rs` | sign-in, [`Tokens`], [`TokenStore`], the single-flight refresh |
@@ -34,6 +35,8 @@ mod marketplace;
 mod native;
 mod notifications;
 mod options;
+#[cfg(feature = "otel")]
+mod otel;
 mod pagination;
 mod retry;
 mod sessions;

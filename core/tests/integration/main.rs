@@ -8,6 +8,8 @@ mod common;
 mod errors;
 mod handles;
 mod marketplace;
+#[cfg(feature = "otel")]
+mod otel;
 mod retry;
 mod sessions;
 mod stream;
