@@ -36,6 +36,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 # The portable client alone (no native transports), as the wasm binding builds it.
 cargo clippy -p jiga-core --no-default-features --features client --locked -- -D warnings
+# The core with `otel` (traceparent on every request), which no workspace member turns on.
+cargo clippy -p jiga-core --features otel --all-targets --locked -- -D warnings
 
 step "docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
@@ -73,6 +75,9 @@ if ! "$channels_venv/bin/python" -c 'import pyarrow' 2>/dev/null; then
 fi
 export JIGA_PYARROW="$channels_venv/bin/python"
 cargo test --workspace --locked --release 2>&1 | tee /tmp/jiga-test.log
+# The core's `otel` feature is off in the workspace run: its test, on its own.
+cargo test -p jiga-core --features otel --test integration --locked --release otel 2>&1 \
+  | tee -a /tmp/jiga-test.log
 # A plain summary line for CI readers.
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' /tmp/jiga-test.log | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' /tmp/jiga-test.log | awk '{s+=$1} END {print s+0}')

@@ -442,3 +442,26 @@ async fn without_otlp_endpoint_nothing_is_exported_even_with_the_otel_variables_
     server.stop().await;
     assert_eq!(*rx.posts.lock(), 0, "nothing was posted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_origin_may_send_the_trace_context_headers() {
+    let server = start(&["--cors-origin", "https://game.example"], &[]).await;
+    let res = server
+        .http
+        .request(reqwest::Method::OPTIONS, format!("{}/health", server.url))
+        .header("origin", "https://game.example")
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "traceparent,tracestate")
+        .send()
+        .await
+        .expect("preflight");
+    let allowed = res
+        .headers()
+        .get("access-control-allow-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    server.stop().await;
+    assert!(allowed.contains("traceparent"), "{allowed}");
+    assert!(allowed.contains("tracestate"), "{allowed}");
+}

@@ -557,6 +557,9 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             axum::http::header::AUTHORIZATION,
             axum::http::header::CONTENT_TYPE,
             HeaderName::from_static("idempotency-key"),
+            // The W3C trace context (v1.2, `telemetry`), sent by instrumented browser callers.
+            HeaderName::from_static("traceparent"),
+            HeaderName::from_static("tracestate"),
         ])
         .expose_headers([
             HeaderName::from_static("x-request-id"),
