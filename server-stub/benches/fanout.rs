@@ -117,6 +117,103 @@ async fn bare_server(
     addr
 }
 
+/// jiga-server with `sessions` fast sessions of `viewers` viewers each, for `seconds`: events
+/// per second delivered, the writer's stats, one session's events per second and its frames.
+/// `sinks`: the analytics export on, and the agent owner's webhook set (to a receiver on
+/// loopback).
+async fn run_server(
+    sessions: usize,
+    viewers: usize,
+    seconds: u64,
+    sinks: bool,
+) -> (f64, jiga_server::db::WriteStats, f64, Vec<(u64, String)>) {
+    let analytics = tempfile::tempdir().expect("tempdir");
+    let dir = analytics.path().to_owned();
+    let b = common::start_with(move |c| {
+        // Every viewer of a session signs in as its hirer: room for all of them (the
+        // per-user cap of 32 would refuse half).
+        c.max_ws_per_user = u32::try_from(viewers + 8).unwrap_or(u32::MAX);
+        if sinks {
+            c.analytics_dir = Some(dir);
+            c.allow_private_webhooks = true;
+        }
+    })
+    .await;
+    let owner = b.user("bench-owner").await;
+    if sinks {
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(|| async { axum::http::StatusCode::NO_CONTENT }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let r = b
+            .http
+            .put(format!("{}/v1/users/me/webhook", b.url))
+            .bearer_auth(&owner)
+            .json(&serde_json::json!({"url": url}))
+            .send()
+            .await
+            .expect("webhook");
+        assert!(r.status().is_success());
+    }
+    let agent = b.agent(&owner, 1000, 1).await;
+    let count = Arc::new(AtomicU64::new(0));
+    let mut sids = Vec::new();
+    for s in 0..sessions {
+        let (t, sid) = b.session(s, &agent, 1_000_000).await;
+        for _ in 0..viewers {
+            let url = format!(
+                "{}/v1/sessions/{sid}/stream",
+                b.url.replace("http://", "ws://")
+            );
+            tokio::spawn(viewer(url, Some(t.clone()), count.clone()));
+        }
+        sids.push((t, sid));
+    }
+    let ours = measure(&count, seconds).await;
+    let commits = b.server.state().db.write_stats();
+    // What one session emits per second, as measured: the baseline's pace.
+    let (t, sid) = &sids[0];
+    let s: serde_json::Value = b
+        .http
+        .get(format!("{}/v1/sessions/{sid}", b.url))
+        .bearer_auth(t)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let started = s["startedAt"]
+        .as_str()
+        .and_then(|v| v.parse::<jiga::Timestamp>().ok())
+        .expect("startedAt");
+    let per_session = s["lastSeq"].as_u64().expect("lastSeq") as f64
+        / ((jiga::Timestamp::from(chrono::Utc::now()).unix_millis() - started.unix_millis())
+            as f64
+            / 1000.0);
+    let pk_frames = {
+        let key = sid.clone();
+        b.server
+            .state()
+            .db
+            .read(move |c| {
+                let row = jiga_server::db::sessions::get(c, &key)?.expect("session");
+                jiga_server::db::sessions::events_after(c, row.pk, 1, 4000)
+            })
+            .await
+            .expect("frames")
+    };
+    b.server.state().shutdown.cancel();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(b);
+    (ours, commits, per_session, pk_frames)
+}
+
 fn main() {
     let sessions = env("JIGA_BENCH_SESSIONS", 16) as usize;
     let viewers = env("JIGA_BENCH_VIEWERS", 64) as usize;
@@ -126,37 +223,9 @@ fn main() {
         .build()
         .expect("runtime");
     rt.block_on(async move {
-        // jiga-server.
-        let b = common::start().await;
-        let owner = b.user("bench-owner").await;
-        let agent = b.agent(&owner, 1000, 1).await;
-        let count = Arc::new(AtomicU64::new(0));
-        let mut sids = Vec::new();
-        for s in 0..sessions {
-            let (t, sid) = b.session(s, &agent, 1_000_000).await;
-            for _ in 0..viewers {
-                let url = format!("{}/v1/sessions/{sid}/stream", b.url.replace("http://", "ws://"));
-                tokio::spawn(viewer(url, Some(t.clone()), count.clone()));
-            }
-            sids.push((t, sid));
-        }
-        let ours = measure(&count, seconds).await;
-        let commits = b.server.state().db.write_stats();
-        // What one session emits per second, as measured: the baseline's pace.
-        let (t, sid) = &sids[0];
-        let s: serde_json::Value = b.http.get(format!("{}/v1/sessions/{sid}", b.url)).bearer_auth(t).send().await.expect("get").json().await.expect("json");
-        let started = s["startedAt"].as_str().and_then(|v| v.parse::<jiga::Timestamp>().ok()).expect("startedAt");
-        let per_session = s["lastSeq"].as_u64().expect("lastSeq") as f64 / ((jiga::Timestamp::from(chrono::Utc::now()).unix_millis() - started.unix_millis()) as f64 / 1000.0);
-        let pk_frames = {
-            let key = sid.clone();
-            b.server.state().db.read(move |c| {
-                let row = jiga_server::db::sessions::get(c, &key)?.expect("session");
-                jiga_server::db::sessions::events_after(c, row.pk, 1, 4000)
-            }).await.expect("frames")
-        };
-        b.server.state().shutdown.cancel();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        drop(b);
+        // jiga-server, with no outside sink and then with every sink on (v1.2).
+        let (ours, commits, per_session, pk_frames) = run_server(sessions, viewers, seconds, false).await;
+        let (with_sinks, _, _, _) = run_server(sessions, viewers, seconds, true).await;
 
         // The bare broadcast server, same frames, same pace, same number of clients.
         let frames: Arc<Vec<Utf8Bytes>> = Arc::new(pk_frames.into_iter().map(|(_, f)| Utf8Bytes::from(f.as_str())).collect());
@@ -171,6 +240,8 @@ fn main() {
         println!("{:<46} {:>14}", "bare tokio-tungstenite broadcast (baseline)", format!("{bare:.0} ev/s"));
         println!("{:<46} {:>14}", "jiga-server (runner + ledger + storage + hub)", format!("{ours:.0} ev/s"));
         println!("events per session per second: {per_session:.0}; group commits so far: {} for {} jobs", commits.commits, commits.jobs);
+        println!("{:<46} {:>14}", "  the same with every sink on (export, webhooks)", format!("{with_sinks:.0} ev/s"));
         println!("ratio: {:.2}x (target: at least 0.85x)", ours / bare);
+        println!("every sink on vs none: {:.2}x (target: at least 0.8x)", with_sinks / ours);
     });
 }
