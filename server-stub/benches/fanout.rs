@@ -141,15 +141,7 @@ async fn run_server(
     .await;
     let owner = b.user("bench-owner").await;
     if sinks {
-        let app = axum::Router::new().route(
-            "/hook",
-            axum::routing::post(|| async { axum::http::StatusCode::NO_CONTENT }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let url = common::webhook_receiver().await;
         let r = b
             .http
             .put(format!("{}/v1/users/me/webhook", b.url))

@@ -21,6 +21,8 @@
 // A benchmark reports its figures on stdout.
 #![allow(clippy::print_stdout)]
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -138,24 +140,10 @@ fn op_with_event(tx: &rusqlite::Connection, i: u64) -> jiga_server::db::DbResult
     Ok(())
 }
 
-/// A webhook receiver on loopback answering 204; its URL.
-async fn receiver() -> String {
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(|| async { axum::http::StatusCode::NO_CONTENT }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
-}
-
 /// Starts every sink on `db`: the analytics export into `dir` and the webhook dispatcher, each
 /// user's webhook pointing at a receiver on loopback.
 async fn start_sinks(db: &Db, dir: &std::path::Path, stop: &CancellationToken) {
-    let url = receiver().await;
+    let url = common::webhook_receiver().await;
     db.write(move |tx| {
         for u in 0..USERS {
             deliveries::set_hook(

@@ -13,6 +13,20 @@ pub struct Bench {
     _dir: tempfile::TempDir,
 }
 
+/// A webhook receiver on loopback that answers every POST to `/hook` with 204; its URL.
+pub async fn webhook_receiver() -> String {
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(|| async { axum::http::StatusCode::NO_CONTENT }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
 pub async fn start() -> Bench {
     start_with(|_| {}).await
 }
