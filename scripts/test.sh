@@ -60,20 +60,22 @@ if RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="${CARGO_TARGET_DIR}-wasm" cargo +deb-web 
 fi
 
 step "tests"
-# The server's analytics test reads its Parquet files back with pyarrow, an independent reader
-# (a venv of its own under /var/tmp, reused between runs).
+# The server's channel tests need Python: pyarrow reads the analytics Parquet files back (an
+# independent reader), aiosmtpd is the real SMTP server the email tests send to (a venv of its
+# own under /var/tmp, reused between runs).
 if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
   $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends python3-venv
 fi
 channels_venv=/var/tmp/jiga-channels-venv
-if ! "$channels_venv/bin/python" -c 'import pyarrow' 2>/dev/null; then
+if ! "$channels_venv/bin/python" -c 'import pyarrow, aiosmtpd' 2>/dev/null; then
   rm -rf "$channels_venv"
   python3 -m venv "$channels_venv"
-  PIP_CACHE_DIR=/var/tmp/jiga-pip-cache "$channels_venv/bin/pip" install -q 'pyarrow>=17,<23'
+  PIP_CACHE_DIR=/var/tmp/jiga-pip-cache "$channels_venv/bin/pip" install -q \
+    'pyarrow>=17,<23' 'aiosmtpd>=1.4,<2'
 fi
-export JIGA_PYARROW="$channels_venv/bin/python"
+export JIGA_CHANNELS_PYTHON="$channels_venv/bin/python"
 cargo test --workspace --locked --release 2>&1 | tee /tmp/jiga-test.log
 # The core's `otel` feature is off in the workspace run: its test, on its own.
 cargo test -p jiga-core --features otel --test integration --locked --release otel 2>&1 \

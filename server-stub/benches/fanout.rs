@@ -120,7 +120,7 @@ async fn bare_server(
 /// jiga-server with `sessions` fast sessions of `viewers` viewers each, for `seconds`: events
 /// per second delivered, the writer's stats, one session's events per second and its frames.
 /// `sinks`: the analytics export on, and the agent owner's webhook set (to a receiver on
-/// loopback).
+/// loopback) and email on (to an SMTP receiver on loopback).
 async fn run_server(
     sessions: usize,
     viewers: usize,
@@ -129,6 +129,7 @@ async fn run_server(
 ) -> (f64, jiga_server::db::WriteStats, f64, Vec<(u64, String)>) {
     let analytics = tempfile::tempdir().expect("tempdir");
     let dir = analytics.path().to_owned();
+    let (smtp, _) = common::smtp_receiver().await;
     let b = common::start_with(move |c| {
         // Every viewer of a session signs in as its hirer: room for all of them (the
         // per-user cap of 32 would refuse half).
@@ -136,10 +137,15 @@ async fn run_server(
         if sinks {
             c.analytics_dir = Some(dir);
             c.allow_private_webhooks = true;
+            c.smtp_url = Some(smtp);
         }
     })
     .await;
-    let owner = b.user("bench-owner").await;
+    let owner = if sinks {
+        b.email_user("owner@bench.test").await
+    } else {
+        b.user("bench-owner").await
+    };
     if sinks {
         let url = common::webhook_receiver().await;
         let r = b
@@ -232,7 +238,7 @@ fn main() {
         println!("{:<46} {:>14}", "bare tokio-tungstenite broadcast (baseline)", format!("{bare:.0} ev/s"));
         println!("{:<46} {:>14}", "jiga-server (runner + ledger + storage + hub)", format!("{ours:.0} ev/s"));
         println!("events per session per second: {per_session:.0}; group commits so far: {} for {} jobs", commits.commits, commits.jobs);
-        println!("{:<46} {:>14}", "  the same with every sink on (export, webhooks)", format!("{with_sinks:.0} ev/s"));
+        println!("{:<46} {:>14}", "  the same with every sink on (export, hooks, mail)", format!("{with_sinks:.0} ev/s"));
         println!("ratio: {:.2}x (target: at least 0.85x)", ours / bare);
         println!("every sink on vs none: {:.2}x (target: at least 0.8x)", with_sinks / ours);
     });

@@ -13,9 +13,10 @@
 //! (available → held), the two operations a running store performs most.
 //!
 //! With every sink on (v1.2), each operation also records its bus event in the outbox as the
-//! server does (`session.dof_update` per charge, a notification to a user with a webhook per
-//! hold), while the analytics export writes NDJSON and the webhook dispatcher fans out and
-//! POSTs to a receiver on loopback, all on the same database: the pipeline's cost is that
+//! server does (`session.dof_update` per charge, an `agent.hired` notification per hold to a
+//! user with a webhook who opted in to email), while the analytics export writes NDJSON and the
+//! dispatcher fans out, POSTs to a receiver on loopback and sends mail to an SMTP receiver on
+//! loopback, all on the same database: the pipeline's cost is that
 //! line next to the one with none.
 
 // A benchmark reports its figures on stdout.
@@ -28,7 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use jiga::model::TransactionType;
-use jiga_server::channels::{Dispatcher, analytics, webhook};
+use jiga_server::channels::{Dispatcher, analytics, email, webhook};
 use jiga_server::db::ledger::{self, account};
 use jiga_server::db::{Db, DbError, deliveries, outbox};
 use jiga_server::stream::notify::Notifier;
@@ -127,7 +128,13 @@ fn op_with_event(tx: &rusqlite::Connection, i: u64) -> jiga_server::db::DbResult
     op(tx, i)?;
     let user = format!("bench{}", i % USERS as u64);
     if i.is_multiple_of(10) {
-        outbox::record(tx, "agent.hired", json!({"bench": i}), &[&user], 0)?;
+        outbox::record(
+            tx,
+            "agent.hired",
+            json!({"agentId": "agt_bench", "sessionId": format!("ses_{i}")}),
+            &[&user],
+            0,
+        )?;
     } else {
         outbox::record(
             tx,
@@ -140,12 +147,19 @@ fn op_with_event(tx: &rusqlite::Connection, i: u64) -> jiga_server::db::DbResult
     Ok(())
 }
 
-/// Starts every sink on `db`: the analytics export into `dir` and the webhook dispatcher, each
-/// user's webhook pointing at a receiver on loopback.
+/// Starts every sink on `db`: the analytics export into `dir` and the dispatcher, each user's
+/// webhook pointing at a receiver on loopback and each user opted in to email, sent to an SMTP
+/// receiver on loopback.
 async fn start_sinks(db: &Db, dir: &std::path::Path, stop: &CancellationToken) {
     let url = common::webhook_receiver().await;
+    let (smtp, _) = common::smtp_receiver().await;
     db.write(move |tx| {
         for u in 0..USERS {
+            tx.execute(
+                "INSERT INTO users (id, email, display_name, preferences, created_at)
+                 VALUES (?1, ?2, 'Bench', '{\"notifications\":{\"email\":true}}', 0)",
+                [format!("bench{u}"), format!("bench{u}@bench.test")],
+            )?;
             deliveries::set_hook(
                 tx,
                 &format!("bench{u}"),
@@ -166,6 +180,7 @@ async fn start_sinks(db: &Db, dir: &std::path::Path, stop: &CancellationToken) {
         notifier: notifier.clone(),
         queued: Arc::default(),
         webhooks: webhook::Sender::new(true).expect("sender"),
+        mailer: Some(email::Mailer::new(&smtp, "Bench <bench@bench.test>").expect("mailer")),
         retry_base: Duration::from_secs(1),
         sinks: vec![jiga_server::channels::FANOUT_SINK, analytics::SINK],
     }
@@ -256,7 +271,7 @@ fn main() {
     );
     println!(
         "{:<44} {:>12}",
-        "  the same with every sink on (outbox, export, webhooks)",
+        "  the same with every sink on (outbox, export, hooks, mail)",
         format!("{with_sinks:.0}/s")
     );
     println!(

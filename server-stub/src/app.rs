@@ -164,6 +164,13 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
         queued: Arc::default(),
         webhooks: crate::channels::webhook::Sender::new(config.allow_private_webhooks)
             .map_err(AppError::internal)?,
+        mailer: match &config.smtp_url {
+            Some(url) => Some(
+                crate::channels::email::Mailer::new(url, &config.mail_from)
+                    .map_err(AppError::internal)?,
+            ),
+            None => None,
+        },
         retry_base: Duration::from_millis(config.delivery_retry_base_ms.max(1)),
         sinks: if config.analytics_dir.is_some() {
             vec![

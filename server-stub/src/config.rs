@@ -111,7 +111,20 @@ pub struct Config {
     #[arg(long, env = "JIGA_ANALYTICS_DIR")]
     pub analytics_dir: Option<std::path::PathBuf>,
 
-    /// Milliseconds before the first retry of a failed webhook delivery; each later retry
+    /// Send the notifications users opted in to by email through this SMTP server (v1.2):
+    /// `smtp://host:port` (plain text; add `?tls=required` for STARTTLS, or
+    /// `?tls=opportunistic` for STARTTLS when offered) or `smtps://host:port` (TLS from the
+    /// start), with `user:password@` when the server asks for a login.
+    /// None: no email is sent.
+    #[arg(long, env = "JIGA_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// The sender of outgoing email (v1.2), as `Name <address>` or a bare address; its domain
+    /// also names each message (`Message-ID: <notification id@domain>`).
+    #[arg(long, env = "JIGA_MAIL_FROM", default_value = DEFAULT_MAIL_FROM)]
+    pub mail_from: String,
+
+    /// Milliseconds before the first retry of a failed delivery (webhook or email); each later retry
     /// doubles it (at most an hour between tries, for 24 hours).
     #[arg(
         long,
@@ -132,6 +145,9 @@ pub struct Config {
     #[arg(long, env = "JIGA_TRACE_SAMPLE_RATIO", default_value_t = 0.1, value_parser = parse_ratio)]
     pub trace_sample_ratio: f64,
 }
+
+/// The contract's default sender of outgoing email.
+pub const DEFAULT_MAIL_FROM: &str = "JIGA Store <no-reply@jiga.invalid>";
 
 fn parse_flag(s: &str) -> Result<bool, String> {
     match s.to_ascii_lowercase().as_str() {
@@ -176,6 +192,8 @@ impl Config {
             allow_private_webhooks: false,
             delivery_retry_base_ms: 100,
             analytics_dir: None,
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.into(),
             otlp_endpoint: None,
             trace_sample_ratio: 0.1,
         }

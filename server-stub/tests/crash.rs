@@ -3,8 +3,10 @@
 //! invariants hold (checked straight from the file), every acknowledged top-up is still there
 //! (its key replays the stored answer and the wallet holds at least every acknowledged amount),
 //! and sessions that were running resume. All outside channels are on (v1.2): afterwards every
-//! committed bus event is in the analytics files exactly once, and every notification of a
-//! user with a webhook reached it at least once, under its id.
+//! committed bus event is in the analytics files exactly once, every notification of a user
+//! with a webhook reached it at least once, under its id, and every notification that goes
+//! out by email to a user who opted in reached the SMTP server (aiosmtpd on loopback) at least
+//! once, named by its id.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -13,6 +15,9 @@ use std::time::Duration;
 
 use rand::Rng;
 use serde_json::{Value, json};
+
+#[path = "channels/smtp.rs"]
+mod smtp;
 
 const KILLS: usize = 10;
 const TOPUP_USERS: usize = 6;
@@ -131,6 +136,40 @@ impl Client {
             .expect("json")
     }
 
+    /// A registered user at `email` who opted in to email notifications; their token.
+    async fn email_user(&self, email: &str) -> String {
+        let (status, body, _) = self
+            .post(
+                "/v1/auth/register",
+                None,
+                None,
+                json!({"email": email, "password": "crash-password-1", "displayName": "Crash"}),
+            )
+            .await
+            .expect("register");
+        assert_eq!(status, 201, "{body}");
+        let token = body["accessToken"].as_str().expect("token").to_owned();
+        let res = self
+            .http
+            .patch(format!("{}/v1/users/me", self.url))
+            .bearer_auth(&token)
+            .json(&json!({"preferences": {"notifications": {"email": true}}}))
+            .send()
+            .await
+            .expect("preferences");
+        assert_eq!(res.status().as_u16(), 200);
+        token
+    }
+
+    /// `email_user` when the server sends email, else a device user.
+    async fn user(&self, name: &str, email: bool) -> String {
+        if email {
+            self.email_user(&format!("{name}@crash.test")).await
+        } else {
+            self.sign_in(name).await
+        }
+    }
+
     async fn sign_in(&self, device: &str) -> String {
         let (status, body, _) = self
             .post(
@@ -160,11 +199,16 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
     let path = dir.path().join("crash.db");
     let db = format!("sqlite://{}", path.display());
     let analytics = dir.path().join("analytics");
-    let sinks = [
+    let mail = smtp::SmtpSink::start(0);
+    let mut sinks = vec![
         "--analytics-dir",
         analytics.to_str().expect("utf-8 path"),
         "--allow-private-webhooks",
     ];
+    if let Some(m) = &mail {
+        sinks.extend(["--smtp-url", m.url.as_str()]);
+    }
+    let email = mail.is_some();
     let (hook_url, delivered) = webhook_receiver().await;
     let mut server = start_with(&db, &sinks);
     let c = Client {
@@ -173,7 +217,7 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
     };
 
     // A fast agent and a hirer whose sessions run through the kills.
-    let owner = c.sign_in("crash-owner").await;
+    let owner = c.user("crash-owner", email).await;
     let (s, agent, _) = c
         .post("/v1/agents", Some(&owner), None, json!({"name": "Crash Dummy", "rank": "gold", "type": "teammate",
             "provider": "sim", "pricing": {"perMinute": 2, "perAction": 1}, "actionsPerSecond": 200}))
@@ -191,7 +235,7 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
         .await
         .expect("publish");
     assert_eq!(s, 200);
-    let hirer = c.sign_in("crash-hirer").await;
+    let hirer = c.user("crash-hirer", email).await;
     let (s, _, _) = c
         .post(
             "/v1/wallet/topups",
@@ -205,7 +249,10 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
 
     let mut tokens = Vec::new();
     for u in 0..TOPUP_USERS {
-        let t = c.sign_in(&format!("crash-user-{u}")).await;
+        // Half of them get email too.
+        let t = c
+            .user(&format!("crash-user-{u}"), email && u % 2 == 0)
+            .await;
         let (s, body) = c
             .put("/v1/users/me/webhook", &t, json!({"url": hook_url}))
             .await;
@@ -404,10 +451,10 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
     // Every committed bus event is in the analytics files exactly once.
     let conn = rusqlite::Connection::open(&path).expect("open");
     let mut stmt = conn
-        .prepare("SELECT id, recipients FROM outbox ORDER BY seq")
+        .prepare("SELECT id, recipients, type FROM outbox ORDER BY seq")
         .expect("outbox");
-    let rows: Vec<(String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+    let rows: Vec<(String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .expect("rows")
         .collect::<Result<_, _>>()
         .expect("rows");
@@ -428,7 +475,7 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
     assert!(doubled.is_empty(), "exported twice: {doubled:?}");
     let missing: Vec<_> = rows
         .iter()
-        .filter(|(id, _)| !exported.contains_key(id))
+        .filter(|(id, _, _)| !exported.contains_key(id))
         .collect();
     assert!(missing.is_empty(), "{} events not exported", missing.len());
     assert_eq!(
@@ -447,7 +494,7 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
         .expect("rows");
     let got = delivered.lock().expect("lock").clone();
     let mut expected = 0;
-    for (_, recipients) in &rows {
+    for (_, recipients, _) in &rows {
         let recipients: Vec<[String; 2]> = serde_json::from_str(recipients).expect("recipients");
         for [user, id] in recipients {
             if users.contains(&user) {
@@ -460,6 +507,47 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
         }
     }
     assert!(expected > 0, "no notification went to a webhook");
+
+    // Every notification that goes out by email to a user who opted in reached the SMTP server
+    // at least once, named by its id; nothing else was mailed.
+    if let Some(mail) = &mail {
+        let mailed: std::collections::HashSet<String> =
+            mail.messages().iter().map(smtp::notification_id).collect();
+        let wanting: std::collections::HashSet<String> = conn
+            .prepare(
+                "SELECT id FROM users WHERE email IS NOT NULL
+                 AND json_type(preferences, '$.notifications.email') = 'true'",
+            )
+            .expect("users")
+            .query_map([], |r| r.get(0))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let mut due = std::collections::HashSet::new();
+        for (_, recipients, kind) in &rows {
+            if !jiga_server::channels::email::EMAIL_TYPES.contains(&kind.as_str()) {
+                continue;
+            }
+            let recipients: Vec<[String; 2]> =
+                serde_json::from_str(recipients).expect("recipients");
+            for [user, id] in recipients {
+                if wanting.contains(&user) {
+                    assert!(mailed.contains(&id), "{kind} {id} of {user} never mailed");
+                    due.insert(id);
+                }
+            }
+        }
+        assert!(
+            due.len() > TOPUP_USERS,
+            "too few emails to mean anything: {}",
+            due.len()
+        );
+        let stray: Vec<_> = mailed.difference(&due).collect();
+        assert!(
+            stray.is_empty(),
+            "mailed, but not a notification to mail: {stray:?}"
+        );
+    }
 }
 
 /// A webhook receiver on loopback: its URL and the delivery ids it got.

@@ -52,8 +52,8 @@ impl UpdateMeRequest {
     /// Checks the contract's rules.
     ///
     /// # Errors
-    /// A [`FieldError`] for a bad display name or a `preferences` that is not a JSON object of
-    /// at most 64 KiB.
+    /// A [`FieldError`] for a bad display name, a `preferences` that is not a JSON object of
+    /// at most 64 KiB, or a `preferences.notifications.email` that is not a boolean.
     pub fn validate(&self) -> Result<(), FieldError> {
         if let Some(name) = &self.display_name {
             chars_between("displayName", name.trim(), 1, 100)?;
@@ -61,6 +61,21 @@ impl UpdateMeRequest {
         if let Some(p) = &self.preferences {
             if !p.is_object() {
                 return Err(FieldError::new("preferences", "must be a JSON object"));
+            }
+            // The one key the store itself reads (v1.2): email notifications on or off.
+            if let Some(n) = p.get("notifications") {
+                if !n.is_object() {
+                    return Err(FieldError::new(
+                        "preferences.notifications",
+                        "must be a JSON object",
+                    ));
+                }
+                if n.get("email").is_some_and(|e| !e.is_boolean()) {
+                    return Err(FieldError::new(
+                        "preferences.notifications.email",
+                        "must be true or false",
+                    ));
+                }
             }
             let size = p.to_string().len();
             if size > MAX_PREFERENCES_BYTES {
@@ -173,5 +188,28 @@ mod webhook_tests {
         );
         assert!(check("").is_err());
         assert!(check(&format!("https://e.com/{}", "a".repeat(2048))).is_err());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prefs(p: serde_json::Value) -> Result<(), FieldError> {
+        UpdateMeRequest {
+            display_name: None,
+            preferences: Some(p),
+        }
+        .validate()
+    }
+
+    #[test]
+    fn email_notifications_must_be_a_boolean() {
+        assert!(prefs(serde_json::json!({"notifications": {"email": true}})).is_ok());
+        assert!(prefs(serde_json::json!({"notifications": {}, "theme": "dark"})).is_ok());
+        let e = prefs(serde_json::json!({"notifications": {"email": "yes"}})).expect_err("refused");
+        assert_eq!(e.field, "preferences.notifications.email");
+        let e = prefs(serde_json::json!({"notifications": true})).expect_err("refused");
+        assert_eq!(e.field, "preferences.notifications");
     }
 }

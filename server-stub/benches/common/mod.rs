@@ -27,6 +27,60 @@ pub async fn webhook_receiver() -> String {
     url
 }
 
+/// An SMTP receiver on loopback that takes every message and drops it (the email sink's
+/// counterpart of [`webhook_receiver`]); its `smtp://` URL and how many messages it took.
+pub async fn smtp_receiver() -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("smtp://{}", listener.local_addr().expect("addr"));
+    let taken = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let count = taken.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let count = count.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r);
+                let mut line = String::new();
+                let mut data = false;
+                w.write_all(b"220 bench ESMTP\r\n").await?;
+                loop {
+                    line.clear();
+                    if lines.read_line(&mut line).await? == 0 {
+                        return Ok::<(), std::io::Error>(());
+                    }
+                    let reply: &[u8] = if data {
+                        if line != ".\r\n" {
+                            continue;
+                        }
+                        data = false;
+                        count.fetch_add(1, Ordering::Relaxed);
+                        b"250 OK\r\n"
+                    } else {
+                        match line.get(..4).map(str::to_ascii_uppercase).as_deref() {
+                            Some("EHLO") => b"250-bench\r\n250 8BITMIME\r\n",
+                            Some("DATA") => {
+                                data = true;
+                                b"354 go on\r\n"
+                            }
+                            Some("QUIT") => {
+                                w.write_all(b"221 bye\r\n").await?;
+                                return Ok(());
+                            }
+                            _ => b"250 OK\r\n",
+                        }
+                    };
+                    w.write_all(reply).await?;
+                }
+            });
+        }
+    });
+    (url, taken)
+}
+
 pub async fn start() -> Bench {
     start_with(|_| {}).await
 }
@@ -81,6 +135,32 @@ impl Bench {
             .as_str()
             .expect("token")
             .to_owned()
+    }
+
+    /// A registered user (with an email address) who opted in to email notifications; their
+    /// token.
+    pub async fn email_user(&self, email: &str) -> String {
+        let token = self
+            .post(
+                "/v1/auth/register",
+                None,
+                None,
+                json!({"email": email, "password": "bench-password-1", "displayName": "Bench"}),
+            )
+            .await["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        let r = self
+            .http
+            .patch(format!("{}/v1/users/me", self.url))
+            .bearer_auth(&token)
+            .json(&json!({"preferences": {"notifications": {"email": true}}}))
+            .send()
+            .await
+            .expect("preferences");
+        assert!(r.status().is_success(), "{}", r.status());
+        token
     }
 
     pub async fn agent(&self, owner: &str, aps: u32, per_action: i64) -> String {

@@ -1,14 +1,15 @@
-//! Outside channels (contract v1.2): notifications leave the server by user webhook, read from
-//! the transactional outbox (`crate::db::outbox`).
+//! Outside channels (contract v1.2): notifications leave the server by user webhook and by
+//! email, read from the transactional outbox (`crate::db::outbox`).
 //!
 //! Two loops, one task each:
 //! - **fan-out** reads outbox events after its recorded position and, in one storage write,
-//!   queues a delivery for each recipient with a webhook (`crate::db::deliveries`) and moves
-//!   the position past them. Queuing and the position commit together, so a crash either did
+//!   queues a delivery for each recipient with a webhook, and an email for each who opted in
+//!   to the kinds that go out by email (`crate::db::deliveries`), and moves the position past
+//!   them. Queuing and the position commit together, so a crash either did
 //!   both or neither: nothing is lost, nothing is queued twice.
 //! - **delivery** sends the deliveries that are due, at most [`IN_FLIGHT`] at once, and
 //!   records each outcome: done (removed), or retried with exponential backoff until 24 hours
-//!   after the event. A delivery in flight when the process dies is still queued and goes out
+//!   after the event (an SMTP server's permanent refusal is not retried). A delivery in flight when the process dies is still queued and goes out
 //!   again after the restart: at least once, deduplicable by `JIGA-Delivery-Id`.
 //!
 //! The fan-out wakes when a committed write's events are sent live ([`Notifier::recorded`]),
@@ -16,9 +17,11 @@
 //! once a second. The fan-out also deletes what every sink has taken, after [`RETAIN`].
 
 pub mod analytics;
+pub mod email;
 pub mod guard;
 pub mod webhook;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,7 +29,7 @@ use futures_util::StreamExt;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::db::deliveries::{self, Channel, Delivery};
+use crate::db::deliveries::{self, Channel, Delivery, Target};
 use crate::db::{Db, outbox};
 use crate::ids::now_millis;
 use crate::stream::notify::Notifier;
@@ -63,6 +66,8 @@ pub struct Dispatcher {
     pub queued: Arc<Notify>,
     /// The webhook sender.
     pub webhooks: webhook::Sender,
+    /// The email sender, when the server sends email (`--smtp-url`).
+    pub mailer: Option<email::Mailer>,
     /// The first retry's delay; each later one doubles it.
     pub retry_base: Duration,
     /// Every sink reading the outbox in this server (the fan-out's [`FANOUT_SINK`], and
@@ -116,31 +121,59 @@ impl Dispatcher {
         let retry_for = i64::try_from(RETRY_FOR.as_millis()).unwrap_or(i64::MAX);
         // Read on a reader connection, so the writer only queues; this task is the only one
         // moving the fan-out's position, so what it read is still what follows it.
+        let email = self.mailer.is_some();
         let (taken, last, queue) = self
             .db
             .read(move |c| {
                 let events = outbox::after(c, outbox::progress(c, FANOUT_SINK)?, FANOUT_BATCH)?;
-                let mut hooks: std::collections::HashMap<String, bool> = Default::default();
+                let mut users: HashMap<String, Wants> = HashMap::new();
                 let mut queue = Vec::new();
                 for e in &events {
+                    let mut mail = None;
                     for note in &e.notes {
-                        let has = match hooks.get(&note.user_id) {
-                            Some(has) => *has,
+                        let wants = match users.get(&note.user_id) {
+                            Some(w) => *w,
                             None => {
-                                let has = deliveries::hook(c, &note.user_id)?.is_some();
-                                hooks.insert(note.user_id.clone(), has);
-                                has
+                                let w = Wants {
+                                    webhook: deliveries::hook(c, &note.user_id)?.is_some(),
+                                    email: email
+                                        && deliveries::recipient(c, &note.user_id)?.is_some(),
+                                };
+                                users.insert(note.user_id.clone(), w);
+                                w
                             }
                         };
-                        if has {
+                        let expires_at = e.ts.saturating_add(retry_for);
+                        if wants.webhook {
                             queue.push(Delivery {
                                 id: note.id.clone(),
                                 channel: Channel::Webhook,
                                 user_id: note.user_id.clone(),
                                 body: webhook::body(e, note)?,
                                 attempts: 0,
-                                expires_at: e.ts.saturating_add(retry_for),
+                                expires_at,
                             });
+                        }
+                        if wants.email {
+                            if mail.is_none() {
+                                mail = Some(match email::render(c, e)? {
+                                    Some(m) => Some(
+                                        serde_json::to_string(&m)
+                                            .map_err(crate::db::DbError::internal)?,
+                                    ),
+                                    None => None,
+                                });
+                            }
+                            if let Some(Some(body)) = &mail {
+                                queue.push(Delivery {
+                                    id: note.id.clone(),
+                                    channel: Channel::Email,
+                                    user_id: note.user_id.clone(),
+                                    body: body.clone(),
+                                    attempts: 0,
+                                    expires_at,
+                                });
+                            }
                         }
                     }
                 }
@@ -189,7 +222,7 @@ impl Dispatcher {
             let wait = match self.deliver_due().await {
                 Ok(wait) => wait,
                 Err(e) => {
-                    tracing::warn!(error = %e, "webhook delivery pass failed; retrying");
+                    tracing::warn!(error = %e, "delivery pass failed; retrying");
                     POLL
                 }
             };
@@ -218,12 +251,23 @@ impl Dispatcher {
                 Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).min(POLL)
             }));
         }
-        let outcomes: Vec<(Delivery, Result<(), String>)> = futures_util::stream::iter(due)
-            .map(|(d, hook)| async move {
-                let outcome = match &hook {
-                    Some(hook) => self.webhooks.send(hook, &d.id, &d.body).await,
-                    // Removed since it was queued: nothing to deliver to.
-                    None => Ok(()),
+        let outcomes: Vec<(Delivery, Result<(), Failure>)> = futures_util::stream::iter(due)
+            .map(|(d, target)| async move {
+                let outcome = match &target {
+                    Target::Webhook(hook) => self
+                        .webhooks
+                        .send(hook, &d.id, &d.body)
+                        .await
+                        .map_err(Failure::Retry),
+                    Target::Email(to) => match &self.mailer {
+                        Some(mailer) => mailer.send(&d.id, to, &d.body).await,
+                        // Queued by a run with `--smtp-url`; kept until a run sends email again.
+                        None => Err(Failure::Retry(
+                            "this server sends no email (--smtp-url)".into(),
+                        )),
+                    },
+                    // Nothing to deliver to any more.
+                    Target::Gone => Ok(()),
                 };
                 (d, outcome)
             })
@@ -237,13 +281,17 @@ impl Dispatcher {
                 for (d, outcome) in &outcomes {
                     match outcome {
                         Ok(()) => deliveries::delivered(tx, &d.id, d.channel)?,
-                        Err(e) => {
+                        Err(Failure::GiveUp(e)) => {
+                            tracing::warn!(id = %d.id, channel = d.channel.as_str(), error = %e, attempts = d.attempts + 1, "delivery refused for good; dropped");
+                            deliveries::delivered(tx, &d.id, d.channel)?;
+                        }
+                        Err(Failure::Retry(e)) => {
                             let next = done + backoff_millis(base, d.attempts + 1);
                             if next > d.expires_at {
                                 tracing::warn!(id = %d.id, channel = d.channel.as_str(), error = %e, attempts = d.attempts + 1, "delivery expired; dropped");
                                 deliveries::delivered(tx, &d.id, d.channel)?;
                             } else {
-                                tracing::debug!(id = %d.id, error = %e, "delivery failed; retrying");
+                                tracing::debug!(id = %d.id, channel = d.channel.as_str(), error = %e, "delivery failed; retrying");
                                 deliveries::retry_at(tx, &d.id, d.channel, next, e)?;
                             }
                         }
@@ -254,6 +302,22 @@ impl Dispatcher {
             .await?;
         Ok(Duration::ZERO)
     }
+}
+
+/// Which outside channels a recipient gets.
+#[derive(Clone, Copy)]
+struct Wants {
+    webhook: bool,
+    email: bool,
+}
+
+/// Why a delivery did not go out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// It may go out later (no answer, a timeout, a temporary refusal): try again.
+    Retry(String),
+    /// It never will (the SMTP server refused the recipient for good): drop it.
+    GiveUp(String),
 }
 
 /// The wait before try `attempt + 1` after `attempt` failures: `base` doubling, at most an

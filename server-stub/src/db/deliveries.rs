@@ -1,5 +1,5 @@
-//! Outside channels in storage (contract v1.2): each user's webhook, and the deliveries
-//! waiting to go out.
+//! Outside channels in storage (contract v1.2): each user's webhook, who wants email, and the
+//! deliveries waiting to go out.
 //!
 //! A delivery is one notification for one channel, keyed by `(notification id, channel)`, so
 //! fanning an outbox event out twice (a crash between the fan-out and its progress mark cannot
@@ -16,6 +16,8 @@ use super::error::DbResult;
 pub enum Channel {
     /// POSTed to the user's webhook.
     Webhook,
+    /// Sent by email (users who opted in, with an address).
+    Email,
 }
 
 impl Channel {
@@ -24,12 +26,14 @@ impl Channel {
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Webhook => "webhook",
+            Channel::Email => "email",
         }
     }
 
     fn parse(s: &str) -> Option<Channel> {
         match s {
             "webhook" => Some(Channel::Webhook),
+            "email" => Some(Channel::Email),
             _ => None,
         }
     }
@@ -97,6 +101,48 @@ pub fn delete_hook(tx: &Connection, user_id: &str) -> DbResult<bool> {
     Ok(n > 0)
 }
 
+/// Where an email goes: the user's address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recipient {
+    /// The user's email address.
+    pub address: String,
+    /// Their display name.
+    pub name: String,
+}
+
+/// The condition on `users` row `u` for a user who gets email: an address, and
+/// `preferences.notifications.email` is `true`.
+const WANTS_EMAIL: &str =
+    "u.email IS NOT NULL AND json_type(u.preferences, '$.notifications.email') = 'true'";
+
+/// `user_id`'s address if they get email now (see [`WANTS_EMAIL`]).
+///
+/// # Errors
+/// A database failure.
+pub fn recipient(c: &Connection, user_id: &str) -> DbResult<Option<Recipient>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT u.email, u.display_name FROM users u WHERE u.id = ?1 AND {WANTS_EMAIL}"
+    ))?
+    .query_row([user_id], |r| {
+        Ok(Recipient {
+            address: r.get(0)?,
+            name: r.get(1)?,
+        })
+    })
+    .optional()?)
+}
+
+/// Where a due delivery goes now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// To this webhook.
+    Webhook(Hook),
+    /// To this address.
+    Email(Recipient),
+    /// Nowhere any more: the webhook was removed, or the user turned email off.
+    Gone,
+}
+
 /// A delivery to make.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
@@ -127,17 +173,20 @@ pub fn enqueue(tx: &Connection, d: &Delivery, now: i64) -> DbResult<()> {
     Ok(())
 }
 
-/// Up to `limit` deliveries due at `now`, the longest waiting first, each with the webhook it
-/// goes to now (`None` if it was removed since).
+/// Up to `limit` deliveries due at `now`, the longest waiting first, each with where it goes
+/// now.
 ///
 /// # Errors
 /// A database failure.
-pub fn due(c: &Connection, now: i64, limit: usize) -> DbResult<Vec<(Delivery, Option<Hook>)>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT d.id, d.channel, d.user_id, d.body, d.attempts, d.expires_at, w.url, w.secret
-         FROM deliveries d LEFT JOIN user_webhooks w ON w.user_id = d.user_id
-         WHERE d.next_at <= ?1 ORDER BY d.next_at LIMIT ?2",
-    )?;
+pub fn due(c: &Connection, now: i64, limit: usize) -> DbResult<Vec<(Delivery, Target)>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT d.id, d.channel, d.user_id, d.body, d.attempts, d.expires_at, w.url, w.secret,
+                u.email, u.display_name
+         FROM deliveries d
+         LEFT JOIN user_webhooks w ON d.channel = 'webhook' AND w.user_id = d.user_id
+         LEFT JOIN users u ON d.channel = 'email' AND u.id = d.user_id AND {WANTS_EMAIL}
+         WHERE d.next_at <= ?1 ORDER BY d.next_at LIMIT ?2"
+    ))?;
     let mut rows = stmt.query(params![now, i64::try_from(limit).unwrap_or(i64::MAX)])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
@@ -145,12 +194,17 @@ pub fn due(c: &Connection, now: i64, limit: usize) -> DbResult<Vec<(Delivery, Op
         let Some(channel) = Channel::parse(r.get_ref(1)?.as_str().unwrap_or_default()) else {
             continue;
         };
-        let hook = match (
-            r.get::<_, Option<String>>(6)?,
-            r.get::<_, Option<String>>(7)?,
-        ) {
-            (Some(url), Some(secret)) => Some(Hook { url, secret }),
-            _ => None,
+        let pair = |a: usize, b: usize| -> rusqlite::Result<Option<(String, String)>> {
+            Ok(r.get::<_, Option<String>>(a)?
+                .zip(r.get::<_, Option<String>>(b)?))
+        };
+        let target = match channel {
+            Channel::Webhook => {
+                pair(6, 7)?.map(|(url, secret)| Target::Webhook(Hook { url, secret }))
+            }
+            Channel::Email => {
+                pair(8, 9)?.map(|(address, name)| Target::Email(Recipient { address, name }))
+            }
         };
         out.push((
             Delivery {
@@ -161,7 +215,7 @@ pub fn due(c: &Connection, now: i64, limit: usize) -> DbResult<Vec<(Delivery, Op
                 attempts: r.get(4)?,
                 expires_at: r.get(5)?,
             },
-            hook,
+            target.unwrap_or(Target::Gone),
         ));
     }
     Ok(out)

@@ -135,8 +135,8 @@ async fn every_bus_event_is_exported_once_and_a_closed_hour_as_parquet() {
             .exists()
     );
 
-    // An independent reader agrees (scripts/test.sh provides pyarrow as JIGA_PYARROW).
-    if let Some(python) = std::env::var_os("JIGA_PYARROW") {
+    // An independent reader agrees (scripts/test.sh provides pyarrow as JIGA_CHANNELS_PYTHON).
+    if let Some(python) = std::env::var_os("JIGA_CHANNELS_PYTHON") {
         let out = std::process::Command::new(python)
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
@@ -155,7 +155,7 @@ async fn every_bus_event_is_exported_once_and_a_closed_hour_as_parquet() {
         // The test command installs pyarrow; only a bare `cargo test` goes without.
         assert!(
             std::env::var_os("CI").is_none(),
-            "CI must set JIGA_PYARROW (scripts/test.sh does)"
+            "CI must set JIGA_CHANNELS_PYTHON (scripts/test.sh does)"
         );
     }
 

@@ -2,11 +2,14 @@
 //! HTTP and WebSocket clients. One binary, a module per domain.
 
 mod common;
+#[path = "../channels/smtp.rs"]
+mod smtp;
 
 mod api_achievements;
 mod api_agents;
 mod api_analytics;
 mod api_auth;
+mod api_email;
 mod api_errors;
 mod api_headers;
 mod api_limits;
