@@ -377,3 +377,40 @@ fn regression_interner_forgets_strings_no_listing_holds() {
     idx.remove(&l.agent.id);
     assert_eq!(idx.interned_len(), 0);
 }
+
+#[test]
+fn text_matching_reuses_its_working_memory_cleanly_across_queries_and_indexes() {
+    // The counters are kept per thread between queries (and between indexes of other
+    // sizes): whatever one query leaves must not change the next one's answer.
+    let big = index((0..300).map(|i| {
+        let name = match i % 3 {
+            0 => "aim trainer",
+            1 => "aim coach",
+            _ => "strategy coach",
+        };
+        listing(&format!("agt_{i:03}"), name)
+    }));
+    let small = index([
+        listing("agt_a", "aim coach"),
+        listing("agt_b", "macro coach"),
+    ]);
+    let fresh = |idx: &SearchIndex, q: &str| {
+        std::thread::scope(|s| s.spawn(|| ids(idx, &text(q))).join().expect("thread"))
+    };
+    let queries = [
+        "aim coach",
+        "coach",
+        "zzz coach",
+        "aim zzz",
+        "strategy",
+        "aim",
+    ];
+    for q in queries {
+        for other in queries {
+            let _ = ids(&big, &text(other));
+            assert_eq!(ids(&big, &text(q)), fresh(&big, q), "{q} after {other}");
+            assert_eq!(ids(&small, &text(q)), fresh(&small, q), "{q} after {other}");
+        }
+    }
+    assert_eq!(ids(&big, &text("aim coach")).len(), 100);
+}
