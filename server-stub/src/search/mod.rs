@@ -351,7 +351,14 @@ impl SearchIndex {
         let filter = Filter::new(q, &self.strings);
         let mut counter = FacetCounter::new(&self.strings);
         let mut total = 0u64;
-        let mut page: Vec<Ranked> = Vec::new();
+        // The page is chosen as the listings stream by: candidates gather in a small buffer;
+        // when it fills, it is cut back to the best `keep`, and the worst of those becomes a
+        // bound that turns most later candidates away with one comparison. A common word at
+        // 100,000 listings no longer writes tens of thousands of candidates to select from.
+        let keep = limit + 1;
+        let cap = (keep * 4).max(512);
+        let mut page: Vec<Ranked> = Vec::with_capacity(cap);
+        let mut bound: Option<(SortKey, u128)> = None;
         let mut consider = |slot: u32, doc: &Doc, score: u32| {
             let failures = filter.failures(&doc.fields);
             if failures & fail::UNFACETED != 0 || failures.count_ones() > 1 {
@@ -373,7 +380,15 @@ impl SearchIndex {
                     return;
                 }
             }
+            // Past the bound (strictly: an equal prefix may still win on the whole id).
+            if bound.is_some_and(|b| (key, doc.id_prefix) > b) {
+                return;
+            }
             page.push((key, doc.id_prefix, slot));
+            if page.len() == cap {
+                self.first_n(&mut page, keep);
+                bound = page.last().map(|r| (r.0, r.1));
+            }
         };
         if has_text {
             for (slot, score) in self.text_matches(&words) {
@@ -388,7 +403,7 @@ impl SearchIndex {
         }
 
         // One more than the page tells whether a next page exists.
-        self.first_n(&mut page, limit + 1);
+        self.first_n(&mut page, keep);
         let next_cursor = if page.len() > limit {
             page.truncate(limit);
             page.last()

@@ -334,3 +334,32 @@ fn ids_with_one_long_prefix_sort_and_page_by_the_whole_id() {
     }
     assert_eq!(seen, want);
 }
+
+#[test]
+fn pages_chosen_while_streaming_match_a_full_sort_with_ties_and_shared_prefixes() {
+    // More candidates than the page buffer holds (it is cut back to the best as it fills),
+    // with ties on every sort value and ids equal in their first 16 bytes, so the bound
+    // must keep equal keys for the whole-id comparison.
+    let mut all: Vec<Listing> = (0..3_000)
+        .map(|i| {
+            let mut l = listing(
+                &format!("agt_0123456789AB{:04}", (i * 7919) % 3_000),
+                "Agent",
+            );
+            l.popularity = f64::from(i % 5);
+            l.rating = f64::from(i % 3);
+            l
+        })
+        .collect();
+    let idx = index(all.clone());
+    all.sort_by(|a, b| {
+        b.popularity
+            .total_cmp(&a.popularity)
+            .then(b.rating.total_cmp(&a.rating))
+            .then(b.total_hires.cmp(&a.total_hires))
+            .then(a.agent.id.cmp(&b.agent.id))
+    });
+    let want: Vec<String> = all.into_iter().map(|l| l.agent.id).collect();
+    assert_eq!(walk(&idx, &SearchQuery::default(), 7), want);
+    assert_eq!(walk(&idx, &SearchQuery::default(), 100), want);
+}
