@@ -7,6 +7,7 @@ pub mod event;
 pub mod model;
 pub mod reconnect;
 mod time;
+pub mod webhook;
 pub mod wire;
 
 #[cfg(feature = "client")]
@@ -17,3 +18,4 @@ pub use client::{Client, ClientBuilder, Error, ErrorKind, Result};
 pub use dof::Dof;
 pub use event::{DecodeError, EventKind, RawJson, SessionEvent};
 pub use time::{ParseTimestampError, Timestamp};
+pub use webhook::WebhookError;

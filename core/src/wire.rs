@@ -40,6 +40,11 @@ pub mod header {
     pub const IF_NONE_MATCH: &str = "if-none-match";
     /// `public, max-age=N` on public marketplace answers (v1.2).
     pub const CACHE_CONTROL: &str = "cache-control";
+    /// A user webhook delivery's signature, `t=<unix>,v1=<hex HMAC-SHA256>` (v1.2; checked by
+    /// [`crate::webhook::verify`]).
+    pub const JIGA_SIGNATURE: &str = "jiga-signature";
+    /// A user webhook delivery's id: the notification's, the same on every retry of it (v1.2).
+    pub const JIGA_DELIVERY_ID: &str = "jiga-delivery-id";
     /// Shopify's webhook signature: base64 HMAC-SHA256 of the raw body (v1.2).
     pub const SHOPIFY_HMAC: &str = "x-shopify-hmac-sha256";
     /// Shopify's webhook topic (`orders/paid`).

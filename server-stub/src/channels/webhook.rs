@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
 use jiga::event::Notification;
 
 use super::guard::{GuardedResolver, is_public};
@@ -34,15 +33,11 @@ pub fn body(event: &Stored, note: &Note) -> Result<String, DbError> {
     serde_json::to_string(&n).map_err(DbError::internal)
 }
 
-/// The `JIGA-Signature` value of `body` signed at `t` (Unix seconds) with `secret`.
+/// The `JIGA-Signature` value of `body` signed at `t` (Unix seconds) with `secret`: the
+/// core's [`jiga::webhook::sign`], the one the SDK's `verify` checks against.
 #[must_use]
 pub fn signature(secret: &str, t: i64, body: &str) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())
-        .expect("HMAC takes a key of any length");
-    mac.update(t.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body.as_bytes());
-    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+    jiga::webhook::sign(secret, t, body.as_bytes())
 }
 
 /// Sends webhook deliveries: no redirects, no proxy, a 10 s limit, and every address checked
@@ -98,8 +93,11 @@ impl Sender {
             .client
             .post(url)
             .header(http::header::CONTENT_TYPE, "application/json")
-            .header("JIGA-Delivery-Id", id)
-            .header("JIGA-Signature", signature(&hook.secret, t, body))
+            .header(jiga::wire::header::JIGA_DELIVERY_ID, id)
+            .header(
+                jiga::wire::header::JIGA_SIGNATURE,
+                signature(&hook.secret, t, body),
+            )
             .body(body.to_owned())
             .send()
             .await

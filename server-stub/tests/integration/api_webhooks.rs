@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxStatus};
-use hmac::{Hmac, Mac};
 use parking_lot::Mutex;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -91,17 +90,17 @@ async fn put_hook(s: &TestServer, token: &str, url: &str) -> crate::common::Resp
     .await
 }
 
-/// Checks `JIGA-Signature` the way a receiver would.
+/// Checks `JIGA-Signature` the way a receiver does: with the SDK's `jiga::webhook::verify`.
 fn verify(secret: &str, signature: &str, body: &str) -> bool {
-    let Some((t, v1)) = signature
-        .strip_prefix("t=")
-        .and_then(|rest| rest.split_once(",v1="))
-    else {
-        return false;
-    };
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
-    mac.update(format!("{t}.{body}").as_bytes());
-    hex::decode(v1).is_ok_and(|sig| mac.verify_slice(&sig).is_ok())
+    let now = chrono::Utc::now().timestamp();
+    jiga::webhook::verify(
+        secret,
+        signature,
+        body.as_bytes(),
+        now,
+        jiga::webhook::DEFAULT_TOLERANCE,
+    )
+    .is_ok()
 }
 
 #[tokio::test]
