@@ -36,8 +36,10 @@ jiga_test_servers() { # work, target
   local work="$1" target="$2"
   # Suites sign in often from one address: the main servers' anonymous limit is raised (the
   # limited server is where rate limiting is tested).
-  # A browser suite sets JIGA_TEST_CORS_ORIGIN to the origin of its test pages.
+  # A browser suite sets JIGA_TEST_CORS_ORIGIN to the origin of its test pages. Webhooks may
+  # target loopback, where each suite's own receiver listens (the webhook flow).
   JIGA_TEST_URL=$(_jiga_server "$work" "$target" main --seed-demo --rate-limit-anonymous 5000 \
+    --allow-private-webhooks \
     ${JIGA_TEST_CORS_ORIGIN:+--cors-origin "$JIGA_TEST_CORS_ORIGIN"})
   JIGA_TEST_URL_SHORT_TTL=$(_jiga_server "$work" "$target" short-ttl --access-token-ttl 2 \
     --rate-limit-anonymous 5000)
