@@ -121,6 +121,12 @@ routes! {
     /// Updates the caller (`UpdateMeRequest` JSON).
     fn update_me / update_me_blocking(request) =
         |c| async move { c.update_me(&parse::<UpdateMeRequest>("request", &request)?).await };
+    /// Sets the caller's webhook. Returns `WebhookSecret` JSON (the secret is shown this once).
+    fn set_webhook / set_webhook_blocking(url) = |c| async move { c.set_webhook(&url).await };
+    /// The caller's webhook: `Webhook` JSON, or `null` when none is set.
+    fn webhook / webhook_blocking() = |c| async move { c.webhook().await };
+    /// Removes the caller's webhook: `true`, or `false` when none was set.
+    fn delete_webhook / delete_webhook_blocking() = |c| async move { c.delete_webhook().await };
     /// A user by id (only the caller's own).
     fn user / user_blocking(user_id) = |c| async move { c.user(&user_id).await };
     /// One page of the caller's agents (`PageRequest` JSON).

@@ -13,6 +13,7 @@
 //! | `runtime.rs` | the tokio runtime, awaiting and blocking on core futures, fork detection |
 //! | `events.rs` | `SessionEvent`, `Meter`, `RawEvents` (an `AccountedStream`), `RawNotifications` |
 //! | `client.rs` | `RawClient`: every route in both forms |
+//! | `webhook.rs` | `verify_webhook` (the core's webhook check) and `WebhookError` |
 
 use pyo3::prelude::*;
 
@@ -20,6 +21,7 @@ mod client;
 mod errors;
 mod events;
 mod runtime;
+mod webhook;
 
 #[pymodule]
 fn _jiga(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -35,6 +37,7 @@ fn _jiga(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
+    webhook::register(m)?;
     m.add_class::<client::RawClient>()?;
     m.add_class::<client::RawPager>()?;
     m.add_class::<events::SessionEvent>()?;

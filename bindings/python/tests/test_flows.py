@@ -4,9 +4,13 @@ real server: every method, every exception class, resume across cuts, cancellati
 from __future__ import annotations
 
 import asyncio
+import http.server
 import json
 import os
+import queue
+import threading
 import time
+from typing import Any, Tuple
 
 import pytest
 
@@ -277,6 +281,90 @@ def test_flow_notifications(url: str) -> None:
         c.end_session(hire.session.id)
 
     asyncio.run(run())
+
+
+class _Receiver:
+    """A webhook receiver on loopback: every request's ``JIGA-Signature`` and raw body."""
+
+    def __init__(self) -> None:
+        got: "queue.Queue[Tuple[str, bytes]]" = queue.Queue()
+        self.got = got
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                got.put((self.headers.get("JIGA-Signature", ""), body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_flow_webhook(url: str) -> None:
+    c = jiga.Client(url)
+    c.sign_in_device(unique("hooked"))
+    assert c.webhook() is None
+    assert c.delete_webhook() is False
+    rx = _Receiver()
+    try:
+        hook = c.set_webhook(rx.url)
+        assert hook.url == rx.url and hook.secret.startswith("whsec_")
+        shown = c.webhook()
+        assert shown is not None and shown.url == rx.url
+        assert "secret" not in shown.to_dict()
+
+        # One real delivery: a dev top-up completes at once, notifying the caller.
+        c.topup(50)
+        signature, body = rx.got.get(timeout=20)
+        n = jiga.verify_webhook(hook.secret, signature, body)
+        assert n.type == "transaction.completed" and n.id.startswith("ntf_")
+        assert n.data["amount"] == 50
+
+        tampered = body.replace(b'"amount":50', b'"amount":5000')
+        assert tampered != body
+        with pytest.raises(jiga.WebhookError) as e:
+            jiga.verify_webhook(hook.secret, signature, tampered)
+        assert e.value.reason == "bad_signature" and isinstance(e.value, jiga.JigaError)
+        with pytest.raises(jiga.WebhookError) as e:
+            jiga.verify_webhook("whsec_other", signature, body)
+        assert e.value.reason == "bad_signature"
+        with pytest.raises(jiga.WebhookError) as e:
+            jiga.verify_webhook(hook.secret, signature, body, now=int(time.time()) + 3600)
+        assert e.value.reason == "timestamp_out_of_tolerance"
+        late = jiga.verify_webhook(
+            hook.secret, signature, body, now=int(time.time()) + 3600, tolerance=7200
+        )
+        assert late.id == n.id
+        with pytest.raises(jiga.WebhookError) as e:
+            jiga.verify_webhook(hook.secret, "v1=nope", body)
+        assert e.value.reason == "malformed_header"
+    finally:
+        rx.close()
+
+    assert c.delete_webhook() is True
+    assert c.webhook() is None
+    assert c.delete_webhook() is False
+
+    async def the_async_door() -> None:
+        async with jiga.AsyncClient(url, tokens=c.tokens()) as a:
+            hook = await a.set_webhook("http://127.0.0.1:9/hook")
+            assert hook.url == "http://127.0.0.1:9/hook" and hook.secret
+            shown = await a.webhook()
+            assert shown is not None and shown.url == hook.url
+            assert await a.delete_webhook() is True
+            assert await a.webhook() is None
+            assert await a.delete_webhook() is False
+
+    asyncio.run(the_async_door())
 
 
 def test_models_are_classes_with_repr_and_equality(client: jiga.Client) -> None:

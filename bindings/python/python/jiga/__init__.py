@@ -23,6 +23,7 @@ from ._client import (
     Notification,
     Pages,
     SessionEvents,
+    verify_webhook,
 )
 from ._jiga import (
     Closed,
@@ -44,6 +45,7 @@ from ._jiga import (
     Timeout,
     TransportError,
     Unauthenticated,
+    WebhookError,
     __version__,
 )
 from .models import *  # noqa: F401,F403  (the contract's models)
@@ -75,5 +77,7 @@ __all__ = [
     "Timeout",
     "TransportError",
     "Unauthenticated",
+    "WebhookError",
     "__version__",
+    "verify_webhook",
 ]

@@ -44,6 +44,8 @@ from .models import (
     Transaction,
     User,
     Wallet,
+    Webhook,
+    WebhookSecret,
 )
 
 M = TypeVar("M", bound=Model)
@@ -62,6 +64,11 @@ _jiga.register_models(
 
 def _model(cls: Type[M], text: str) -> M:
     return cls(json.loads(text))
+
+
+def _optional(cls: Type[M], text: str) -> Optional[M]:
+    value = json.loads(text)
+    return None if value is None else cls(value)
 
 
 def _page(item: Type[M], text: str) -> Page[M]:
@@ -101,6 +108,25 @@ class Notification:
 
     def __repr__(self) -> str:
         return f"Notification(id={self.id!r}, type={self.type!r}, data={self.data!r})"
+
+
+def verify_webhook(
+    secret: str,
+    signature: str,
+    body: bytes,
+    *,
+    now: Optional[int] = None,
+    tolerance: Optional[float] = None,
+) -> Notification:
+    """Checks one webhook delivery and returns its notification.
+
+    ``secret`` is what ``set_webhook`` returned, ``signature`` the ``JIGA-Signature`` header and
+    ``body`` the raw request body, unparsed. ``now`` (Unix seconds) defaults to this machine's
+    clock, ``tolerance`` (seconds the signature's time may be away from it) to five minutes.
+    Raises ``jiga.WebhookError`` (``reason``: ``malformed_header``, ``bad_signature``,
+    ``timestamp_out_of_tolerance``, ``not_a_notification``). Deliveries come at least once:
+    deduplicate by the notification's ``id``."""
+    return Notification(_jiga.verify_webhook(secret, signature, body, now, tolerance))
 
 
 class _Base:
@@ -361,6 +387,19 @@ class AsyncClient(_Base):
     async def update_me(self, **fields: Any) -> Me:
         return _model(Me, await self._raw.update_me(rq.body(None, **fields)))
 
+    async def set_webhook(self, url: str) -> WebhookSecret:
+        """POST the caller's notifications to ``url``; the answer's ``secret`` (shown this once;
+        a new call rotates it) is what ``jiga.verify_webhook`` checks deliveries with."""
+        return _model(WebhookSecret, await self._raw.set_webhook(url))
+
+    async def webhook(self) -> Optional[Webhook]:
+        """The caller's webhook (its URL), or None when none is set."""
+        return _optional(Webhook, await self._raw.webhook())
+
+    async def delete_webhook(self) -> bool:
+        """Removes the caller's webhook; whether one was set."""
+        return bool(json.loads(await self._raw.delete_webhook()))
+
     async def user(self, user_id: str) -> Me:
         return _model(Me, await self._raw.user(user_id))
 
@@ -539,6 +578,19 @@ class Client(_Base):
 
     def update_me(self, **fields: Any) -> Me:
         return _model(Me, self._raw.update_me_blocking(rq.body(None, **fields)))
+
+    def set_webhook(self, url: str) -> WebhookSecret:
+        """POST the caller's notifications to ``url``; the answer's ``secret`` (shown this once;
+        a new call rotates it) is what ``jiga.verify_webhook`` checks deliveries with."""
+        return _model(WebhookSecret, self._raw.set_webhook_blocking(url))
+
+    def webhook(self) -> Optional[Webhook]:
+        """The caller's webhook (its URL), or None when none is set."""
+        return _optional(Webhook, self._raw.webhook_blocking())
+
+    def delete_webhook(self) -> bool:
+        """Removes the caller's webhook; whether one was set."""
+        return bool(json.loads(self._raw.delete_webhook_blocking()))
 
     def user(self, user_id: str) -> Me:
         return _model(Me, self._raw.user_blocking(user_id))
