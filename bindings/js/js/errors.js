@@ -59,6 +59,18 @@ export class ReconciliationError extends JigaError {}
 /** The stream or client was closed first. */
 export class ClosedError extends JigaError {}
 
+/**
+ * A webhook delivery that did not verify (`verifyWebhook`); `reason` says why:
+ * `malformed_header`, `bad_signature`, `timestamp_out_of_tolerance`, `not_a_notification`.
+ */
+export class WebhookError extends JigaError {
+  constructor(record) {
+    super(record);
+    /** Why the delivery was refused (the core's `WebhookError::reason`). */
+    this.reason = record.reason;
+  }
+}
+
 const KINDS = {
   invalid_argument: InvalidArgumentError,
   unauthenticated: UnauthenticatedError,
@@ -76,6 +88,7 @@ const KINDS = {
   session_mismatch: SessionMismatchError,
   reconciliation: ReconciliationError,
   closed: ClosedError,
+  webhook: WebhookError,
 };
 
 /** The error of a record from the wasm module; anything else (an abort reason) as it is. */

@@ -168,6 +168,24 @@ export class Notifications implements AsyncIterable<M.Notification> {
 
 export function localStorageTokens(key?: string, storage?: Storage): TokenStorage;
 
+export interface VerifyWebhookOptions {
+  /** The receiver's clock, in milliseconds since 1970 (default `Date.now()`). */
+  nowMs?: number;
+  /** How far the signature's time may be from `nowMs` (default five minutes). */
+  toleranceMs?: number;
+}
+
+/**
+ * Checks one webhook delivery (`JIGA-Signature` over the raw body, under the secret
+ * `setWebhook` returned) and returns its notification; throws a `WebhookError`.
+ */
+export function verifyWebhook(
+  secret: string,
+  signature: string,
+  body: Uint8Array | string,
+  options?: VerifyWebhookOptions,
+): M.Notification;
+
 export class Client {
   constructor(options: ClientOptions);
   readonly baseUrl: string;
@@ -203,6 +221,12 @@ export class Client {
   /** The caller's unlocked achievements, oldest first. */
   achievements(options?: CallOptions): Promise<M.Achievements>;
   updateMe(request: M.UpdateMeRequest, options?: CallOptions): Promise<M.Me>;
+  /** POSTs the caller's notifications to `url`; the secret is shown in this answer only. */
+  setWebhook(url: string, options?: CallOptions): Promise<M.WebhookSecret>;
+  /** The caller's webhook, or `null` when none is set. */
+  webhook(options?: CallOptions): Promise<M.Webhook | null>;
+  /** Removes the caller's webhook; whether one was set. */
+  deleteWebhook(options?: CallOptions): Promise<boolean>;
   user(userId: string, options?: CallOptions): Promise<M.Me>;
   myAgents(page?: PageRequest, options?: CallOptions): Promise<M.Page_Agent>;
   myAgentPages(page?: PageRequest): Pages<M.Page_Agent>;
@@ -253,3 +277,12 @@ export class DecodeError extends JigaError {}
 export class SessionMismatchError extends JigaError {}
 export class ReconciliationError extends JigaError {}
 export class ClosedError extends JigaError {}
+export type WebhookErrorReason =
+  | 'malformed_header'
+  | 'bad_signature'
+  | 'timestamp_out_of_tolerance'
+  | 'not_a_notification';
+/** A webhook delivery that did not verify; `kind` is `webhook`. */
+export class WebhookError extends JigaError {
+  readonly reason: WebhookErrorReason;
+}

@@ -4,7 +4,7 @@
 // over pages and events, close(). It converts types and nothing else: retries, idempotency
 // keys, token refresh, resume, paging and DOF accounting are the core's.
 
-import init, { initSync, RawClient } from '../pkg/jiga_js.js';
+import init, { initSync, RawClient, verifyWebhook as rawVerifyWebhook } from '../pkg/jiga_js.js';
 import { toError } from './errors.js';
 
 export * from './errors.js';
@@ -46,6 +46,21 @@ function searchJson(params) {
   const p = { ...(params ?? {}) };
   for (const k of MULTI) if (typeof p[k] === 'string') p[k] = [p[k]];
   return JSON.stringify(p);
+}
+
+/**
+ * Checks one webhook delivery and returns its notification `{id, type, ts, data}`. `secret` is
+ * what `setWebhook` returned, `signature` the `JIGA-Signature` header, `body` the raw request
+ * body (a `Uint8Array`/`Buffer`, or its text), before any JSON parsing. Options: `nowMs` (the
+ * receiver's clock, default `Date.now()`), `toleranceMs` (how far the signature's time may be
+ * from it, default five minutes). Throws a `WebhookError` with its `reason`. Deliveries come
+ * at least once: deduplicate by the notification's `id`.
+ */
+export function verifyWebhook(secret, signature, body, { nowMs, toleranceMs } = {}) {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  return JSON.parse(
+    sync(() => rawVerifyWebhook(secret, signature, bytes, nowMs ?? Date.now(), toleranceMs)),
+  );
 }
 
 /** A token storage hook over `localStorage` (the default in browsers). */
@@ -286,6 +301,19 @@ export class Client {
   }
   updateMe(request, { signal } = {}) {
     return call(() => this.#raw.updateMe(json(request), signal));
+  }
+
+  /** POSTs the caller's notifications to `url`; `{url, secret}`, the secret shown this once. */
+  setWebhook(url, { signal } = {}) {
+    return call(() => this.#raw.setWebhook(url, signal));
+  }
+  /** The caller's webhook `{url}`, or `null` when none is set. */
+  webhook({ signal } = {}) {
+    return call(() => this.#raw.webhook(signal));
+  }
+  /** Removes the caller's webhook; whether one was set. */
+  deleteWebhook({ signal } = {}) {
+    return call(() => this.#raw.deleteWebhook(signal));
   }
   user(userId, { signal } = {}) {
     return call(() => this.#raw.user(userId, signal));

@@ -154,6 +154,12 @@ routes! {
     /// Updates the caller (`UpdateMeRequest` JSON).
     fn update_me as "updateMe"(request) =
         |c| c.update_me(&parse::<UpdateMeRequest>("request", &request)?).await;
+    /// Sets the caller's webhook. `WebhookSecret` JSON (the secret is shown this once).
+    fn set_webhook as "setWebhook"(url) = |c| c.set_webhook(&url).await;
+    /// The caller's webhook: `Webhook` JSON, or `null` when none is set.
+    fn webhook as "webhook"() = |c| c.webhook().await;
+    /// Removes the caller's webhook: `true`, or `false` when none was set.
+    fn delete_webhook as "deleteWebhook"() = |c| c.delete_webhook().await;
     /// A user by id (only the caller's own).
     fn user as "user"(user_id) = |c| c.user(&user_id).await;
     /// One page of the caller's agents (`PageRequest` JSON).

@@ -9,6 +9,7 @@
 //! | `client.rs` | `RawClient`: every route of the core's `Client` as a method returning a `Promise`; `RawPager` over the core's paginators |
 //! | `events.rs` | `RawEvents` over the core's `AccountedStream` (events in batches, commands, meter, reconciliation), `RawNotifications` |
 //! | `convert.rs` | JSON in and out, `AbortSignal`s, Promises |
+//! | `webhook.rs` | `verifyWebhook`, the core's check of a webhook delivery |
 //! | `errors.rs` | the core's flat error view as a plain JS object the ESM layer turns into its `Error` subclasses |
 //!
 //! Arguments and results cross the boundary as the contract's JSON text: one `JSON.parse`
@@ -26,6 +27,8 @@ mod events;
 mod glue_tests;
 #[cfg(target_arch = "wasm32")]
 mod platform;
+mod webhook;
 
 pub use client::{RawClient, RawPager};
 pub use events::{RawEvents, RawNotifications};
+pub use webhook::verify_webhook;

@@ -342,6 +342,77 @@ test('flow_notifications', async () => {
   await c.endSession(session.id);
 });
 
+/** A webhook receiver on loopback: each request's `JIGA-Signature` and raw body, in order. */
+async function receiver() {
+  const { createServer } = await import('node:http');
+  const got = [];
+  const waiting = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const delivery = { signature: req.headers['jiga-signature'], body: Buffer.concat(chunks) };
+      res.writeHead(204).end();
+      const w = waiting.shift();
+      if (w) w(delivery);
+      else got.push(delivery);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hook`,
+    next: () => (got.length ? Promise.resolve(got.shift()) : new Promise((r) => waiting.push(r))),
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+test('flow_webhook', async () => {
+  const c = client();
+  await c.signInDevice(unique('hooked'));
+  assert.equal(await c.webhook(), null);
+  assert.equal(await c.deleteWebhook(), false);
+  const rx = await receiver();
+  try {
+    const hook = await c.setWebhook(rx.url);
+    assert.equal(hook.url, rx.url);
+    assert.ok(hook.secret.startsWith('whsec_'));
+    assert.deepEqual(await c.webhook(), { url: rx.url });
+
+    // One real delivery: a dev top-up completes at once, notifying the caller.
+    await c.topup({ amount: 50, provider: 'dev' });
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no delivery within 20 s')), 20000);
+    });
+    const { signature, body } = await Promise.race([rx.next(), timeout]).finally(() => clearTimeout(timer));
+    const n = jiga.verifyWebhook(hook.secret, signature, body);
+    assert.equal(n.type, 'transaction.completed');
+    assert.ok(n.id.startsWith('ntf_'));
+    assert.equal(n.data.amount, 50);
+    assert.equal(jiga.verifyWebhook(hook.secret, signature, body.toString('utf8')).id, n.id);
+
+    const tampered = body.toString('utf8').replace('"amount":50', '"amount":5000');
+    assert.notEqual(tampered, body.toString('utf8'));
+    const refused = (f, reason) =>
+      assert.throws(f, (e) => e instanceof jiga.WebhookError && e instanceof jiga.JigaError
+        && e.kind === 'webhook' && e.reason === reason);
+    refused(() => jiga.verifyWebhook(hook.secret, signature, tampered), 'bad_signature');
+    refused(() => jiga.verifyWebhook('whsec_other', signature, body), 'bad_signature');
+    const later = Date.now() + 3600_000;
+    refused(() => jiga.verifyWebhook(hook.secret, signature, body, { nowMs: later }),
+      'timestamp_out_of_tolerance');
+    const late = jiga.verifyWebhook(hook.secret, signature, body, { nowMs: later, toleranceMs: 7200_000 });
+    assert.equal(late.id, n.id);
+    refused(() => jiga.verifyWebhook(hook.secret, 'v1=nope', body), 'malformed_header');
+  } finally {
+    await rx.close();
+  }
+  assert.equal(await c.deleteWebhook(), true);
+  assert.equal(await c.webhook(), null);
+  assert.equal(await c.deleteWebhook(), false);
+  c.close();
+});
+
 test('flow_shutdown', async () => {
   const owner = client();
   const agent = await fastAgent(owner, { aps: 20 });

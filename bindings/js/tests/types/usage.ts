@@ -9,6 +9,9 @@ import {
   type SessionEvent,
   type Settlement,
   type Wallet,
+  type WebhookSecret,
+  WebhookError,
+  verifyWebhook,
 } from '@jiga/sdk';
 
 export async function quickStart(baseUrl: string): Promise<Settlement> {
@@ -79,4 +82,21 @@ export async function firstNotification(client: Client): Promise<string | null> 
     return `${typed.type} at ${typed.ts}: ${JSON.stringify(typed.data)}`;
   }
   return null;
+}
+
+export async function webhookReceiver(
+  client: Client,
+  url: string,
+): Promise<(signature: string, body: Uint8Array) => Notification | null> {
+  const hook: WebhookSecret = await client.setWebhook(url);
+  const shown: { url: string } | null = await client.webhook();
+  console.log(shown?.url, await client.deleteWebhook() === true);
+  return (signature, body) => {
+    try {
+      return verifyWebhook(hook.secret, signature, body, { toleranceMs: 60_000 });
+    } catch (e) {
+      if (e instanceof WebhookError) console.log(e.reason === 'bad_signature', e.kind);
+      return null;
+    }
+  };
 }
