@@ -23,6 +23,7 @@ use crate::pagers::{
 };
 use crate::runtime::{Live, run, runtime};
 use crate::tokens::{Bridge, TokenStore, Tokens};
+use crate::webhook::{Webhook, WebhookSecret};
 
 fn key(k: &str) -> Result<IdempotencyKey, JigaError> {
     Ok(IdempotencyKey::new(k)?)
@@ -363,6 +364,38 @@ impl Client {
         let r: jiga::model::UpdateMeRequest = json("request", &request_json)?;
         let c = self.client.clone();
         run(async move { c.update_me(&r).await }, Me::from).await
+    }
+
+    /// POSTs the caller's notifications to `url`, signed with the returned secret (shown this
+    /// once; calling again rotates it), which `verifyWebhook` checks deliveries with.
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming `url` (not `http(s)://host…`, or a host the server refuses).
+    pub async fn set_webhook(&self, url: String) -> Result<WebhookSecret, JigaError> {
+        let c = self.client.clone();
+        run(
+            async move { c.set_webhook(&url).await },
+            WebhookSecret::from,
+        )
+        .await
+    }
+
+    /// The caller's webhook, or null when none is set.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn webhook(&self) -> Result<Option<Webhook>, JigaError> {
+        let c = self.client.clone();
+        run(async move { c.webhook().await }, |w| w.map(Webhook::from)).await
+    }
+
+    /// Removes the caller's webhook; whether one was set.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn delete_webhook(&self) -> Result<bool, JigaError> {
+        let c = self.client.clone();
+        run(async move { c.delete_webhook().await }, |gone| gone).await
     }
 
     /// A user by id (only the caller's own).

@@ -10,6 +10,7 @@
 //! | `client.rs` | `Client`: every route |
 //! | `pagers.rs` | one pager object per list route |
 //! | `events.rs` | `SessionEvents` (meter, guard, reconciliation, `nextBatch`, `nextPacked`), `Notifications` |
+//! | `webhook.rs` | `verifyWebhook` (the core's check of a webhook delivery), `WebhookError`, the webhook records |
 //! | `packed.rs` | a batch of events as one buffer, the transport under Kotlin's `nextBatch` |
 
 // `JigaError` carries every field of the contract's error by value: uniffi lifts an error
@@ -25,6 +26,7 @@ mod packed;
 mod pagers;
 mod runtime;
 mod tokens;
+mod webhook;
 
 pub use client::Client;
 pub use error::{ErrorInfo, JigaError};
@@ -40,5 +42,6 @@ pub use models::*;
 pub use pagers::*;
 pub use runtime::{calls_in_flight, live_native_objects};
 pub use tokens::{TokenStore, Tokens};
+pub use webhook::{Webhook, WebhookError, WebhookSecret, verify_webhook};
 
 uniffi::setup_scaffolding!();

@@ -403,6 +403,65 @@ fun main(args: Array<String>) {
         }
     }
 
+    suite.test("flow_webhook") {
+        closing {
+            val c = client()
+            c.signInDevice(unique("hooked"))
+            checkEq(null, c.webhook(), "no webhook yet")
+            checkEq(false, c.deleteWebhook(), "nothing to delete")
+            // A receiver on loopback (the JDK's HTTP server): each request's signature and raw body.
+            val got = java.util.concurrent.LinkedBlockingQueue<Pair<String, ByteArray>>()
+            val server = com.sun.net.httpserver.HttpServer.create(java.net.InetSocketAddress("127.0.0.1", 0), 0)
+            server.createContext("/hook") { ex ->
+                val body = ex.requestBody.readBytes()
+                got.put((ex.requestHeaders.getFirst("JIGA-Signature") ?: "") to body)
+                ex.sendResponseHeaders(204, -1)
+                ex.close()
+            }
+            server.start()
+            try {
+                val hookUrl = "http://127.0.0.1:${server.address.port}/hook"
+                val hook = c.setWebhook(hookUrl)
+                checkEq(hookUrl, hook.url, "set url")
+                check(hook.secret.startsWith("whsec_")) { "secret ${hook.secret.take(6)}…" }
+                checkEq(Webhook(url = hookUrl), c.webhook(), "read back without its secret")
+
+                // One real delivery: a dev top-up completes at once, notifying the caller.
+                c.topup(TopupRequest(amount = 50))
+                val (signature, body) = kotlinx.coroutines.withContext(kotlinx.coroutines.Dispatchers.IO) {
+                    got.poll(20, java.util.concurrent.TimeUnit.SECONDS)
+                } ?: throw Check("no delivery within 20 s")
+                val n = verifyWebhook(hook.secret, signature, body)
+                checkEq("transaction.completed", n.kind, "delivered type")
+                check(n.id.startsWith("ntf_")) { "id ${n.id}" }
+                check("\"amount\":50" in n.dataJson) { "data ${n.dataJson}" }
+
+                val tampered = String(body).replace("\"amount\":50", "\"amount\":5000").toByteArray()
+                check(!tampered.contentEquals(body)) { "the body was changed" }
+                expectThrows<WebhookException.BadSignature>("a tampered body") {
+                    verifyWebhook(hook.secret, signature, tampered)
+                }
+                expectThrows<WebhookException.BadSignature>("another secret") {
+                    verifyWebhook("whsec_other", signature, body)
+                }
+                val later = java.time.Instant.now().plusSeconds(3600)
+                val late = expectThrows<WebhookException.TimestampOutOfTolerance>("an hour late") {
+                    verifyWebhook(hook.secret, signature, body, now = later)
+                }
+                checkEq(later.epochSecond, late.now, "the clock it was checked against")
+                checkEq(n.id, verifyWebhook(hook.secret, signature, body, later, java.time.Duration.ofHours(2)).id, "a wider tolerance")
+                expectThrows<WebhookException.MalformedHeader>("no t=") {
+                    verifyWebhook(hook.secret, "v1=nope", body)
+                }
+            } finally {
+                server.stop(0)
+            }
+            checkEq(true, c.deleteWebhook(), "deleted")
+            checkEq(null, c.webhook(), "gone")
+            checkEq(false, c.deleteWebhook(), "deleted again")
+        }
+    }
+
     suite.test("flow_shutdown") {
         closing {
             val agent = fastAgent(client(), aps = 1u)
