@@ -66,6 +66,20 @@
 // An operation failed: the completion's `error` record says why.
 #define JIGA_ERR_CALL -9
 
+// `jiga_webhook_verify`: the `JIGA-Signature` header is not `t=<unix>,v1=<64 hex>[,v1=…]`.
+#define JIGA_ERR_WEBHOOK_MALFORMED_HEADER -10
+
+// `jiga_webhook_verify`: no `v1=` entry matches the body under the secret (a changed body,
+// another secret).
+#define JIGA_ERR_WEBHOOK_BAD_SIGNATURE -11
+
+// `jiga_webhook_verify`: correctly signed, but at a time farther from `now_unix` than the
+// tolerance.
+#define JIGA_ERR_WEBHOOK_TIMESTAMP -12
+
+// `jiga_webhook_verify`: correctly signed and in time, but the body is not a notification.
+#define JIGA_ERR_WEBHOOK_NOT_A_NOTIFICATION -13
+
 // What a completion is.
 typedef enum jiga_completion_kind {
   // Nothing (a zeroed record).
@@ -450,6 +464,18 @@ int32_t jiga_me(uint64_t client, uint64_t *out_op);
 // Result: `Me`.
 int32_t jiga_me_update(uint64_t client, const char *request_json, uint64_t *out_op);
 
+// Sets the caller's webhook: every notification is then POSTed to `url`, signed with the
+// result's `secret` (shown this once; calling again rotates it), which
+// `jiga_webhook_verify` checks. Result: `WebhookSecret` (`{url, secret}`).
+int32_t jiga_webhook_set(uint64_t client, const char *url, uint64_t *out_op);
+
+// The caller's webhook. Result: `Webhook` (`{url}`, no secret), or JSON `null` when none is
+// set.
+int32_t jiga_webhook_get(uint64_t client, uint64_t *out_op);
+
+// Removes the caller's webhook. Result: JSON `true`, or `false` when none was set.
+int32_t jiga_webhook_delete(uint64_t client, uint64_t *out_op);
+
 // A user by id; the contract allows only the caller's own id (anyone else's is
 // `JIGA_ERROR_KIND_FORBIDDEN`). Result: `Me`.
 int32_t jiga_user(uint64_t client, const char *user_id, uint64_t *out_op);
@@ -547,6 +573,25 @@ int32_t jiga_notifications_close(uint64_t stream);
 
 // Frees a string the library returned (a result's JSON, a record's text). NULL is ignored.
 void jiga_string_free(char *s);
+
+// Checks one webhook delivery and writes its notification `{id, type, ts, data}` as JSON to
+// `*out_json` (free it with `jiga_string_free`; NULL on failure).
+//
+// `secret`: the `secret` of `jiga_webhook_set`'s result; `signature`: the `JIGA-Signature`
+// header; `body`/`body_len`: the raw request body as received (NULL only with `body_len` 0);
+// `now_unix`: the receiver's clock, Unix seconds; `tolerance_secs`: how far the signature's
+// time may be from it (negative: the library's default, 300). Deliveries come at least once:
+// deduplicate by the notification's `id`.
+//
+// Returns `JIGA_OK`, `JIGA_ERR_WEBHOOK_*` (the message in `jiga_last_error_message`), or
+// `JIGA_ERR_NULL` / `JIGA_ERR_INVALID_UTF8` for bad arguments.
+int32_t jiga_webhook_verify(const char *secret,
+                            const char *signature,
+                            const uint8_t *body,
+                            size_t body_len,
+                            int64_t now_unix,
+                            int64_t tolerance_secs,
+                            char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

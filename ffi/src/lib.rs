@@ -11,6 +11,7 @@
 //! |---|---|
 //! | `status.rs` | status codes, the thread-local last error, `catch_unwind` at the boundary |
 //! | `strings.rs` | reading C strings, JSON and keys from the host; `jiga_string_free` |
+//! | `webhook.rs` | `jiga_webhook_verify`: a webhook delivery checked, synchronously |
 //! | `handles.rs` | generational handle tables (`uint64_t` ids, never pointers) |
 //! | `queue.rs` | a client's bounded queue and its pending operations (for cancel) |
 //! | `record.rs` | the `repr(C)` records handed to the host: completion, error, event, meter |
@@ -38,6 +39,7 @@ mod runtime;
 mod status;
 mod streams;
 mod strings;
+mod webhook;
 
 pub use client::*;
 pub use paging::*;
@@ -49,3 +51,4 @@ pub use runtime::{jiga_init, jiga_shutdown, jiga_version};
 pub use status::*;
 pub use streams::*;
 pub use strings::jiga_string_free;
+pub use webhook::jiga_webhook_verify;

@@ -27,6 +27,16 @@ pub const JIGA_ERR_PANIC: i32 = -7;
 pub const JIGA_ERR_CLOSED: i32 = -8;
 /// An operation failed: the completion's `error` record says why.
 pub const JIGA_ERR_CALL: i32 = -9;
+/// `jiga_webhook_verify`: the `JIGA-Signature` header is not `t=<unix>,v1=<64 hex>[,v1=…]`.
+pub const JIGA_ERR_WEBHOOK_MALFORMED_HEADER: i32 = -10;
+/// `jiga_webhook_verify`: no `v1=` entry matches the body under the secret (a changed body,
+/// another secret).
+pub const JIGA_ERR_WEBHOOK_BAD_SIGNATURE: i32 = -11;
+/// `jiga_webhook_verify`: correctly signed, but at a time farther from `now_unix` than the
+/// tolerance.
+pub const JIGA_ERR_WEBHOOK_TIMESTAMP: i32 = -12;
+/// `jiga_webhook_verify`: correctly signed and in time, but the body is not a notification.
+pub const JIGA_ERR_WEBHOOK_NOT_A_NOTIFICATION: i32 = -13;
 
 /// A synchronous failure: a status and a message for `jiga_last_error_message`.
 #[derive(Debug)]

@@ -40,6 +40,9 @@ namespace Jiga
         Closed = 16,
         /// <summary>A kind this version does not know.</summary>
         Other = 99,
+        /// <summary>Not a kind of the ABI's error records: a webhook delivery that did not verify
+        /// (<see cref="WebhookException"/>, from <see cref="Webhooks.Verify"/>).</summary>
+        Webhook = 100,
     }
 
     /// <summary>
@@ -255,5 +258,47 @@ namespace Jiga
     public class ClosedException : JigaException
     {
         public ClosedException(string message) : base(ErrorKind.Closed, message) { }
+    }
+
+    /// <summary>Why <see cref="Webhooks.Verify"/> refused a delivery.</summary>
+    public enum WebhookFailure
+    {
+        /// <summary>The JIGA-Signature header is not <c>t=&lt;unix&gt;,v1=&lt;64 hex&gt;[,v1=…]</c>.</summary>
+        MalformedHeader = 1,
+        /// <summary>No v1 entry matches the body under the secret: a changed body, or another secret.</summary>
+        BadSignature = 2,
+        /// <summary>Correctly signed, but at a time farther from the receiver's clock than the tolerance.</summary>
+        TimestampOutOfTolerance = 3,
+        /// <summary>Correctly signed and in time, but the body is not a notification.</summary>
+        NotANotification = 4,
+    }
+
+    /// <summary>A webhook delivery that did not verify; <see cref="Reason"/> says why.</summary>
+    [UnityEngine.Scripting.Preserve]
+    public class WebhookException : JigaException
+    {
+        public WebhookException(WebhookFailure reason, string message)
+            : base(ErrorKind.Webhook, message)
+        {
+            Reason = reason;
+        }
+
+        /// <summary>Why the delivery was refused.</summary>
+        public WebhookFailure Reason { get; private set; }
+
+        /// <summary>The exception for a <c>JIGA_ERR_WEBHOOK_*</c> status, else null.</summary>
+        internal static WebhookException FromVerifyStatus(int status, string message)
+        {
+            WebhookFailure reason;
+            switch (status)
+            {
+                case Status.ErrWebhookMalformedHeader: reason = WebhookFailure.MalformedHeader; break;
+                case Status.ErrWebhookBadSignature: reason = WebhookFailure.BadSignature; break;
+                case Status.ErrWebhookTimestamp: reason = WebhookFailure.TimestampOutOfTolerance; break;
+                case Status.ErrWebhookNotANotification: reason = WebhookFailure.NotANotification; break;
+                default: return null;
+            }
+            return new WebhookException(reason, message) { NativeStatus = status };
+        }
     }
 }

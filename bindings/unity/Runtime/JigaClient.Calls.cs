@@ -220,6 +220,28 @@ namespace Jiga
             return Call1<Me>(NativeMethods.jiga_me_update, Json(request), ct);
         }
 
+        /// <summary>
+        /// POSTs the caller's notifications to <paramref name="url"/>, signed with the answer's
+        /// secret (shown this once; calling again rotates it), which <see cref="Webhooks.Verify"/>
+        /// checks deliveries with.
+        /// </summary>
+        public Task<WebhookSecret> SetWebhookAsync(string url, CancellationToken ct = default(CancellationToken))
+        {
+            return Call1<WebhookSecret>(NativeMethods.jiga_webhook_set, Z(url), ct);
+        }
+
+        /// <summary>The caller's webhook, or null when none is set.</summary>
+        public Task<Webhook> WebhookAsync(CancellationToken ct = default(CancellationToken))
+        {
+            return Call0<Webhook>(NativeMethods.jiga_webhook_get, ct);
+        }
+
+        /// <summary>Removes the caller's webhook; whether one was set.</summary>
+        public Task<bool> DeleteWebhookAsync(CancellationToken ct = default(CancellationToken))
+        {
+            return Call0<bool>(NativeMethods.jiga_webhook_delete, ct);
+        }
+
         /// <summary>A user by id (the contract allows only the caller's own: others are <see cref="ForbiddenException"/>).</summary>
         public Task<Me> UserAsync(string userId, CancellationToken ct = default(CancellationToken))
         {

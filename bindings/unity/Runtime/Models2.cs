@@ -181,4 +181,28 @@ namespace Jiga
         Reconnecting = 3,
         Ended = 4,
     }
+
+    /// <summary>The caller's webhook (<see cref="JigaClient.WebhookAsync"/>): its URL, never its secret.</summary>
+    [Preserve]
+    public class Webhook
+    {
+        [JsonProperty("url")] public string Url { get; set; }
+    }
+
+    /// <summary>
+    /// What <see cref="JigaClient.SetWebhookAsync"/> answers: the URL and the signing secret,
+    /// shown this once (setting the webhook again rotates it). <see cref="Webhooks.Verify"/> checks
+    /// deliveries with it; keep it as a secret.
+    /// </summary>
+    [Preserve]
+    public class WebhookSecret
+    {
+        [JsonProperty("url")] public string Url { get; set; }
+        [JsonProperty("secret")] public string Secret { get; set; }
+
+        public override string ToString()
+        {
+            return "WebhookSecret(" + Url + ", secret redacted)";
+        }
+    }
 }

@@ -32,6 +32,36 @@ pub extern "C" fn jiga_me_update(
     })
 }
 
+/// Sets the caller's webhook: every notification is then POSTed to `url`, signed with the
+/// result's `secret` (shown this once; calling again rotates it), which
+/// `jiga_webhook_verify` checks. Result: `WebhookSecret` (`{url, secret}`).
+#[unsafe(no_mangle)]
+pub extern "C" fn jiga_webhook_set(client: u64, url: *const c_char, out_op: *mut u64) -> i32 {
+    start(client, out_op, |c| {
+        let (c, url) = (c.clone(), arg_str(url, "url")?.to_owned());
+        Ok(async move { c.set_webhook(&url).await })
+    })
+}
+
+/// The caller's webhook. Result: `Webhook` (`{url}`, no secret), or JSON `null` when none is
+/// set.
+#[unsafe(no_mangle)]
+pub extern "C" fn jiga_webhook_get(client: u64, out_op: *mut u64) -> i32 {
+    start(client, out_op, |c| {
+        let c = c.clone();
+        Ok(async move { c.webhook().await })
+    })
+}
+
+/// Removes the caller's webhook. Result: JSON `true`, or `false` when none was set.
+#[unsafe(no_mangle)]
+pub extern "C" fn jiga_webhook_delete(client: u64, out_op: *mut u64) -> i32 {
+    start(client, out_op, |c| {
+        let c = c.clone();
+        Ok(async move { c.delete_webhook().await })
+    })
+}
+
 /// A user by id; the contract allows only the caller's own id (anyone else's is
 /// `JIGA_ERROR_KIND_FORBIDDEN`). Result: `Me`.
 #[unsafe(no_mangle)]

@@ -5,11 +5,16 @@
  *
  * Prints one line per test and a final "N passed, N failed"; exits non-zero on a failure.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -702,6 +707,161 @@ static int flow_notifications(void) {
   return 0;
 }
 
+/* ---- a webhook receiver on loopback ---- */
+
+/* A listening socket on 127.0.0.1; its port goes to *port. */
+static int listen_loopback(int *port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 4) != 0 ||
+      getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+    close(fd);
+    return -1;
+  }
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+/* Accepts one request within `secs` seconds, answers 204, and copies its JIGA-Signature
+ * header into sig and its raw body into body (NUL-terminated; the length in *body_len). */
+static int receive_delivery(int lfd, int secs, char *sig, size_t sig_n, char *body, size_t body_n,
+                            size_t *body_len) {
+  struct pollfd p = {.fd = lfd, .events = POLLIN};
+  if (poll(&p, 1, secs * 1000) != 1) return -1;
+  int fd = accept(lfd, NULL, NULL);
+  if (fd < 0) return -1;
+  static char buf[65536];
+  size_t got = 0;
+  char *end = NULL;
+  long long length = -1;
+  while (got + 1 < sizeof buf) {
+    p.fd = fd;
+    if (poll(&p, 1, secs * 1000) != 1) break;
+    ssize_t n = recv(fd, buf + got, sizeof buf - 1 - got, 0);
+    if (n <= 0) break;
+    got += (size_t)n;
+    buf[got] = 0;
+    if (!end && (end = strstr(buf, "\r\n\r\n"))) {
+      for (char *line = buf; line < end; line = strstr(line, "\r\n") + 2) {
+        if (strncasecmp(line, "content-length:", 15) == 0) length = strtoll(line + 15, NULL, 10);
+        if (strncasecmp(line, "jiga-signature:", 15) == 0) {
+          const char *v = line + 15;
+          while (*v == ' ') v++;
+          size_t i = 0;
+          while (v[i] && v[i] != '\r' && i + 1 < sig_n) { sig[i] = v[i]; i++; }
+          sig[i] = 0;
+        }
+      }
+    }
+    if (end && length >= 0 && got >= (size_t)(end + 4 - buf) + (size_t)length) break;
+  }
+  const char answer[] = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
+  ssize_t sent = send(fd, answer, sizeof answer - 1, 0);
+  close(fd);
+  if (!end || length < 0 || (size_t)length + 1 > body_n || sent < 0) return -1;
+  memcpy(body, end + 4, (size_t)length);
+  body[length] = 0;
+  *body_len = (size_t)length;
+  return 0;
+}
+
+/* flow webhook: set (URL and secret), read back (no secret), one real delivery to a loopback
+ * receiver verified with jiga_webhook_verify, a tampered body refused, delete twice. */
+static int flow_webhook(void) {
+  uint64_t cl = new_client(NULL);
+  CHECK(cl, "client");
+  char device[64];
+  snprintf(device, sizeof device, "c-hook-%ld", (long)getpid());
+  if (device_user(cl, device, 0)) return 1;
+  jiga_completion c;
+  RUN(cl, c, jiga_webhook_get(cl, &op_));
+  CHECK(expect_ok(&c) && strcmp(c.json, "null") == 0, "no webhook yet: %s", c.json);
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_webhook_delete(cl, &op_));
+  CHECK(expect_ok(&c) && strcmp(c.json, "false") == 0, "nothing to delete: %s", c.json);
+  jiga_completion_free(&c);
+
+  int port = 0, lfd = listen_loopback(&port);
+  CHECK(lfd >= 0, "listen on loopback");
+  char hook_url[64], secret[128] = "", got_url[64] = "";
+  snprintf(hook_url, sizeof hook_url, "http://127.0.0.1:%d/hook", port);
+  RUN(cl, c, jiga_webhook_set(cl, hook_url, &op_));
+  CHECK(expect_ok(&c) && json_str(c.json, "secret", secret, sizeof secret) &&
+            json_str(c.json, "url", got_url, sizeof got_url),
+        "set");
+  jiga_completion_free(&c);
+  CHECK(strcmp(got_url, hook_url) == 0 && strncmp(secret, "whsec_", 6) == 0, "url and secret");
+  RUN(cl, c, jiga_webhook_get(cl, &op_));
+  CHECK(expect_ok(&c) && strstr(c.json, hook_url) && !strstr(c.json, "secret"),
+        "read back without its secret: %s", c.json);
+  jiga_completion_free(&c);
+
+  /* One real delivery: a dev top-up completes at once, notifying the caller. */
+  RUN(cl, c, jiga_topup(cl, "{\"amount\":50,\"provider\":\"dev\"}", &op_));
+  CHECK(expect_ok(&c), "top-up");
+  jiga_completion_free(&c);
+  char sig[512] = "", body[8192];
+  size_t len = 0;
+  int r = receive_delivery(lfd, 20, sig, sizeof sig, body, sizeof body, &len);
+  close(lfd);
+  CHECK(r == 0 && sig[0], "a delivery within 20 s");
+
+  char *json = NULL;
+  int64_t now = (int64_t)time(NULL);
+  OK(jiga_webhook_verify(secret, sig, (const uint8_t *)body, len, now, -1, &json));
+  CHECK(json && strstr(json, "\"type\":\"transaction.completed\"") && strstr(json, "\"id\":\"ntf_") &&
+            json_int(json, "amount", 0) == 50,
+        "the notification: %s", json ? json : "-");
+  jiga_string_free(json);
+
+  char *amount = strstr(body, "\"amount\":50");
+  CHECK(amount, "the amount in the body");
+  amount[10] = '9'; /* 50 -> 59 */
+  json = (char *)1;
+  CHECK(jiga_webhook_verify(secret, sig, (const uint8_t *)body, len, now, -1, &json) ==
+            JIGA_ERR_WEBHOOK_BAD_SIGNATURE && json == NULL,
+        "a tampered body: %s", last_error());
+  amount[10] = '0';
+  CHECK(jiga_webhook_verify("whsec_other", sig, (const uint8_t *)body, len, now, -1, &json) ==
+            JIGA_ERR_WEBHOOK_BAD_SIGNATURE,
+        "another secret");
+  CHECK(jiga_webhook_verify(secret, sig, (const uint8_t *)body, len, now + 3600, -1, &json) ==
+            JIGA_ERR_WEBHOOK_TIMESTAMP,
+        "an hour late");
+  CHECK(strstr(last_error(), "tolerance 300 s"), "the message says why: %s", last_error());
+  OK(jiga_webhook_verify(secret, sig, (const uint8_t *)body, len, now + 3600, 7200, &json));
+  jiga_string_free(json);
+  CHECK(jiga_webhook_verify(secret, "v1=nope", (const uint8_t *)body, len, now, -1, &json) ==
+            JIGA_ERR_WEBHOOK_MALFORMED_HEADER,
+        "malformed header");
+  CHECK(jiga_webhook_verify(secret, sig, NULL, len, now, -1, &json) == JIGA_ERR_NULL, "null body");
+  CHECK(jiga_webhook_verify(NULL, sig, (const uint8_t *)body, len, now, -1, &json) == JIGA_ERR_NULL,
+        "null secret");
+  CHECK(jiga_webhook_verify(secret, sig, (const uint8_t *)body, len, now, -1, NULL) == JIGA_ERR_NULL,
+        "null out");
+  const char bad_utf8[] = {'t', '=', (char)0xff, 0};
+  CHECK(jiga_webhook_verify(secret, bad_utf8, (const uint8_t *)body, len, now, -1, &json) ==
+            JIGA_ERR_INVALID_UTF8,
+        "a header that is not utf-8");
+
+  RUN(cl, c, jiga_webhook_delete(cl, &op_));
+  CHECK(expect_ok(&c) && strcmp(c.json, "true") == 0, "deleted: %s", c.json);
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_webhook_get(cl, &op_));
+  CHECK(expect_ok(&c) && strcmp(c.json, "null") == 0, "gone: %s", c.json);
+  jiga_completion_free(&c);
+  RUN(cl, c, jiga_webhook_delete(cl, &op_));
+  CHECK(expect_ok(&c) && strcmp(c.json, "false") == 0, "deleted again: %s", c.json);
+  jiga_completion_free(&c);
+  OK(jiga_client_free(cl));
+  return 0;
+}
+
 /* flow cancel: a cancelled operation never completes; one that finished first does; the
  * client keeps working. */
 static int flow_cancel(void) {
@@ -1084,6 +1244,7 @@ int main(void) {
       {"flow_errors", flow_errors},
       {"flow_budget_guard", flow_budget_guard},
       {"flow_notifications", flow_notifications},
+      {"flow_webhook", flow_webhook},
       {"flow_cancel", flow_cancel},
       {"flow_refresh", flow_refresh},
       {"flow_rate_limited", flow_rate_limited},

@@ -354,6 +354,27 @@ namespace Jiga.Native
         internal static extern int jiga_me_update(ulong client, byte* request_json, ulong* out_op);
 
         /// <summary>
+        ///  Sets the caller's webhook: every notification is then POSTed to `url`, signed with the
+        ///  result's `secret` (shown this once; calling again rotates it), which
+        ///  `jiga_webhook_verify` checks. Result: `WebhookSecret` (`{url, secret}`).
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_webhook_set", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_webhook_set(ulong client, byte* url, ulong* out_op);
+
+        /// <summary>
+        ///  The caller's webhook. Result: `Webhook` (`{url}`, no secret), or JSON `null` when none is
+        ///  set.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_webhook_get", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_webhook_get(ulong client, ulong* out_op);
+
+        /// <summary>
+        ///  Removes the caller's webhook. Result: JSON `true`, or `false` when none was set.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_webhook_delete", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_webhook_delete(ulong client, ulong* out_op);
+
+        /// <summary>
         ///  A user by id; the contract allows only the caller's own id (anyone else's is
         ///  `JIGA_ERROR_KIND_FORBIDDEN`). Result: `Me`.
         /// </summary>
@@ -493,6 +514,22 @@ namespace Jiga.Native
         /// </summary>
         [DllImport(__DllName, EntryPoint = "jiga_string_free", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern void jiga_string_free(byte* s);
+
+        /// <summary>
+        ///  Checks one webhook delivery and writes its notification `{id, type, ts, data}` as JSON to
+        ///  `*out_json` (free it with `jiga_string_free`; NULL on failure).
+        ///
+        ///  `secret`: the `secret` of `jiga_webhook_set`'s result; `signature`: the `JIGA-Signature`
+        ///  header; `body`/`body_len`: the raw request body as received (NULL only with `body_len` 0);
+        ///  `now_unix`: the receiver's clock, Unix seconds; `tolerance_secs`: how far the signature's
+        ///  time may be from it (negative: the library's default, 300). Deliveries come at least once:
+        ///  deduplicate by the notification's `id`.
+        ///
+        ///  Returns `JIGA_OK`, `JIGA_ERR_WEBHOOK_*` (the message in `jiga_last_error_message`), or
+        ///  `JIGA_ERR_NULL` / `JIGA_ERR_INVALID_UTF8` for bad arguments.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "jiga_webhook_verify", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int jiga_webhook_verify(byte* secret, byte* signature, byte* body, System.UIntPtr body_len, long now_unix, long tolerance_secs, byte** out_json);
 
 
     }

@@ -16,5 +16,9 @@ namespace Jiga.Native
         internal const int ErrPanic = -7;
         internal const int ErrClosed = -8;
         internal const int ErrCall = -9;
+        internal const int ErrWebhookMalformedHeader = -10;
+        internal const int ErrWebhookBadSignature = -11;
+        internal const int ErrWebhookTimestamp = -12;
+        internal const int ErrWebhookNotANotification = -13;
     }
 }
