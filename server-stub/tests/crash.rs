@@ -421,16 +421,19 @@ async fn sigkill_under_load_never_loses_an_acknowledged_topup_or_breaks_the_ledg
     let mut caught_up = false;
     for _ in 0..600 {
         let conn = rusqlite::Connection::open(&path).expect("open");
-        let (head, exported, waiting): (i64, i64, i64) = conn
+        // The fan-out past the head (it tries each delivery once before it moves on), and
+        // nothing queued for a retry.
+        let (head, exported, fanned, waiting): (i64, i64, i64, i64) = conn
             .query_row(
                 "SELECT (SELECT COALESCE(MAX(seq), 0) FROM outbox),
                         (SELECT COALESCE(MAX(seq), 0) FROM outbox_progress WHERE sink = 'analytics'),
+                        (SELECT COALESCE(MAX(seq), 0) FROM outbox_progress WHERE sink = 'deliveries'),
                         (SELECT COUNT(*) FROM deliveries)",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .expect("progress");
-        if head > 0 && exported == head && waiting == 0 {
+        if head > 0 && exported == head && fanned == head && waiting == 0 {
             caught_up = true;
             break;
         }

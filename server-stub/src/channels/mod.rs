@@ -2,15 +2,17 @@
 //! email, read from the transactional outbox (`crate::db::outbox`).
 //!
 //! Two loops, one task each:
-//! - **fan-out** reads outbox events after its recorded position and, in one storage write,
-//!   queues a delivery for each recipient with a webhook, and an email for each who opted in
-//!   to the kinds that go out by email (`crate::db::deliveries`), and moves the position past
-//!   them. Queuing and the position commit together, so a crash either did
-//!   both or neither: nothing is lost, nothing is queued twice.
-//! - **delivery** sends the deliveries that are due, at most [`IN_FLIGHT`] at once, and
+//! - **fan-out** reads outbox events after its recorded position, makes a delivery for each
+//!   recipient with a webhook and an email for each who opted in to the kinds that go out by
+//!   email, and tries each once straight away ([`IN_FLIGHT`] at once, for at most
+//!   [`FIRST_TRY`]). Then, in one storage write, it queues what failed or did not finish
+//!   (`crate::db::deliveries`) and moves its position past the batch. What went out the first
+//!   time costs no storage write; a crash before that write tries the batch again: nothing is
+//!   lost, and a repeat is deduplicable by `JIGA-Delivery-Id` (or the email's `Message-ID`).
+//! - **delivery** sends the queued deliveries that are due, at most [`IN_FLIGHT`] at once, and
 //!   records each outcome: done (removed), or retried with exponential backoff until 24 hours
-//!   after the event (an SMTP server's permanent refusal is not retried). A delivery in flight when the process dies is still queued and goes out
-//!   again after the restart: at least once, deduplicable by `JIGA-Delivery-Id`.
+//!   after the event (an SMTP server's permanent refusal is not retried). A delivery in flight
+//!   when the process dies is still queued and goes out again after the restart.
 //!
 //! The fan-out wakes when a committed write's events are sent live ([`Notifier::recorded`]),
 //! the delivery loop when the fan-out queued something or a retry is due; both otherwise look
@@ -29,7 +31,7 @@ use futures_util::StreamExt;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::db::deliveries::{self, Channel, Delivery, Target};
+use crate::db::deliveries::{self, Channel, Delivery, Hook, Recipient, Target};
 use crate::db::{Db, outbox};
 use crate::ids::now_millis;
 use crate::stream::notify::Notifier;
@@ -40,6 +42,9 @@ pub const FANOUT_SINK: &str = "deliveries";
 const FANOUT_BATCH: usize = 2048;
 /// Deliveries sent at once.
 pub const IN_FLIGHT: usize = 16;
+/// How long the fan-out waits for its first tries of a batch before it queues what is left
+/// for the delivery loop.
+const FIRST_TRY: Duration = Duration::from_secs(2);
 /// Deliveries one pass takes (their outcomes are recorded in one write).
 const DUE_BATCH: usize = 256;
 /// How long a notification is retried.
@@ -117,7 +122,6 @@ impl Dispatcher {
     /// # Errors
     /// A storage failure (nothing of the batch is applied).
     pub async fn fan_out_once(&self) -> Result<usize, crate::db::DbError> {
-        let now = now_millis();
         let retry_for = i64::try_from(RETRY_FOR.as_millis()).unwrap_or(i64::MAX);
         // Read on a reader connection, so the writer only queues; this task is the only one
         // moving the fan-out's position, so what it read is still what follows it.
@@ -126,35 +130,38 @@ impl Dispatcher {
             .db
             .read(move |c| {
                 let events = outbox::after(c, outbox::progress(c, FANOUT_SINK)?, FANOUT_BATCH)?;
-                let mut users: HashMap<String, Wants> = HashMap::new();
-                let mut queue = Vec::new();
+                let mut users: HashMap<String, (Option<Hook>, Option<Recipient>)> = HashMap::new();
+                let mut queue: Vec<(Delivery, Target)> = Vec::new();
                 for e in &events {
                     let mut mail = None;
                     for note in &e.notes {
-                        let wants = match users.get(&note.user_id) {
-                            Some(w) => *w,
-                            None => {
-                                let w = Wants {
-                                    webhook: deliveries::hook(c, &note.user_id)?.is_some(),
-                                    email: email
-                                        && deliveries::recipient(c, &note.user_id)?.is_some(),
-                                };
-                                users.insert(note.user_id.clone(), w);
-                                w
-                            }
+                        if !users.contains_key(&note.user_id) {
+                            let hook = deliveries::hook(c, &note.user_id)?;
+                            let to = if email {
+                                deliveries::recipient(c, &note.user_id)?
+                            } else {
+                                None
+                            };
+                            users.insert(note.user_id.clone(), (hook, to));
+                        }
+                        let Some((hook, to)) = users.get(&note.user_id) else {
+                            continue;
                         };
                         let expires_at = e.ts.saturating_add(retry_for);
-                        if wants.webhook {
-                            queue.push(Delivery {
-                                id: note.id.clone(),
-                                channel: Channel::Webhook,
-                                user_id: note.user_id.clone(),
-                                body: webhook::body(e, note)?,
-                                attempts: 0,
-                                expires_at,
-                            });
+                        if let Some(hook) = hook {
+                            queue.push((
+                                Delivery {
+                                    id: note.id.clone(),
+                                    channel: Channel::Webhook,
+                                    user_id: note.user_id.clone(),
+                                    body: webhook::body(e, note)?,
+                                    attempts: 0,
+                                    expires_at,
+                                },
+                                Target::Webhook(hook.clone()),
+                            ));
                         }
-                        if wants.email {
+                        if let Some(to) = to {
                             if mail.is_none() {
                                 mail = Some(match email::render(c, e)? {
                                     Some(m) => Some(
@@ -165,14 +172,17 @@ impl Dispatcher {
                                 });
                             }
                             if let Some(Some(body)) = &mail {
-                                queue.push(Delivery {
-                                    id: note.id.clone(),
-                                    channel: Channel::Email,
-                                    user_id: note.user_id.clone(),
-                                    body: body.clone(),
-                                    attempts: 0,
-                                    expires_at,
-                                });
+                                queue.push((
+                                    Delivery {
+                                        id: note.id.clone(),
+                                        channel: Channel::Email,
+                                        user_id: note.user_id.clone(),
+                                        body: body.clone(),
+                                        attempts: 0,
+                                        expires_at,
+                                    },
+                                    Target::Email(to.clone()),
+                                ));
                             }
                         }
                     }
@@ -181,11 +191,70 @@ impl Dispatcher {
             })
             .await?;
         let Some(last) = last else { return Ok(0) };
-        let queued = !queue.is_empty();
+        // The first try, straight away and before anything is stored: what went out needs no
+        // row. What failed is queued for its retry, and what has not finished by the deadline
+        // (a slow receiver must not hold the batch) is queued as it was, to go out from the
+        // delivery loop (a cut-off try may have arrived: a duplicate, deduplicable by the id).
+        let mut outcomes: Vec<Option<Result<(), Failure>>> = vec![None; queue.len()];
+        {
+            // Each try is a task of its own: one still running at the deadline finishes on its
+            // own (an SMTP conversation or a request cut mid-way could leave a pooled
+            // connection out of step), at most IN_FLIGHT of them.
+            let queue = &queue;
+            let sends = futures_util::stream::iter(0..queue.len())
+                .map(move |i| {
+                    let (d, target) = queue.get(i).cloned().unzip();
+                    let (webhooks, mailer) = (self.webhooks.clone(), self.mailer.clone());
+                    tokio::spawn(async move {
+                        let outcome = match (d, target) {
+                            (Some(d), Some(target)) => {
+                                send(&webhooks, mailer.as_ref(), &d, &target).await
+                            }
+                            _ => Ok(()),
+                        };
+                        (i, outcome)
+                    })
+                })
+                .buffer_unordered(IN_FLIGHT);
+            tokio::pin!(sends);
+            let deadline = tokio::time::Instant::now() + FIRST_TRY;
+            while let Ok(Some(Ok((i, outcome)))) =
+                tokio::time::timeout_at(deadline, sends.next()).await
+            {
+                if let Some(slot) = outcomes.get_mut(i) {
+                    *slot = Some(outcome);
+                }
+            }
+        }
+        let base = self.retry_base;
+        let done = now_millis();
+        let mut queued = false;
+        let mut rows: Vec<(Delivery, i64, Option<String>)> = Vec::new();
+        for ((d, _), outcome) in queue.into_iter().zip(outcomes) {
+            match outcome {
+                Some(Ok(())) => {}
+                Some(Err(Failure::GiveUp(e))) => {
+                    tracing::warn!(id = %d.id, channel = d.channel.as_str(), error = %e, attempts = 1, "delivery refused for good; dropped");
+                }
+                Some(Err(Failure::Retry(e))) => {
+                    let next = done + backoff_millis(base, 1);
+                    if next > d.expires_at {
+                        tracing::warn!(id = %d.id, channel = d.channel.as_str(), error = %e, attempts = 1, "delivery expired; dropped");
+                    } else {
+                        tracing::debug!(id = %d.id, channel = d.channel.as_str(), error = %e, "delivery failed; retrying");
+                        rows.push((Delivery { attempts: 1, ..d }, next, Some(e)));
+                    }
+                }
+                None => {
+                    queued = true;
+                    rows.push((d, done, None));
+                }
+            }
+        }
         self.db
             .write(move |tx| {
-                for d in &queue {
-                    deliveries::enqueue(tx, d, now)?;
+                for (d, next_at, error) in &rows {
+                    deliveries::enqueue(tx, d, *next_at, error.as_deref())?;
                 }
                 outbox::advance(tx, FANOUT_SINK, last)
             })
@@ -253,22 +322,7 @@ impl Dispatcher {
         }
         let outcomes: Vec<(Delivery, Result<(), Failure>)> = futures_util::stream::iter(due)
             .map(|(d, target)| async move {
-                let outcome = match &target {
-                    Target::Webhook(hook) => self
-                        .webhooks
-                        .send(hook, &d.id, &d.body)
-                        .await
-                        .map_err(Failure::Retry),
-                    Target::Email(to) => match &self.mailer {
-                        Some(mailer) => mailer.send(&d.id, to, &d.body).await,
-                        // Queued by a run with `--smtp-url`; kept until a run sends email again.
-                        None => Err(Failure::Retry(
-                            "this server sends no email (--smtp-url)".into(),
-                        )),
-                    },
-                    // Nothing to deliver to any more.
-                    Target::Gone => Ok(()),
-                };
+                let outcome = send(&self.webhooks, self.mailer.as_ref(), &d, &target).await;
                 (d, outcome)
             })
             .buffer_unordered(IN_FLIGHT)
@@ -304,11 +358,28 @@ impl Dispatcher {
     }
 }
 
-/// Which outside channels a recipient gets.
-#[derive(Clone, Copy)]
-struct Wants {
-    webhook: bool,
-    email: bool,
+/// One try of `d` to `target`.
+async fn send(
+    webhooks: &webhook::Sender,
+    mailer: Option<&email::Mailer>,
+    d: &Delivery,
+    target: &Target,
+) -> Result<(), Failure> {
+    match target {
+        Target::Webhook(hook) => webhooks
+            .send(hook, &d.id, &d.body)
+            .await
+            .map_err(Failure::Retry),
+        Target::Email(to) => match mailer {
+            Some(mailer) => mailer.send(&d.id, to, &d.body).await,
+            // Queued by a run with `--smtp-url`; kept until a run sends email again.
+            None => Err(Failure::Retry(
+                "this server sends no email (--smtp-url)".into(),
+            )),
+        },
+        // Nothing to deliver to any more.
+        Target::Gone => Ok(()),
+    }
 }
 
 /// Why a delivery did not go out.

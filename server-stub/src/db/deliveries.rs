@@ -1,11 +1,11 @@
 //! Outside channels in storage (contract v1.2): each user's webhook, who wants email, and the
 //! deliveries waiting to go out.
 //!
-//! A delivery is one notification for one channel, keyed by `(notification id, channel)`, so
-//! fanning an outbox event out twice (a crash between the fan-out and its progress mark cannot
-//! happen, both are one job, but a bug could) still queues it once. It stays in the table
-//! until its channel accepted it or it expired, so a restart resends whatever was in flight:
-//! delivery is at least once, and receivers dedupe by the id.
+//! A delivery is one notification for one channel, keyed by `(notification id, channel)`.
+//! The fan-out tries each one once before anything is stored; only a delivery that failed (or
+//! did not finish in time) is queued here, in the same job that moves the fan-out past its
+//! event, and stays until its channel accepted it or it expired. A crash before that job
+//! replays the events, so delivery is at least once, and receivers dedupe by the id.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -160,16 +160,27 @@ pub struct Delivery {
     pub expires_at: i64,
 }
 
-/// Queues `d` to go out at `now` (once per notification and channel).
+/// Queues `d` (after its `d.attempts` tries so far, the last failing with `error`) to go out
+/// at `next_at`, once per notification and channel.
 ///
 /// # Errors
 /// A database failure.
-pub fn enqueue(tx: &Connection, d: &Delivery, now: i64) -> DbResult<()> {
+pub fn enqueue(tx: &Connection, d: &Delivery, next_at: i64, error: Option<&str>) -> DbResult<()> {
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO deliveries (id, channel, user_id, body, attempts, next_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6)",
+        "INSERT OR IGNORE INTO deliveries
+           (id, channel, user_id, body, attempts, next_at, expires_at, last_error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![d.id, d.channel.as_str(), d.user_id, d.body, now, d.expires_at])?;
+    .execute(params![
+        d.id,
+        d.channel.as_str(),
+        d.user_id,
+        d.body,
+        d.attempts,
+        next_at,
+        d.expires_at,
+        error
+    ])?;
     Ok(())
 }
 

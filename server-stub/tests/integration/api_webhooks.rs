@@ -271,3 +271,83 @@ async fn a_delivery_queued_before_a_restart_goes_out_after_it() {
     assert_eq!(body["data"]["amount"], 7);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_receiver_slower_than_the_first_try_is_queued_and_sent_again_under_its_id() {
+    // The first request hangs past the fan-out's first-try deadline: the delivery is queued
+    // as it was and the delivery loop sends it again, under the same id.
+    let got: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = got.clone();
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(
+                |State(seen): State<Arc<Mutex<Vec<String>>>>, headers: HeaderMap| async move {
+                    let id = headers
+                        .get("jiga-delivery-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let first = {
+                        let mut seen = seen.lock();
+                        seen.push(id);
+                        seen.len() == 1
+                    };
+                    if first {
+                        tokio::time::sleep(Duration::from_secs(8)).await;
+                    }
+                    AxStatus::NO_CONTENT
+                },
+            ),
+        )
+        .with_state(seen);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let s = TestServer::start_with(|c| c.allow_private_webhooks = true).await;
+    let (t, _) = s.user().await;
+    put_hook(&s, &t, &url).await;
+    let r = s
+        .post_idem(
+            "/v1/wallet/topups",
+            &t,
+            Some(json!({"amount": 3, "provider": "dev"})),
+            &crate::common::unique("top"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Sent again long before the first request gives up (8 s): it was queued at the deadline.
+    for _ in 0..120 {
+        if got.lock().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let ids = got.lock().clone();
+    assert!(ids.len() >= 2, "sent once only: {ids:?}");
+    assert!(
+        ids.iter().all(|id| id == &ids[0] && id.starts_with("ntf_")),
+        "{ids:?}"
+    );
+    for _ in 0..100 {
+        let waiting = s
+            .state()
+            .db
+            .read(|c| {
+                jiga_server::db::deliveries::waiting(
+                    c,
+                    jiga_server::db::deliveries::Channel::Webhook,
+                )
+            })
+            .await
+            .expect("count");
+        if waiting == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the retried delivery is still waiting");
+}
