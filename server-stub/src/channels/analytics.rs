@@ -37,7 +37,11 @@ use crate::stream::notify::Notifier;
 /// The export's name in `outbox_progress`.
 pub const SINK: &str = "analytics";
 /// Outbox events one pass takes.
-pub const BATCH: usize = 2048;
+pub const BATCH: usize = 8192;
+/// The least time between two passes that found less than a batch: each pass ends with an
+/// `fsync` of the file, which shares the disk with the database's commits, and an hourly
+/// export has no use for lines sooner than this.
+pub const PACE: Duration = Duration::from_millis(250);
 /// How long after an hour ends it is closed.
 pub const GRACE: Duration = Duration::from_secs(5);
 /// The `metadata.version` of every line.
@@ -146,7 +150,8 @@ impl Exporter {
         self.dir.join(format!("events-{hour}.parquet"))
     }
 
-    /// Exports until `shutdown`, waking when events are sent and every second.
+    /// Exports until `shutdown`, waking when events are sent (at most every [`PACE`]) and every
+    /// second.
     pub fn spawn(self, notifier: &Notifier, shutdown: CancellationToken) {
         let mut recorded = notifier.recorded();
         tokio::spawn(async move {
@@ -163,8 +168,12 @@ impl Exporter {
                 }
                 tokio::select! {
                     () = shutdown.cancelled() => break,
+                    () = tokio::time::sleep(PACE) => {}
+                }
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
                     _ = recorded.changed() => {}
-                    () = tokio::time::sleep(POLL) => {}
+                    () = tokio::time::sleep(POLL.saturating_sub(PACE)) => {}
                 }
             }
             // What committed before the shutdown is exported before the process exits.
