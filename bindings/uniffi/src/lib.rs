@@ -24,22 +24,21 @@ mod inputs;
 mod models;
 mod packed;
 mod pagers;
+mod records;
 mod runtime;
 mod tokens;
 mod webhook;
 
 pub use client::Client;
 pub use error::{ErrorInfo, JigaError};
-pub use events::{
-    CapEnd, ChargeReason, EventKind, GuardAction, Meter, Notifications, Reconciled, SessionEvent,
-    SessionEvents, StreamState,
-};
+pub use events::{Meter, Notifications, Reconciled, SessionEvents, StreamState};
 pub use inputs::{
     ClientOptions, CreateAgentRequest, CreateReviewRequest, GuardSpec, HireRequest, PageRequest,
     RegisterRequest, SearchParams, SessionFilter, StreamOptions, TopupRequest, TransactionFilter,
 };
 pub use models::*;
 pub use pagers::*;
+pub use records::{CapEnd, ChargeReason, EventKind, GuardAction, SessionEvent};
 pub use runtime::{calls_in_flight, live_native_objects};
 pub use tokens::{TokenStore, Tokens};
 pub use webhook::{Webhook, WebhookError, WebhookSecret, verify_webhook};

@@ -30,7 +30,7 @@ use jiga::client::AccountedEvent;
 use uniffi::Lower;
 
 use crate::UniFfiTag;
-use crate::events::{CapEnd, EventKind};
+use crate::records::{CapEnd, EventKind};
 
 /// The format's version, the buffer's first byte; `JigaFlows.kt` refuses any other.
 pub(crate) const VERSION: u8 = 1;
