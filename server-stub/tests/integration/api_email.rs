@@ -52,18 +52,6 @@ async fn opt_in(s: &TestServer, token: &str, on: bool) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
-async fn top_up(s: &TestServer, token: &str, amount: i64) {
-    let r = s
-        .post_idem(
-            "/v1/wallet/topups",
-            token,
-            Some(json!({"amount": amount, "provider": "dev"})),
-            &unique("top"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-}
-
 /// The notification ids `user` was sent, by type, straight from the outbox.
 async fn notes_of(s: &TestServer, user: &str) -> Vec<(String, String)> {
     let user = user.to_owned();
@@ -141,9 +129,9 @@ async fn opted_in_users_get_their_notifications_by_email_in_plain_text_and_html(
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    top_up(&s, &hirer, 500).await;
-    top_up(&s, &quiet, 5).await;
-    top_up(&s, &device, 5).await;
+    s.top_up(&hirer, 500).await;
+    s.top_up(&quiet, 5).await;
+    s.top_up(&device, 5).await;
     let session = s.hire(&hirer, &agent, 100).await;
     let r = s
         .post_idem(
@@ -228,7 +216,7 @@ async fn a_temporarily_refused_email_is_retried_and_arrives_once() {
     };
     let s = mail_server(&sink).await;
     let (t, id) = person(&s, "retry@mail.test", true).await;
-    top_up(&s, &t, 25).await;
+    s.top_up(&t, 25).await;
     let got = sink.wait_for(1, 20).await;
     until_no_email_waits(&s).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -245,8 +233,8 @@ async fn a_permanently_refused_email_is_dropped_not_retried() {
     let s = mail_server(&sink).await;
     let (refused, _) = person(&s, "refused@mail.test", true).await;
     let (fine, _) = person(&s, "fine@mail.test", true).await;
-    top_up(&s, &refused, 5).await;
-    top_up(&s, &fine, 6).await;
+    s.top_up(&refused, 5).await;
+    s.top_up(&fine, 6).await;
     sink.wait_for(1, 20).await;
     // The 550 ends the refused one's delivery at its first try: nothing waits for a retry.
     until_no_email_waits(&s).await;
@@ -259,7 +247,7 @@ async fn a_permanently_refused_email_is_dropped_not_retried() {
 async fn without_smtp_no_email_is_queued() {
     let s = TestServer::start().await;
     let (t, _) = person(&s, "nosmtp@mail.test", true).await;
-    top_up(&s, &t, 5).await;
+    s.top_up(&t, 5).await;
     // Once the fan-out has passed the top-up's event, nothing was queued for it.
     for _ in 0..200 {
         let (at, head) = s

@@ -194,15 +194,7 @@ async fn a_failing_webhook_is_retried_under_the_same_delivery_id_until_it_answer
     let (url, rx) = receiver(2).await;
     let (t, _) = s.user().await;
     put_hook(&s, &t, &url).await;
-    let r = s
-        .post_idem(
-            "/v1/wallet/topups",
-            &t,
-            Some(json!({"amount": 25, "provider": "dev"})),
-            &crate::common::unique("top"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    s.top_up(&t, 25).await;
 
     let got = wait_for(&rx, 3).await;
     assert!(got.iter().all(|g| g.delivery_id == got[0].delivery_id));
@@ -232,15 +224,7 @@ async fn a_delivery_queued_before_a_restart_goes_out_after_it() {
     let (t, _) = s.user().await;
     put_hook(&s, &t, &url).await;
     let s = s.restart_with(|c| c.allow_private_webhooks = false).await;
-    let r = s
-        .post_idem(
-            "/v1/wallet/topups",
-            &t,
-            Some(json!({"amount": 7, "provider": "dev"})),
-            &crate::common::unique("top"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    s.top_up(&t, 7).await;
     // Tried and refused by the guard at connect time: still queued.
     for _ in 0..100 {
         let attempts: i64 = s
@@ -310,15 +294,7 @@ async fn a_receiver_slower_than_the_first_try_is_queued_and_sent_again_under_its
     let s = TestServer::start_with(|c| c.allow_private_webhooks = true).await;
     let (t, _) = s.user().await;
     put_hook(&s, &t, &url).await;
-    let r = s
-        .post_idem(
-            "/v1/wallet/topups",
-            &t,
-            Some(json!({"amount": 3, "provider": "dev"})),
-            &crate::common::unique("top"),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    s.top_up(&t, 3).await;
     // Sent again long before the first request gives up (8 s): it was queued at the deadline.
     for _ in 0..120 {
         if got.lock().len() >= 2 {

@@ -163,6 +163,19 @@ impl TestServer {
             .to_owned()
     }
 
+    /// Tops `token`'s wallet up by `amount` DOF through the dev provider.
+    pub async fn top_up(&self, token: &str, amount: i64) {
+        let r = self
+            .post_idem(
+                "/v1/wallet/topups",
+                token,
+                Some(json!({"amount": amount, "provider": "dev"})),
+                &unique("top"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+
     /// The ledger's invariants, straight from storage.
     pub async fn audit(&self) -> jiga_server::db::ledger::Audit {
         self.state()
