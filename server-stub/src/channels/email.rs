@@ -2,10 +2,11 @@
 //! written as mail, and the SMTP transport that sends them (`--smtp-url`).
 //!
 //! Only [`EMAIL_TYPES`] go out by email, and only to users with an address. The message is
-//! rendered when the fan-out queues it (the agent's name as it was then) and stored as
-//! [`Mail`]; the address, and whether the user still wants email, are read when it is sent. Each message is named by its notification:
-//! `Message-ID: <ntf_…@domain of --mail-from>`, so a resent message (delivery is at least once)
-//! is recognisable as the same one, and it carries `Auto-Submitted: auto-generated`.
+//! rendered when the fan-out takes the event (the agent's name as it was then) as [`Mail`];
+//! the address, and whether the user still wants email, are read when it is sent. Each
+//! message is named by its notification: `Message-ID: <ntf_…@domain of --mail-from>`, so a
+//! resent message (delivery is at least once) is recognisable as the same one, and it
+//! carries `Auto-Submitted: auto-generated`.
 
 use std::time::Duration;
 

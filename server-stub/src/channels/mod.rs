@@ -44,7 +44,7 @@ const FANOUT_BATCH: usize = 2048;
 pub const IN_FLIGHT: usize = 16;
 /// How long the fan-out waits for its first tries of a batch before it queues what is left
 /// for the delivery loop.
-const FIRST_TRY: Duration = Duration::from_secs(2);
+pub const FIRST_TRY: Duration = Duration::from_secs(2);
 /// Deliveries one pass takes (their outcomes are recorded in one write).
 const DUE_BATCH: usize = 256;
 /// How long a notification is retried.

@@ -115,7 +115,7 @@ pub struct Recipient {
 const WANTS_EMAIL: &str =
     "u.email IS NOT NULL AND json_type(u.preferences, '$.notifications.email') = 'true'";
 
-/// `user_id`'s address if they get email now (see [`WANTS_EMAIL`]).
+/// `user_id`'s address if they get email now (see `WANTS_EMAIL`).
 ///
 /// # Errors
 /// A database failure.
