@@ -200,20 +200,14 @@ impl Dispatcher {
             // Each try is a task of its own: one still running at the deadline finishes on its
             // own (an SMTP conversation or a request cut mid-way could leave a pooled
             // connection out of step), at most IN_FLIGHT of them.
-            let queue = &queue;
-            let sends = futures_util::stream::iter(0..queue.len())
-                .map(move |i| {
-                    let (d, target) = queue.get(i).cloned().unzip();
+            let tries: Vec<(usize, (Delivery, Target))> =
+                queue.iter().cloned().enumerate().collect();
+            let sends = futures_util::stream::iter(tries)
+                .map(|(i, (d, target))| {
                     let (webhooks, mailer) = (self.webhooks.clone(), self.mailer.clone());
-                    tokio::spawn(async move {
-                        let outcome = match (d, target) {
-                            (Some(d), Some(target)) => {
-                                send(&webhooks, mailer.as_ref(), &d, &target).await
-                            }
-                            _ => Ok(()),
-                        };
-                        (i, outcome)
-                    })
+                    tokio::spawn(
+                        async move { (i, send(&webhooks, mailer.as_ref(), &d, &target).await) },
+                    )
                 })
                 .buffer_unordered(IN_FLIGHT);
             tokio::pin!(sends);
@@ -232,17 +226,10 @@ impl Dispatcher {
         let mut rows: Vec<(Delivery, i64, Option<String>)> = Vec::new();
         for ((d, _), outcome) in queue.into_iter().zip(outcomes) {
             match outcome {
-                Some(Ok(())) => {}
-                Some(Err(Failure::GiveUp(e))) => {
-                    tracing::warn!(id = %d.id, channel = d.channel.as_str(), error = %e, attempts = 1, "delivery refused for good; dropped");
-                }
-                Some(Err(Failure::Retry(e))) => {
-                    let next = done + backoff_millis(base, 1);
-                    if next > d.expires_at {
-                        tracing::warn!(id = %d.id, channel = d.channel.as_str(), error = %e, attempts = 1, "delivery expired; dropped");
-                    } else {
-                        tracing::debug!(id = %d.id, channel = d.channel.as_str(), error = %e, "delivery failed; retrying");
-                        rows.push((Delivery { attempts: 1, ..d }, next, Some(e)));
+                Some(outcome) => {
+                    if let Some((next, e)) = settle(&d, outcome, done, base) {
+                        let attempts = d.attempts + 1;
+                        rows.push((Delivery { attempts, ..d }, next, Some(e)));
                     }
                 }
                 None => {
@@ -332,23 +319,10 @@ impl Dispatcher {
         let done = now_millis();
         self.db
             .write(move |tx| {
-                for (d, outcome) in &outcomes {
-                    match outcome {
-                        Ok(()) => deliveries::delivered(tx, &d.id, d.channel)?,
-                        Err(Failure::GiveUp(e)) => {
-                            tracing::warn!(id = %d.id, channel = d.channel.as_str(), error = %e, attempts = d.attempts + 1, "delivery refused for good; dropped");
-                            deliveries::delivered(tx, &d.id, d.channel)?;
-                        }
-                        Err(Failure::Retry(e)) => {
-                            let next = done + backoff_millis(base, d.attempts + 1);
-                            if next > d.expires_at {
-                                tracing::warn!(id = %d.id, channel = d.channel.as_str(), error = %e, attempts = d.attempts + 1, "delivery expired; dropped");
-                                deliveries::delivered(tx, &d.id, d.channel)?;
-                            } else {
-                                tracing::debug!(id = %d.id, channel = d.channel.as_str(), error = %e, "delivery failed; retrying");
-                                deliveries::retry_at(tx, &d.id, d.channel, next, e)?;
-                            }
-                        }
+                for (d, outcome) in outcomes {
+                    match settle(&d, outcome, done, base) {
+                        None => deliveries::delivered(tx, &d.id, d.channel)?,
+                        Some((next, e)) => deliveries::retry_at(tx, &d.id, d.channel, next, &e)?,
                     }
                 }
                 Ok::<_, crate::db::DbError>(())
@@ -379,6 +353,34 @@ async fn send(
         },
         // Nothing to deliver to any more.
         Target::Gone => Ok(()),
+    }
+}
+
+/// What follows one try of `d` that ended at `now` with `outcome`: `None` when it is done
+/// with (sent, refused for good, or past its 24 hours), else when to try again and why.
+fn settle(
+    d: &Delivery,
+    outcome: Result<(), Failure>,
+    now: i64,
+    base: Duration,
+) -> Option<(i64, String)> {
+    let attempts = d.attempts + 1;
+    match outcome {
+        Ok(()) => None,
+        Err(Failure::GiveUp(e)) => {
+            tracing::warn!(id = %d.id, channel = d.channel.as_str(), error = %e, attempts, "delivery refused for good; dropped");
+            None
+        }
+        Err(Failure::Retry(e)) => {
+            let next = now + backoff_millis(base, attempts);
+            if next > d.expires_at {
+                tracing::warn!(id = %d.id, channel = d.channel.as_str(), error = %e, attempts, "delivery expired; dropped");
+                None
+            } else {
+                tracing::debug!(id = %d.id, channel = d.channel.as_str(), error = %e, "delivery failed; retrying");
+                Some((next, e))
+            }
+        }
     }
 }
 
