@@ -133,6 +133,17 @@ impl SignatureHeader {
             signatures,
         })
     }
+
+    /// Whether any of the `v1` MACs is HMAC-SHA256(`secret`, `"<t>.<body>"`). The MAC is
+    /// computed once and compared with every entry in constant time (`verify_slice`), all of
+    /// them, so the answer's timing says nothing about which matched. No entries: `false`.
+    #[must_use]
+    pub fn matches(&self, secret: &str, body: &[u8]) -> bool {
+        let mac = mac_of(secret, self.timestamp, body);
+        self.signatures.iter().fold(false, |any, sig| {
+            mac.clone().verify_slice(sig).is_ok() | any
+        })
+    }
 }
 
 /// The MAC state after `"<t>.<body>"` under `secret`.
@@ -158,9 +169,7 @@ pub fn sign(secret: &str, t: i64, body: &[u8]) -> String {
 /// the raw body, `now_unix` the receiver's clock (Unix seconds), `tolerance` how far the
 /// header's `t` may be from it ([`DEFAULT_TOLERANCE`] unless you have a reason).
 ///
-/// The MAC is computed once and compared with every `v1=` entry in constant time
-/// (`verify_slice`), all of them, so the answer's timing says nothing about which matched.
-/// The signature is checked before the time, so [`WebhookError::TimestampOutOfTolerance`]
+/// The signature is checked ([`SignatureHeader::matches`]) before the time, so [`WebhookError::TimestampOutOfTolerance`]
 /// means a genuine delivery that is too old (or too new).
 ///
 /// # Errors
@@ -174,11 +183,7 @@ pub fn verify(
     tolerance: Duration,
 ) -> Result<Notification, WebhookError> {
     let header = SignatureHeader::parse(signature_header)?;
-    let mac = mac_of(secret, header.timestamp, body);
-    let matched = header.signatures.iter().fold(false, |any, sig| {
-        mac.clone().verify_slice(sig).is_ok() | any
-    });
-    if !matched {
+    if !header.matches(secret, body) {
         return Err(WebhookError::BadSignature);
     }
     if header.timestamp.abs_diff(now_unix) > tolerance.as_secs() {
