@@ -10,7 +10,16 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/jiga-target}"
 export CARGO_TERM_COLOR=never
 export RUST_BACKTRACE=1
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step is printed with the seconds since the start; the last lines list every step's time.
+timings=()
+step_name=""
+step_start=$SECONDS
+step() {
+  if [ -n "$step_name" ]; then timings+=("$(printf '%5ss  %s' $((SECONDS - step_start)) "$step_name")"); fi
+  step_name="$*"
+  step_start=$SECONDS
+  printf '\n==> [%ss] %s\n' "$SECONDS" "$*"
+}
 
 step "toolchain"
 cargo --version
@@ -19,13 +28,25 @@ rustup component list --installed 2>/dev/null | grep -E 'clippy|rustfmt' || true
 # The sans-I/O layer of jiga-core must build for the browser. rustup cannot add targets here,
 # so std for wasm32 comes from Debian's rustc-web sources (shared/notes/toolchains.md).
 install_wasm_toolchain() {
-  if ! command -v wasm-ld-22 >/dev/null || ! dpkg -s rust-web-src >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
-    $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
-      rustc-web cargo-web rust-web-src lld-22
-  fi
+  wait_for_deps
   rustup toolchain link deb-web /usr
+}
+
+# Everything fetched from the network (Debian packages, Python venvs, npm packages) is
+# installed in the background while the format, clippy and doc steps keep the CPU busy; the
+# first step that needs any of it waits for it.
+scripts/install-deps.sh > /tmp/jiga-install-deps.log 2>&1 &
+deps_pid=$!
+wait_for_deps() {
+  if [ -n "${deps_pid:-}" ]; then
+    if ! wait "$deps_pid"; then
+      cat /tmp/jiga-install-deps.log >&2
+      echo "scripts/install-deps.sh failed" >&2
+      exit 1
+    fi
+    deps_pid=""
+    tail -3 /tmp/jiga-install-deps.log
+  fi
 }
 
 step "format"
@@ -63,18 +84,8 @@ step "tests"
 # The server's channel tests need Python: pyarrow reads the analytics Parquet files back (an
 # independent reader), aiosmtpd is the real SMTP server the email tests send to (a venv of its
 # own under /var/tmp, reused between runs).
-if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends python3-venv
-fi
+wait_for_deps
 channels_venv=/var/tmp/jiga-channels-venv
-if ! "$channels_venv/bin/python" -c 'import pyarrow, aiosmtpd' 2>/dev/null; then
-  rm -rf "$channels_venv"
-  python3 -m venv "$channels_venv"
-  PIP_CACHE_DIR=/var/tmp/jiga-pip-cache "$channels_venv/bin/pip" install -q \
-    'pyarrow>=17,<23' 'aiosmtpd>=1.4,<2'
-fi
 export JIGA_CHANNELS_PYTHON="$channels_venv/bin/python"
 cargo test --workspace --locked --release 2>&1 | tee /tmp/jiga-test.log
 # The core's `otel` feature is off in the workspace run: its test, on its own.
@@ -96,12 +107,6 @@ cbindgen --quiet --config ffi/cbindgen.toml --crate jiga-ffi --output ffi/includ
 git diff --exit-code ffi/include/jiga.h
 
 step "C ABI: C tests under valgrind against the real server"
-if ! command -v valgrind >/dev/null || ! command -v gcc >/dev/null || ! command -v make >/dev/null \
-  || ! command -v pkg-config >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends valgrind gcc make libc6-dev pkg-config
-fi
 cargo build --release --locked -p jiga-ffi -p jiga-server -p jiga-testkit
 ffi/tests/c/run.sh 2>&1 | tee /tmp/jiga-ffi-c.log
 grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/jiga-ffi-c.log | sed 's/^/C ABI: /'
@@ -113,11 +118,6 @@ PKG_CONFIG_PATH="$pc_prefix/lib/pkgconfig" make -s -C examples/c hire_stream_pc
 rm -rf "$pc_prefix" examples/c/hire_stream examples/c/hire_stream_pc
 
 step "C ABI: fuzzing random JSON and call sequences (cargo-fuzz, AddressSanitizer, 30 s)"
-if ! command -v g++ >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends g++
-fi
 if ! cargo fuzz --version 2>/dev/null | grep -q '^cargo-fuzz 0\.13\.'; then
   cargo install cargo-fuzz --version '^0.13' --locked
 fi
@@ -134,13 +134,6 @@ step "Unity package: Runtime/Native/NativeMethods.g.cs is what csbindgen generat
 git diff --exit-code bindings/unity/Runtime/Native/NativeMethods.g.cs
 
 step "Unity package: C# tests under Mono against the real server"
-if ! command -v mcs >/dev/null || ! command -v mono >/dev/null || ! command -v nunit-console >/dev/null \
-  || ! command -v pkg-config >/dev/null || ! pkg-config --exists newtonsoft-json nunit; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends mono-mcs \
-    mono-runtime nunit-console libnunit-cil-dev libnewtonsoft-json-cil-dev pkg-config
-fi
 bindings/unity/Tests/run.sh 2>&1 | tee /tmp/jiga-unity-cs.log
 grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/jiga-unity-cs.log | sed 's/^/C#: /'
 
@@ -148,11 +141,6 @@ grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/jiga-unity-cs.log | sed 's/^/C#: /
 # fresh venv, models.py checked against the server's OpenAPI document, the stubs checked with
 # mypy.stubtest, mypy over the tests and the example, and pytest against the real servers.
 step "Python package: wheel, stubtest, mypy and pytest against the real server"
-if ! python3 -c 'import ensurepip, venv' 2>/dev/null || ! command -v curl >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends python3-venv curl
-fi
 bindings/python/tests/run.sh 2>&1 | tee /tmp/jiga-python.log
 grep -E '^[0-9]+ (passed|failed)' /tmp/jiga-python.log | tail -1 | sed 's/^/Python: /'
 
@@ -161,11 +149,6 @@ grep -E '^[0-9]+ (passed|failed)' /tmp/jiga-python.log | tail -1 | sed 's/^/Pyth
 # playwright-core against the real servers, the demo page screenshotted, tsc over the
 # declarations and a typed usage example.
 step "JS package: wasm build, Node and Chromium suites against the real server, tsc"
-if ! command -v node >/dev/null || ! command -v npm >/dev/null || ! command -v curl >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
-  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends nodejs npm curl
-fi
 bindings/js/tests/run.sh 2>&1 | tee /tmp/jiga-js.log
 grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/jiga-js.log | tail -1 | sed 's/^/JS: /'
 
@@ -176,3 +159,7 @@ grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/jiga-js.log | tail -1 | sed 's/^/J
 step "uniffi bindings: Kotlin and Swift generated, Kotlin tests on the JVM against the real server"
 bindings/uniffi/tests/run.sh 2>&1 | tee /tmp/jiga-kotlin.log
 grep -E '^Kotlin: [0-9]+ passed, [0-9]+ failed$' /tmp/jiga-kotlin.log | tail -1
+
+step "done"
+printf '\nstep times (%ss in all):\n' "$SECONDS"
+printf '%s\n' "${timings[@]}"
