@@ -11,7 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages, by what needs them.
+# Debian packages, by what needs them. Node.js (with its npm) and a JDK count as present
+# whatever installed them: this machine's Node 20 is NodeSource's, which Debian's npm package
+# conflicts with.
 packages=(
   # the wasm32 builds (Debian's rustc-web with its std sources, and lld)
   rustc-web cargo-web rust-web-src lld-22
@@ -21,15 +23,17 @@ packages=(
   valgrind gcc g++ make libc6-dev pkg-config
   # the Unity package's C# under Mono
   mono-mcs mono-runtime nunit-console libnunit-cil-dev libnewtonsoft-json-cil-dev
-  # the JS package (Node, headless Chromium)
-  nodejs npm chromium chromium-driver
+  # the JS package's headless Chromium
+  chromium chromium-driver
   # the uniffi bindings' Kotlin on the JVM
-  openjdk-17-jdk-headless libjna-java
+  libjna-java
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "apt: installing ${missing[*]}"
