@@ -25,6 +25,16 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    // The handlers are installed before the listening line: a caller may send SIGTERM as
+    // soon as it reads it, and a handler installed later (inside the spawned task, as it
+    // once was) let that signal kill the process instead of shutting it down.
+    let signals = match Signals::install() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("jiga-server: cannot install the signal handlers: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     // The contract's one line on stdout, so a caller can discover a port-0 address.
     #[allow(clippy::print_stdout)]
     {
@@ -32,7 +42,7 @@ async fn main() -> std::process::ExitCode {
     }
     let state = server.state().clone();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        signals.recv().await;
         tracing::info!("shutting down");
         state.shutdown.cancel();
     });
@@ -77,22 +87,43 @@ fn init_tracing(config: &Config) -> Result<Option<Traces>, String> {
     Ok(Some(traces))
 }
 
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// SIGINT and SIGTERM, registered with the runtime when built, so a signal that arrives
+/// before anyone awaits it is still kept.
+struct Signals {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return std::future::pending().await,
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+
+    /// Resolves at the first SIGINT or SIGTERM (Ctrl-C elsewhere).
+    async fn recv(mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => {}
+                _ = self.terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

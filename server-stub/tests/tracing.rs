@@ -465,3 +465,14 @@ async fn a_browser_origin_may_send_the_trace_context_headers() {
     assert!(allowed.contains("traceparent"), "{allowed}");
     assert!(allowed.contains("tracestate"), "{allowed}");
 }
+
+/// The signal handlers were installed by a task spawned after the listening line, so a
+/// SIGTERM sent as soon as the line was read (a busy CI machine had not yet run that task)
+/// killed the process, exit by signal 15, and no trace was flushed. The handlers are now
+/// installed before the line is printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_sigterm_right_after_the_listening_line_is_a_graceful_exit() {
+    for _ in 0..5 {
+        start(&[], &[]).await.stop().await;
+    }
+}
