@@ -1,6 +1,6 @@
 //! Prometheus metrics, exposed with `prometheus-client`: request counts and latency histograms
-//! per route and status, active sessions, DOF consumed, ledger transactions by type and
-//! session events. A scrape reads counters only, never storage: the ledger's totals are kept
+//! per route and status, active sessions, DOF consumed, the platform's DOF balance, ledger
+//! transactions by type and session events. A scrape reads counters only, never storage: the ledger's totals are kept
 //! by the writer as it commits ([`crate::db::LedgerTotals`]), so a scrape costs the same
 //! however large the ledger grows.
 
@@ -48,6 +48,7 @@ pub struct Metrics {
     events: Counter,
     active_sessions: Gauge,
     dof_consumed: Counter,
+    platform_balance: Gauge,
     transactions: Family<TypeLabels, Counter>,
 }
 
@@ -78,6 +79,12 @@ impl Default for Metrics {
             "DOF consumed by all sessions",
             dof_consumed.clone(),
         );
+        let platform_balance = Gauge::default();
+        registry.register(
+            "jiga_platform_balance_dof",
+            "Balance of the platform's account (platform:revenue), in DOF",
+            platform_balance.clone(),
+        );
         let transactions = Family::<TypeLabels, Counter>::default();
         registry.register(
             "jiga_ledger_transactions",
@@ -97,6 +104,7 @@ impl Default for Metrics {
             events,
             active_sessions,
             dof_consumed,
+            platform_balance,
             transactions,
         }
     }
@@ -132,6 +140,7 @@ impl Metrics {
     pub fn render(&self, active_sessions: usize, ledger: &LedgerTotals) -> String {
         self.active_sessions
             .set(i64::try_from(active_sessions).unwrap_or(i64::MAX));
+        self.platform_balance.set(ledger.platform_revenue());
         // Counters only go up: bring each to the running total.
         let consumed = u64::try_from(ledger.consumed()).unwrap_or(0);
         self.dof_consumed

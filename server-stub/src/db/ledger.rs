@@ -26,6 +26,8 @@ pub struct Tally {
     pub by_type: [u64; TransactionType::ALL.len()],
     /// DOF moved into sessions' consumed accounts.
     pub consumed: i64,
+    /// What the postings moved into (or out of) `platform:revenue`.
+    pub platform_revenue: i64,
 }
 
 thread_local! {
@@ -68,6 +70,11 @@ fn count(kind: TransactionType, entries: &[(&str, i64)]) {
                 .map(|(_, n)| *n)
                 .sum();
             t.consumed = t.consumed.saturating_add(consumed);
+        }
+        for (account, amount) in entries {
+            if *account == account::PLATFORM_REVENUE {
+                t.platform_revenue = t.platform_revenue.saturating_add(*amount);
+            }
         }
     });
 }
@@ -211,6 +218,7 @@ pub fn totals(conn: &Connection) -> DbResult<Tally> {
         conn.query_row("SELECT COALESCE(SUM(consumed), 0) FROM sessions", [], |r| {
             r.get(0)
         })?;
+    tally.platform_revenue = balance(conn, account::PLATFORM_REVENUE)?;
     Ok(tally)
 }
 

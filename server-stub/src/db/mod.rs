@@ -39,13 +39,14 @@ use tokio::sync::Semaphore;
 pub use error::{DbError, DbResult};
 pub use writer::WriteStats;
 
-/// The ledger's running totals (transactions per type, DOF consumed): read from storage once
-/// at start, then advanced by the writer as each transaction commits, so `/metrics` never
-/// scans the ledger.
+/// The ledger's running totals (transactions per type, DOF consumed, the platform's balance):
+/// read from storage once at start, then advanced by the writer as each transaction commits,
+/// so `/metrics` never scans the ledger.
 #[derive(Debug, Default)]
 pub struct LedgerTotals {
     by_type: [AtomicU64; TransactionType::ALL.len()],
     consumed: AtomicI64,
+    platform_revenue: AtomicI64,
 }
 
 impl LedgerTotals {
@@ -54,6 +55,8 @@ impl LedgerTotals {
             slot.fetch_add(n, Ordering::Relaxed);
         }
         self.consumed.fetch_add(t.consumed, Ordering::Relaxed);
+        self.platform_revenue
+            .fetch_add(t.platform_revenue, Ordering::Relaxed);
     }
 
     /// Committed transactions per type.
@@ -70,6 +73,12 @@ impl LedgerTotals {
     #[must_use]
     pub fn consumed(&self) -> i64 {
         self.consumed.load(Ordering::Relaxed)
+    }
+
+    /// The balance of `platform:revenue`, the platform's share of every settlement.
+    #[must_use]
+    pub fn platform_revenue(&self) -> i64 {
+        self.platform_revenue.load(Ordering::Relaxed)
     }
 }
 

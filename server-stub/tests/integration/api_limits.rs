@@ -167,8 +167,9 @@ async fn metrics_are_counters_kept_as_the_ledger_moves() {
         Some(1.0)
     );
     assert_eq!(sample(&before, "jiga_dof_consumed_total"), Some(0.0));
+    assert_eq!(sample(&before, "jiga_platform_balance_dof"), Some(0.0));
     let sid = ts.hire(&hirer, &agent, 500).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
     let r = ts
         .post_idem(
             &format!("/v1/sessions/{sid}/end"),
@@ -194,9 +195,36 @@ async fn metrics_are_counters_kept_as_the_ledger_moves() {
         Some(1.0)
     );
     assert_eq!(sample(&after, "jiga_active_sessions"), Some(0.0));
-    // The totals survive a restart (read once from storage at start).
+    // The platform's balance, which the "platform DOF balance" alert watches, is its fee.
+    let fee = r.body["settlement"]["platformFee"].as_f64().expect("fee");
+    assert!(fee > 0.0, "{}", r.body);
+    assert_eq!(
+        sample(&after, "jiga_platform_balance_dof"),
+        Some(fee),
+        "{after}"
+    );
     let audit = ts.audit().await;
     assert_eq!(audit.entries_sum, 0);
+    // The totals survive a restart (read once from storage at start).
+    let ts = ts.restart().await;
+    let restarted = ts
+        .http
+        .get(format!("{}/metrics", ts.url))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(
+        sample(&restarted, "jiga_dof_consumed_total"),
+        Some(consumed)
+    );
+    assert_eq!(
+        sample(&restarted, "jiga_platform_balance_dof"),
+        Some(fee),
+        "{restarted}"
+    );
 }
 
 #[tokio::test]
