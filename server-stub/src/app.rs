@@ -18,6 +18,7 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::error::{AppError, AppResult};
+use crate::forwarded::TrustedProxies;
 use crate::metrics::Metrics;
 use crate::profiles::Profiles;
 use crate::ratelimit::RateLimiter;
@@ -198,6 +199,7 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
         router,
         state.shutdown.clone(),
         Duration::from_secs(config.header_read_timeout_secs.max(1)),
+        Arc::new(TrustedProxies::new(config.trusted_proxies.clone())),
     ));
     Ok(RunningServer { addr, state, task })
 }
@@ -208,11 +210,15 @@ pub async fn start(config: Config) -> AppResult<RunningServer> {
 /// timeout: here a connection that has not sent a request's headers within `header_timeout`
 /// of being opened (or of its previous response) is closed, so a silent or trickling client
 /// cannot hold a connection and its task for ever.
+///
+/// Each request carries `ConnectInfo` with the client's address: the peer's, or the one a
+/// trusted proxy forwarded ([`TrustedProxies`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: CancellationToken,
     header_timeout: Duration,
+    proxies: Arc<TrustedProxies>,
 ) {
     let connections = TaskTracker::new();
     loop {
@@ -234,9 +240,11 @@ pub async fn serve(
         let _ = tcp.set_nodelay(true);
         let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(SEND_BUFFER);
         let router = router.clone();
+        let proxies = proxies.clone();
         let service = hyper::service::service_fn(
             move |mut req: hyper::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(peer));
+                let client = SocketAddr::new(proxies.client(peer.ip(), req.headers()), peer.port());
+                req.extensions_mut().insert(ConnectInfo(client));
                 let mut router = router.clone();
                 async move { tower::Service::call(&mut router, req.map(axum::body::Body::new)).await }
             },

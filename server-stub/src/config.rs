@@ -101,6 +101,13 @@ pub struct Config {
     #[arg(long, env = "JIGA_PROFILE_CACHE_TTL", default_value_t = 600)]
     pub profile_cache_ttl_secs: u64,
 
+    /// Reverse proxies (networks or addresses, comma-separated: `10.0.0.0/8,fd00::/8`) whose
+    /// connections tell the client's address in `X-Forwarded-For`: anonymous rate limits are
+    /// then kept per client instead of per proxy. None (the default): the header is ignored.
+    #[arg(long = "trusted-proxy", env = "JIGA_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = crate::forwarded::parse_net)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Let user webhooks target private and loopback addresses (local development, tests).
     #[arg(long, env = "JIGA_ALLOW_PRIVATE_WEBHOOKS", value_parser = parse_flag, default_value = "false",
           num_args = 0..=1, default_missing_value = "true")]
@@ -189,6 +196,7 @@ impl Config {
             cache_max_age_secs: 300,
             listing_cache_ttl_secs: 300,
             profile_cache_ttl_secs: 600,
+            trusted_proxies: Vec::new(),
             allow_private_webhooks: false,
             delivery_retry_base_ms: 100,
             analytics_dir: None,

@@ -15,6 +15,7 @@
 //! - [`stream`]: the event hub, the session-stream WebSocket and notifications.
 //! - [`search`]: the in-memory marketplace index.
 //! - [`auth`]: passwords, access tokens, extractors.
+//! - [`forwarded`]: the client's address behind a trusted reverse proxy (`--trusted-proxy`).
 //! - [`telemetry`]: trace export over OTLP/HTTP (`--otlp-endpoint`) and `traceparent`.
 //! - [`hooks`]: pause points for tests that force one interleaving (feature `test-hooks`).
 
@@ -27,6 +28,7 @@ pub mod cursor;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod forwarded;
 pub mod hooks;
 pub mod http;
 pub mod ids;

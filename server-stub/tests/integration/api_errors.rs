@@ -664,6 +664,71 @@ async fn anonymous_callers_are_rate_limited_but_health_is_not() {
     }
 }
 
+/// Two anonymous callers behind one proxy, as `X-Forwarded-For` tells them apart; the limit's
+/// remaining count for each, after a request from `from`.
+async fn remaining_after(ts: &TestServer, from: &str) -> (StatusCode, Option<String>) {
+    let r = ts
+        .http
+        .get(format!("{}/v1/marketplace/featured", ts.url))
+        .header("x-forwarded-for", from)
+        .send()
+        .await
+        .expect("sent");
+    let left = r
+        .headers()
+        .get("ratelimit-remaining")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (r.status(), left)
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let ts = TestServer::start_with(|c| {
+        c.rate_limit_anonymous = 3;
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().expect("net")];
+    })
+    .await;
+    for left in ["2", "1", "0"] {
+        assert_eq!(
+            remaining_after(&ts, "198.51.100.1").await,
+            (StatusCode::OK, Some(left.into()))
+        );
+    }
+    assert_eq!(
+        remaining_after(&ts, "198.51.100.1").await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy is not held back by the first.
+    assert_eq!(
+        remaining_after(&ts, "198.51.100.2").await,
+        (StatusCode::OK, Some("2".into()))
+    );
+    // A client cannot escape its limit by writing the header itself: the proxy appends the
+    // address it saw, and only that rightmost hop is believed.
+    assert_eq!(
+        remaining_after(&ts, "203.0.113.9, 198.51.100.1").await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_x_forwarded_for_is_ignored() {
+    let ts = TestServer::start_with(|c| c.rate_limit_anonymous = 2).await;
+    assert_eq!(
+        remaining_after(&ts, "198.51.100.1").await.1.as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        remaining_after(&ts, "198.51.100.2").await.1.as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        remaining_after(&ts, "198.51.100.3").await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
 #[tokio::test]
 async fn cors_allows_the_configured_origins_with_credentials() {
     let ts = TestServer::start_with(|c| c.cors_origins = vec!["https://game.example".into()]).await;
