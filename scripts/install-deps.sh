@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs, in one pass, what the test suites need from the network: every Debian package (one
 # `apt-get update`, one `apt-get install` of what is missing), the Python venvs (the channel
-# tests' pyarrow and aiosmtpd, maturin), and the npm packages (the JS package's devDeps,
-# kotlinc). Idempotent: on a warm machine it finds everything and does nothing.
+# tests' pyarrow and aiosmtpd, maturin, the Dockerfile's parser), and the npm packages (the JS
+# package's devDeps, kotlinc). Idempotent: on a warm machine it finds everything and does
+# nothing.
 #
 # scripts/test.sh starts it in the background while clippy compiles, since it waits on the
 # network and the disk rather than on the CPU; each suite's runner still checks for what it
@@ -27,6 +28,8 @@ packages=(
   chromium chromium-driver
   # the uniffi bindings' Kotlin on the JVM
   libjna-java
+  # the deployment files' checks (promtool, nginx -t)
+  prometheus nginx-light
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -54,6 +57,14 @@ tools="${JIGA_PY_TOOLS:-/var/tmp/jiga-py-tools}"
 if [ ! -x "$tools/bin/maturin" ] || ! "$tools/bin/maturin" --version | grep -q '^maturin 1\.'; then
   python3 -m venv "$tools"
   "$tools/bin/pip" install -q 'maturin>=1.16,<2'
+fi
+
+# The Dockerfile's parser (BuildKit's, from PyPI), for deploy/check.sh.
+deploy_venv=/var/tmp/jiga-deploy-venv
+if ! "$deploy_venv/bin/python" -c 'import dockerfile' 2>/dev/null; then
+  rm -rf "$deploy_venv"
+  python3 -m venv "$deploy_venv"
+  "$deploy_venv/bin/pip" install -q 'dockerfile>=3.3,<4'
 fi
 
 # npm: the JS package's devDeps (as bindings/js/tests/run.sh installs them), and kotlinc.

@@ -96,6 +96,12 @@ passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' /tmp/jiga-test.log | awk '{s
 failed=$(grep -Eo '[0-9]+ failed' /tmp/jiga-test.log | awk '{s+=$1} END {print s+0}')
 echo "cargo: ${passed} passed, ${failed} failed"
 
+# The deployment files (deploy/): the alert rules with promtool, and their unit tests; the
+# nginx configuration with nginx -t; the Dockerfile with BuildKit's parser.
+step "deployment files: promtool, nginx -t, the Dockerfile parsed"
+deploy/check.sh 2>&1 | tee /tmp/jiga-deploy.log
+grep -E '^[0-9]+ passed, [0-9]+ failed$' /tmp/jiga-deploy.log | sed 's/^/deploy: /'
+
 # The C ABI (ffi/): its generated header must be checked in up to date, and its C tests run
 # under valgrind memcheck against the real server (ffi/tests/c/run.sh).
 export PATH="$HOME/.cargo/bin:$PATH"
