@@ -142,6 +142,18 @@ fn sample(text: &str, prefix: &str) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// The `/metrics` text.
+async fn metrics(ts: &TestServer) -> String {
+    ts.http
+        .get(format!("{}/metrics", ts.url))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text")
+}
+
 #[tokio::test]
 async fn metrics_are_counters_kept_as_the_ledger_moves() {
     let ts = TestServer::start().await;
@@ -151,17 +163,7 @@ async fn metrics_are_counters_kept_as_the_ledger_moves() {
         )
         .await;
     let (hirer, _) = ts.funded_user(1_000).await;
-    let scrape = || async {
-        ts.http
-            .get(format!("{}/metrics", ts.url))
-            .send()
-            .await
-            .expect("sent")
-            .text()
-            .await
-            .expect("text")
-    };
-    let before = scrape().await;
+    let before = metrics(&ts).await;
     assert_eq!(
         sample(&before, "jiga_ledger_transactions_total{type=\"topup\"}"),
         Some(1.0)
@@ -180,7 +182,7 @@ async fn metrics_are_counters_kept_as_the_ledger_moves() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let consumed = r.body["settlement"]["consumed"].as_f64().expect("consumed");
-    let after = scrape().await;
+    let after = metrics(&ts).await;
     assert_eq!(
         sample(&after, "jiga_dof_consumed_total"),
         Some(consumed),
@@ -207,15 +209,7 @@ async fn metrics_are_counters_kept_as_the_ledger_moves() {
     assert_eq!(audit.entries_sum, 0);
     // The totals survive a restart (read once from storage at start).
     let ts = ts.restart().await;
-    let restarted = ts
-        .http
-        .get(format!("{}/metrics", ts.url))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("text");
+    let restarted = metrics(&ts).await;
     assert_eq!(
         sample(&restarted, "jiga_dof_consumed_total"),
         Some(consumed)
